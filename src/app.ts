@@ -1,0 +1,51 @@
+/**
+ * buildApp: the whole IDX hub as a Fastify instance, with explicit, ordered registrations and no
+ * listen — src/server.ts owns the process (ports, TLS files, signals).
+ */
+import type { ServerOptions } from 'node:https';
+import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AppContext } from './context.js';
+import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
+import { registerProblemDetails } from './plugins/problem-details.js';
+import { docsRoutes } from './routes/docs/index.js';
+import { oauthRoutes } from './routes/oauth/index.js';
+import { pqdRoutes } from './routes/pqd/index.js';
+
+export interface BuildOptions {
+  /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
+  https?: ServerOptions;
+  /** Test seam: where client certificates come from when there is no TLS socket. */
+  peerCertificate?: PeerCertificateSource;
+  /** Sees every response before it is sent (the contract check in the test suite). */
+  responseObserver?: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
+}
+
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = fastify({
+    logger: { level: ctx.config.logLevel },
+    // One concise debug line per request (onResponse below) instead of Fastify's two info lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Trace ids come from the seedable random source, never from the caller.
+    genReqId: () => ctx.random.hex(16),
+    requestIdHeader: false,
+    // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
+    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    ...(options.https ? { https: options.https } : {}),
+  } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-traceId', request.id);
+    options.responseObserver?.(request, reply, payload);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  registerProblemDetails(app, ctx);
+  const auth = new Authenticator(ctx, options.peerCertificate);
+  await app.register(oauthRoutes, { ctx, auth });
+  await app.register(pqdRoutes, { ctx, auth });
+  await app.register(docsRoutes, { ctx });
+  return app;
+}

@@ -1,0 +1,71 @@
+/**
+ * The `idx-sim` command line.
+ *   idx-sim start [--host H] [--port N] [--data-dir D] [--certs-dir D] [--fixtures-dir D] [--seed S] [--log-level L]
+ *   idx-sim config        print every setting, its environment variable and default
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, settingsTable, type Config } from '../config.js';
+import { banner, startServer } from '../server.js';
+
+const USAGE = `usage: idx-sim <command> [options]
+
+commands:
+  start    start the simulator (HTTPS + mTLS, SQLite, dev certificates, fixtures)
+           --host H  --port N  --data-dir D  --certs-dir D  --fixtures-dir D  --seed S  --log-level L
+  config   print the configuration settings (environment variables and defaults)
+  help     this text
+`;
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, 'certs-dir': { type: 'string' },
+      'fixtures-dir': { type: 'string' }, seed: { type: 'string' }, 'log-level': { type: 'string' },
+    },
+  });
+  const overrides: Partial<Config> = {
+    host: values.host,
+    port: values.port === undefined ? undefined : Number(values.port),
+    dataDir: values['data-dir'],
+    certsDir: values['certs-dir'],
+    fixturesDir: values['fixtures-dir'],
+    seed: values.seed,
+    logLevel: values['log-level'] as Config['logLevel'] | undefined,
+  };
+  const server = await startServer(overrides);
+  process.stdout.write(banner(loadConfig(overrides), server.url));
+  const stop = async (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      await start(rest);
+      return 0;
+    case 'config':
+      process.stdout.write(`${settingsTable()}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`idx-sim: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code !== 0) process.exit(code); },
+  (err: Error) => { process.stderr.write(`idx-sim: ${err.message}\n`); process.exit(1); },
+);

@@ -1,0 +1,254 @@
+/**
+ * The contract: the OpenAPI documents in openapi/ are the single source of request and response
+ * schemas. This module loads them once and derives (1) the Fastify route schemas that validate headers,
+ * query and path parameters, (2) the payload validators, (3) each route's authorisation rule
+ * (`x-idx-auth`), and (4) a response checker the test suite runs on every response.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const BASE_URL = 'https://idx.sim/openapi/';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/** `x-idx-auth` on an operation: what a caller must present (spec §6). */
+export interface RouteAuth {
+  certificate?: boolean;
+  token?: boolean;
+  entity?: string;
+  /** A CRUD letter, or `delete` for the configurable DELETE permission. */
+  permission?: string;
+}
+
+export interface Operation {
+  operationId: string;
+  file: string;
+  method: string;
+  /** OpenAPI path template including the server base path, e.g. `/pqd/v1/bpqd/{messageContextId}`. */
+  path: string;
+  /** JSON pointer of the operation in its file. */
+  pointer: string;
+  auth: RouteAuth;
+  /** Resolved parameter objects (path-level and operation-level). */
+  parameters: Json[];
+}
+
+export interface FastifyRouteSchema {
+  headers?: Json;
+  querystring?: Json;
+  params?: Json;
+  body?: Json;
+}
+
+const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
+
+export class Contract {
+  readonly documents = new Map<string, Json>();
+  readonly operations = new Map<string, Operation>();
+  private readonly ajv: Ajv2020;
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly matchers: Array<{ regex: RegExp; method: string; operation: Operation }> = [];
+
+  constructor(readonly dir: string) {
+    for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      this.documents.set(file, parseYaml(readFileSync(join(dir, file), 'utf8')));
+    }
+    this.ajv = new Ajv2020({ strict: false, allErrors: true, allowUnionTypes: true });
+    addFormats.default(this.ajv);
+    for (const [file, doc] of this.documents) this.ajv.addSchema({ ...doc, $id: BASE_URL + file });
+    for (const [file, doc] of this.documents) this.indexOperations(file, doc);
+  }
+
+  /** The raw text of a document, for serving. */
+  source(file: string): string | undefined {
+    return this.documents.has(file) ? readFileSync(join(this.dir, file), 'utf8') : undefined;
+  }
+
+  operation(operationId: string): Operation {
+    const op = this.operations.get(operationId);
+    if (!op) throw new Error(`operation ${operationId} is not in the OpenAPI documents`);
+    return op;
+  }
+
+  /** The Fastify route: URL with `:params` and schemas for headers, query and path. */
+  route(operationId: string): { method: string; url: string; schema: FastifyRouteSchema; auth: RouteAuth } {
+    const op = this.operation(operationId);
+    const schema: FastifyRouteSchema = {};
+    const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);
+    const objectOf = (params: Json[], lowerCase: boolean, closed: boolean) => ({
+      type: 'object',
+      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, this.deref(op.file, p.schema ?? {})])),
+      required: params.filter((p) => p.required).map((p) => (lowerCase ? p.name.toLowerCase() : p.name)),
+      ...(closed ? { additionalProperties: false } : {}),
+    });
+    // Content-Type / Content-Encoding are checked by the handler so that they get their own 415 codes.
+    const headers = byLocation('header').filter((p) => !['content-type', 'content-encoding'].includes(p.name.toLowerCase()) && p.name !== 'Authorization');
+    if (headers.length) schema.headers = objectOf(headers, true, false);
+    // Unknown query parameters are refused, not silently ignored (STYLE: no silent stripping).
+    schema.querystring = objectOf(byLocation('query'), false, true);
+    const params = byLocation('path');
+    if (params.length) schema.params = objectOf(params, false, true);
+    // Form bodies are validated by Fastify; JSON payloads (gzip) by the business function itself.
+    const form = this.at(op.file, op.pointer).requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
+    if (form) schema.body = this.deref(op.file, form);
+    return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth };
+  }
+
+  /** Canonical spelling of a header parameter (`x-messagecontextid` → `x-messageContextId`). */
+  headerName(lowerCaseName: string): string {
+    for (const op of this.operations.values()) {
+      for (const p of op.parameters) if (p.in === 'header' && p.name.toLowerCase() === lowerCaseName) return p.name;
+    }
+    return lowerCaseName;
+  }
+
+  /** A validator for a schema in a document, by JSON pointer (e.g. `#/components/schemas/BpqdPayload`). */
+  validator(file: string, pointer: string): ValidateFunction {
+    const key = `${file}${pointer}`;
+    let v = this.validators.get(key);
+    if (!v) {
+      v = this.ajv.compile({ $ref: `${BASE_URL}${file}${pointer}` });
+      this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * Checks a response against the contract: the status is documented, the content type is declared,
+   * the body matches the schema and required response headers are present. Returns the violations;
+   * `undefined` when the URL is not an API route of any document (docs pages, raw files).
+   */
+  checkResponse(res: { method: string; url: string; statusCode: number; headers: Record<string, unknown>; body: Buffer }): string[] | undefined {
+    const path = res.url.split('?')[0]!;
+    const match = this.matchers.find((m) => m.method === res.method.toLowerCase() && m.regex.test(path))
+      ?? this.matchers.find((m) => m.regex.test(path));
+    if (!match) return undefined;
+    const where = `${res.method} ${path} → ${res.statusCode}`;
+    const op = match.operation;
+    const opObject = this.at(op.file, op.pointer);
+    // A method the path does not have: must be a 404/405 problem.
+    if (match.method !== res.method.toLowerCase()) {
+      return [404, 405].includes(res.statusCode) ? this.checkProblem(res, where) : [`${where}: undocumented method`];
+    }
+    const status = String(res.statusCode);
+    const responseKey = opObject.responses?.[status] ? status : opObject.responses?.default ? 'default' : undefined;
+    if (!responseKey) return [`${where}: status ${status} is not documented for ${op.operationId}`];
+    const { file, pointer } = this.follow(op.file, `${op.pointer}/responses/${escapePointer(responseKey)}`);
+    const response = this.at(file, pointer);
+    const problems: string[] = [];
+    for (const [name, header] of Object.entries<Json>(response.headers ?? {})) {
+      const h = this.derefObject(file, header);
+      if (h.required && res.headers[name.toLowerCase()] === undefined) problems.push(`${where}: required header ${name} missing`);
+    }
+    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (!response.content) {
+      if (res.body.length > 0) problems.push(`${where}: body sent but none documented`);
+      return problems;
+    }
+    if (!(contentType in response.content)) {
+      return [...problems, `${where}: content type "${contentType}" not documented (${Object.keys(response.content).join(', ')})`];
+    }
+    if (!/json/.test(contentType)) return problems;
+    let body: Json;
+    try {
+      const bytes = res.headers['content-encoding'] === 'gzip' ? gunzipSync(res.body) : res.body;
+      body = JSON.parse(bytes.toString('utf8'));
+    } catch (err) {
+      return [...problems, `${where}: body is not JSON (${(err as Error).message})`];
+    }
+    const validate = this.validator(file, `${pointer}/content/${escapePointer(contentType)}/schema`);
+    if (!validate(body)) problems.push(...formatAjvErrors(validate.errors).map((e) => `${where}: ${e}`));
+    return problems;
+  }
+
+  private checkProblem(res: { headers: Record<string, unknown>; body: Buffer }, where: string): string[] {
+    const validate = this.validator('common.yaml', '#/components/schemas/Problem');
+    const body = JSON.parse(res.body.toString('utf8'));
+    return validate(body) ? [] : formatAjvErrors(validate.errors).map((e) => `${where}: ${e}`);
+  }
+
+  private indexOperations(file: string, doc: Json): void {
+    const base = (doc.servers?.[0]?.url ?? '').replace(/\/$/, '');
+    for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        const operation: Operation = {
+          operationId: op.operationId,
+          file,
+          method,
+          path: base + path,
+          pointer: `#/paths/${escapePointer(path)}/${method}`,
+          auth: op['x-idx-auth'] ?? {},
+          parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => this.derefObject(file, p)),
+        };
+        if (this.operations.has(op.operationId)) throw new Error(`duplicate operationId ${op.operationId}`);
+        this.operations.set(op.operationId, operation);
+        const regex = new RegExp(`^${(base + path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
+        this.matchers.push({ regex, method, operation });
+      }
+    }
+  }
+
+  /** The value at a JSON pointer (`#/a/b`) of a document. */
+  private at(file: string, pointer: string): Json {
+    let node = this.documents.get(file);
+    if (node === undefined) throw new Error(`no OpenAPI document ${file}`);
+    for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+      node = node?.[unescapePointer(part)];
+      if (node === undefined) throw new Error(`${file}${pointer} does not exist`);
+    }
+    return node;
+  }
+
+  /** Follows OpenAPI `$ref`s (response, parameter, header objects) to the object's real location. */
+  private follow(file: string, pointer: string): { file: string; pointer: string } {
+    for (let hops = 0; hops < 10; hops++) {
+      const node = this.at(file, pointer);
+      if (typeof node?.$ref !== 'string') return { file, pointer };
+      const [target = '', fragment = ''] = node.$ref.split('#');
+      file = target || file;
+      pointer = `#${fragment}`;
+    }
+    throw new Error(`$ref chain too long at ${file}${pointer}`);
+  }
+
+  private derefObject(file: string, node: Json): Json {
+    if (typeof node?.$ref !== 'string') return node;
+    const [target = '', fragment = ''] = node.$ref.split('#');
+    const loc = this.follow(target || file, `#${fragment}`);
+    return this.at(loc.file, loc.pointer);
+  }
+
+  /** A self-contained copy of a schema (every `$ref` inlined), for Fastify's own validator. */
+  private deref(file: string, schema: Json, depth = 0): Json {
+    if (depth > 20) throw new Error('schema nesting too deep (cyclic $ref?)');
+    if (Array.isArray(schema)) return schema.map((s) => this.deref(file, s, depth + 1));
+    if (schema === null || typeof schema !== 'object') return schema;
+    if (typeof schema.$ref === 'string') {
+      const [target = '', fragment = ''] = schema.$ref.split('#');
+      return this.deref(target || file, this.at(target || file, `#${fragment}`), depth + 1);
+    }
+    return Object.fromEntries(Object.entries(schema)
+      .filter(([k]) => k !== 'example' && k !== 'examples')
+      .map(([k, v]) => [k, this.deref(file, v, depth + 1)]));
+  }
+}
+
+/** ajv errors as `<pointer>: <message>` lines. */
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
+}
+
+let shared: Contract | undefined;
+/** The contract loaded from the project's openapi/ directory (loaded once per process). */
+export function projectContract(dir: string): Contract {
+  if (!shared || shared.dir !== dir) shared = new Contract(dir);
+  return shared;
+}

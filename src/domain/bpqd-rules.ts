@@ -1,0 +1,206 @@
+/**
+ * BPQD content and routing rules that a JSON schema cannot express (spec §5.2 validation [D], §11, §12).
+ * Pure functions: they take a schema-valid payload and return the problems they find.
+ */
+import type { BpqdPayload, Measurement } from './bpqd-payload.js';
+import { bodyProblem, headerProblem, IdxError, type ProblemItem } from './errors.js';
+import { marketDate, offsetOf, parseIdxDateTime } from './market-time.js';
+import { PRIORITY_WORD, type MessageContextId } from './message-context-id.js';
+import { isValidNmiChecksum, nmiChecksum } from './nmi.js';
+
+/** A refusal lists at most this many problems; the detail says how many more there were. */
+export const MAX_PROBLEMS_LISTED = 100;
+
+function refuse(code: ConstructorParameters<typeof IdxError>[0], summary: string, problems: ProblemItem[], messageContextId?: string): never {
+  const listed = problems.slice(0, MAX_PROBLEMS_LISTED);
+  const more = problems.length - listed.length;
+  const detail = `${summary}: ${problems[0]!.message}` +
+    (problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}${more > 0 ? `, ${more} not listed` : ''})` : '');
+  throw new IdxError(code, detail, { errors: listed, messageContextId });
+}
+
+const txPointer = (t: number) => `/data/transactions/${t}`;
+const nmiPointer = (t: number, n: number) => `${txPointer(t)}/nmiDetails/${n}`;
+
+/** NMI check digits (spec §11). */
+export function checkNmiChecksums(payload: BpqdPayload, messageContextId?: string): void {
+  const problems: ProblemItem[] = [];
+  payload.data.transactions.forEach((tx, t) =>
+    tx.nmiDetails.forEach((d, n) => {
+      if (!isValidNmiChecksum(d.nmi, d.nmiChecksum)) {
+        problems.push(bodyProblem(`${nmiPointer(t, n)}/nmiChecksum`, 'NMI_CHECKSUM',
+          `NMI ${d.nmi} has check digit ${nmiChecksum(d.nmi)}, payload says ${d.nmiChecksum}`));
+      }
+    }));
+  if (problems.length) refuse('IDX_ERR_NMI_CHECKSUM', 'NMI checksum is wrong', problems, messageContextId);
+}
+
+function checkMeasurement(m: Measurement, pointer: string, problems: ProblemItem[]): void {
+  if ((m.min !== undefined && m.min > m.avg) || (m.max !== undefined && m.max < m.avg)) {
+    problems.push(bodyProblem(pointer, 'MEASUREMENT_RANGE', `expected min <= avg <= max, got min ${m.min ?? '-'}, avg ${m.avg}, max ${m.max ?? '-'}`));
+  }
+}
+
+/**
+ * Interval and phase consistency (spec §5.2 [D]): market-time (+10:00) timestamps, end - start equal to
+ * intervalLength, starts on an interval boundary, no duplicate interval or phase, readings only for the
+ * meter's declared phases, min <= avg <= max. Partial days are accepted (meter churn, spec §12).
+ */
+export function checkContentRules(payload: BpqdPayload, messageContextId?: string): void {
+  const problems: ProblemItem[] = [];
+  payload.data.transactions.forEach((tx, t) => {
+    const seenNmis = new Set<string>();
+    tx.nmiDetails.forEach((detail, n) => {
+      if (seenNmis.has(detail.nmi)) {
+        problems.push(bodyProblem(`${nmiPointer(t, n)}/nmi`, 'NMI_DUPLICATE', `NMI ${detail.nmi} appears more than once in transaction ${tx.transactionId}`));
+      }
+      seenNmis.add(detail.nmi);
+      detail.meters.forEach((meter, m) => {
+        const meterPtr = `${nmiPointer(t, n)}/meters/${m}`;
+        const lengthMs = meter.intervalLength * 60_000;
+        const starts = new Set<number>();
+        meter.intervals.forEach((interval, i) => {
+          const ptr = `${meterPtr}/intervals/${i}`;
+          const start = parseIdxDateTime(interval.intervalStartDateTime);
+          const end = parseIdxDateTime(interval.intervalEndDateTime);
+          for (const [field, text] of [['intervalStartDateTime', interval.intervalStartDateTime], ['intervalEndDateTime', interval.intervalEndDateTime]] as const) {
+            if (offsetOf(text) !== '+10:00') {
+              problems.push(bodyProblem(`${ptr}/${field}`, 'INTERVAL_NOT_MARKET_TIME', `${field} ${text} must be in market time (+10:00)`));
+            }
+          }
+          if (start === undefined || end === undefined) return; // the schema pattern already reported the shape
+          if (end - start !== lengthMs) {
+            problems.push(bodyProblem(`${ptr}/intervalEndDateTime`, 'INTERVAL_LENGTH_MISMATCH',
+              `interval spans ${(end - start) / 60_000} minutes, meter intervalLength is ${meter.intervalLength}`));
+          }
+          if ((start + 600 * 60_000) % lengthMs !== 0) {
+            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_NOT_ALIGNED',
+              `interval must start on a ${meter.intervalLength}-minute boundary, got ${interval.intervalStartDateTime}`));
+          }
+          if (starts.has(start)) {
+            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_DUPLICATE', `interval starting ${interval.intervalStartDateTime} appears more than once for meter ${meter.meterSerialNumber}`));
+          }
+          starts.add(start);
+          const phases = new Set<string>();
+          interval.readings.forEach((reading, r) => {
+            const rPtr = `${ptr}/readings/${r}`;
+            if (!meter.phases.includes(reading.phase)) {
+              problems.push(bodyProblem(`${rPtr}/phase`, 'PHASE_NOT_DECLARED', `phase ${reading.phase} is not in the meter's phases [${meter.phases.join(', ')}]`));
+            }
+            if (phases.has(reading.phase)) {
+              problems.push(bodyProblem(`${rPtr}/phase`, 'PHASE_DUPLICATE', `phase ${reading.phase} appears more than once in the interval`));
+            }
+            phases.add(reading.phase);
+            checkMeasurement(reading.voltage, `${rPtr}/voltage`, problems);
+            checkMeasurement(reading.current, `${rPtr}/current`, problems);
+            checkMeasurement(reading.phaseAngle, `${rPtr}/phaseAngle`, problems);
+          });
+        });
+      });
+    });
+  });
+  if (problems.length) refuse('IDX_ERR_PAYLOAD_RULE', 'Payload breaks a BPQD content rule', problems, messageContextId);
+}
+
+/**
+ * The headers, the messageContextId and the payload header must tell the same story (spec §3, §5.2 [D]):
+ * same initiating participant, same priority, and a pqd~bpqd context id.
+ */
+export function checkContextAgreement(context: MessageContextId, initiatingParticipantId: string, payload: BpqdPayload): void {
+  const header = payload.data.header;
+  const problems: ProblemItem[] = [];
+  if (header.initiatingParticipantId !== initiatingParticipantId) {
+    problems.push(bodyProblem('/data/header/initiatingParticipantId', 'PARTICIPANT_MISMATCH',
+      `payload initiatingParticipantId ${header.initiatingParticipantId} differs from x-initiatingParticipantId ${initiatingParticipantId}`));
+  }
+  if (PRIORITY_WORD[context.priority] !== header.priority) {
+    problems.push(bodyProblem('/data/header/priority', 'PRIORITY_MISMATCH',
+      `payload priority ${header.priority} differs from the x-messageContextId priority "${context.priority}" (${PRIORITY_WORD[context.priority]})`));
+  }
+  if (problems.length) refuse('IDX_ERR_CONTEXT_ID_MISMATCH', 'x-messageContextId disagrees with the payload', problems, context.raw);
+}
+
+/** Header-level agreement, checked before the body is read. */
+export function checkContextHeaders(context: MessageContextId, initiatingParticipantId: string, expected: { businessFunctionId: string; businessFunctionResourceId: string }): void {
+  const problems: ProblemItem[] = [];
+  if (context.participantId !== initiatingParticipantId) {
+    problems.push(headerProblem('x-messageContextId', 'PARTICIPANT_MISMATCH',
+      `participant part "${context.participantId.toLowerCase()}" differs from x-initiatingParticipantId ${initiatingParticipantId}`));
+  }
+  if (context.businessFunctionId !== expected.businessFunctionId || context.businessFunctionResourceId !== expected.businessFunctionResourceId) {
+    problems.push(headerProblem('x-messageContextId', 'BUSINESS_FUNCTION_MISMATCH',
+      `this endpoint takes ${expected.businessFunctionId}~${expected.businessFunctionResourceId} messages, got ${context.businessFunctionId}~${context.businessFunctionResourceId}`));
+  }
+  if (problems.length) refuse('IDX_ERR_CONTEXT_ID_MISMATCH', 'x-messageContextId disagrees with the headers', problems, context.raw);
+}
+
+/** Participants holding each role for an NMI on one market date (spec §12: simulated MSATS standing data). */
+export interface NmiRolesOnDate {
+  LNSP: string[];
+  MC: string[];
+  MDP: string[];
+}
+
+/** The standing-data port the routing rules need. */
+export interface StandingDataLookup {
+  rolesOn(nmi: string, marketDate: string): NmiRolesOnDate;
+}
+
+/**
+ * Who may send, and who must receive (spec §12 [D]): on every market date that the intervals touch, the
+ * sender is the NMI's MC or its MDP (acting for the MC), and the receivers are exactly the NMI's LNSP —
+ * so no LNSP ever receives another LNSP's NMIs. Returns the receiving participants.
+ */
+export function checkRouting(payload: BpqdPayload, senderId: string, standingData: StandingDataLookup, messageContextId?: string): string[] {
+  const recipients = payload.data.header.receivingParticipantId;
+  const unknown: ProblemItem[] = [];
+  const sender: ProblemItem[] = [];
+  const recipient: ProblemItem[] = [];
+  const servedRecipients = new Set<string>();
+
+  payload.data.transactions.forEach((tx, t) =>
+    tx.nmiDetails.forEach((detail, n) => {
+      const ptr = `${nmiPointer(t, n)}/nmi`;
+      const dates = new Set<string>();
+      for (const meter of detail.meters) {
+        for (const interval of meter.intervals) dates.add(marketDate(parseIdxDateTime(interval.intervalStartDateTime)!));
+      }
+      for (const date of [...dates].sort()) {
+        const roles = standingData.rolesOn(detail.nmi, date);
+        if (roles.LNSP.length === 0) {
+          unknown.push(bodyProblem(ptr, 'NMI_UNKNOWN', `NMI ${detail.nmi} has no LNSP in standing data on ${date}`));
+          continue;
+        }
+        if (!roles.MC.includes(senderId) && !roles.MDP.includes(senderId)) {
+          sender.push(bodyProblem(ptr, 'SENDER_NOT_RESPONSIBLE',
+            `${senderId} is neither the MC (${roles.MC.join(', ') || 'none'}) nor the MDP (${roles.MDP.join(', ') || 'none'}) of NMI ${detail.nmi} on ${date}`));
+        }
+        for (const lnsp of roles.LNSP) {
+          if (!recipients.includes(lnsp)) {
+            recipient.push(bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_MISSING',
+              `NMI ${detail.nmi} on ${date} belongs to LNSP ${lnsp}, which is not a receiving participant`));
+          }
+        }
+        recipients.forEach((r, k) => {
+          if (roles.LNSP.includes(r)) servedRecipients.add(r);
+          else recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
+            `${r} is not the LNSP of NMI ${detail.nmi} on ${date} (its LNSP is ${roles.LNSP.join(', ')})`));
+        });
+      }
+    }));
+
+  if (unknown.length) refuse('IDX_ERR_NMI_UNKNOWN', 'NMI has no standing data for the interval dates', unknown, messageContextId);
+  if (sender.length) refuse('IDX_ERR_SENDER_NOT_RESPONSIBLE', 'Sender is not responsible for the NMI', sender, messageContextId);
+  if (recipient.length) refuse('IDX_ERR_RECIPIENT_NOT_LNSP', 'Receiving participants do not match the NMI LNSPs', dedupe(recipient), messageContextId);
+  return recipients.filter((r) => servedRecipients.has(r));
+}
+
+function dedupe(items: ProblemItem[]): ProblemItem[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const key = JSON.stringify(i);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The one source of time in idx-sim. Every component that needs "now" takes a Clock, so tests and
+ * testers can freeze it, set it, or move it forward (10-day queue expiry, daily quotas, certificate
+ * expiry) without waiting.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch, in simulated time. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * A clock that runs with real time from an offset, or stands still when frozen. `set` and `advance`
+ * move simulated time; real time keeps flowing on top of it unless the clock is frozen.
+ */
+export class AdjustableClock implements Clock {
+  private offsetMs = 0;
+  private frozenAt: number | undefined;
+
+  constructor(private readonly source: Clock = systemClock) {}
+
+  now(): number {
+    return this.frozenAt ?? this.source.now() + this.offsetMs;
+  }
+
+  /** Jump to an instant; keeps running from there unless frozen. */
+  set(instantMs: number): void {
+    if (this.frozenAt !== undefined) this.frozenAt = instantMs;
+    else this.offsetMs = instantMs - this.source.now();
+  }
+
+  advance(ms: number): void {
+    this.set(this.now() + ms);
+  }
+
+  freeze(at: number = this.now()): void {
+    this.frozenAt = at;
+  }
+
+  unfreeze(): void {
+    if (this.frozenAt === undefined) return;
+    this.offsetMs = this.frozenAt - this.source.now();
+    this.frozenAt = undefined;
+  }
+
+  get frozen(): boolean {
+    return this.frozenAt !== undefined;
+  }
+}

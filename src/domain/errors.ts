@@ -1,0 +1,111 @@
+/**
+ * The error catalogue: every refusal idx-sim makes has a stable code here. Codes never change meaning;
+ * new ones are added at the end of their group. IDX errors follow RFC 9457 with traceability ids
+ * (spec §1, §7); the status map is the simulator's [D] proposal of spec §7.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // Transport and identity (spec §6, §13.2)
+  IDX_ERR_CLIENT_CERT_REQUIRED: { status: 401, title: 'A client certificate is required' },
+  IDX_ERR_CLIENT_CERT_UNTRUSTED: { status: 401, title: 'Client certificate not issued by the IDX certificate authority' },
+  IDX_ERR_CLIENT_CERT_EXPIRED: { status: 401, title: 'Client certificate has expired' },
+  IDX_ERR_CLIENT_CERT_NOT_YET_VALID: { status: 401, title: 'Client certificate is not yet valid' },
+  IDX_ERR_CLIENT_CERT_REVOKED: { status: 401, title: 'Client certificate has been revoked' },
+  IDX_ERR_CLIENT_CERT_UNKNOWN: { status: 401, title: 'Client certificate is not registered to a participant' },
+  IDX_ERR_CERT_PARTICIPANT_MISMATCH: { status: 403, title: 'Client certificate does not cover the initiating participant' },
+  // OAuth (spec §4.8, §13.1)
+  IDX_ERR_INVALID_CLIENT: { status: 401, title: 'Client authentication failed' },
+  IDX_ERR_UNSUPPORTED_GRANT_TYPE: { status: 400, title: 'Unsupported grant type' },
+  IDX_ERR_TOKEN_MISSING: { status: 401, title: 'Bearer token required' },
+  IDX_ERR_TOKEN_INVALID: { status: 401, title: 'Bearer token is not valid' },
+  IDX_ERR_TOKEN_EXPIRED: { status: 401, title: 'Bearer token has expired' },
+  IDX_ERR_ENTITY_NOT_GRANTED: { status: 403, title: 'URM entity not granted for this participant' },
+  // Request shape (spec §3)
+  IDX_ERR_HEADER_MISSING: { status: 400, title: 'Required header missing' },
+  IDX_ERR_HEADER_INVALID: { status: 400, title: 'Header value is not valid' },
+  IDX_ERR_QUERY_INVALID: { status: 400, title: 'Query parameter is not valid' },
+  IDX_ERR_PATH_INVALID: { status: 400, title: 'Path parameter is not valid' },
+  IDX_ERR_FORM_INVALID: { status: 400, title: 'Form field is not valid' },
+  IDX_ERR_CURSOR_INVALID: { status: 400, title: 'Cursor is not valid' },
+  IDX_ERR_CONTEXT_ID_INVALID: { status: 400, title: 'x-messageContextId does not follow the IDX grammar' },
+  IDX_ERR_CONTEXT_ID_MISMATCH: { status: 400, title: 'x-messageContextId disagrees with the headers or payload' },
+  IDX_ERR_CONTENT_ENCODING_UNSUPPORTED: { status: 415, title: 'Content-Encoding must be gzip' },
+  IDX_ERR_CONTENT_TYPE_UNSUPPORTED: { status: 415, title: 'Content-Type is not supported' },
+  IDX_ERR_GZIP_INVALID: { status: 400, title: 'Body is not valid gzip' },
+  IDX_ERR_JSON_INVALID: { status: 400, title: 'Body is not valid JSON' },
+  IDX_ERR_SCHEMA_INVALID: { status: 400, title: 'Payload failed schema validation' },
+  IDX_ERR_NMI_CHECKSUM: { status: 400, title: 'NMI checksum is wrong' },
+  IDX_ERR_PAYLOAD_RULE: { status: 400, title: 'Payload breaks a BPQD content rule' },
+  IDX_ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload exceeds the size limit' },
+  IDX_ERR_DUPLICATE_MESSAGE: { status: 409, title: 'messageContextId already used by this sender' },
+  // Business rules (spec §12)
+  IDX_ERR_NMI_UNKNOWN: { status: 422, title: 'NMI has no standing data for the interval dates' },
+  IDX_ERR_SENDER_NOT_RESPONSIBLE: { status: 422, title: 'Sender is not the MC or its MDP for the NMI' },
+  IDX_ERR_RECIPIENT_NOT_LNSP: { status: 422, title: 'Receiving participant is not the LNSP for the NMI' },
+  // Resources
+  IDX_ERR_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your queue' },
+  IDX_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such API route' },
+  IDX_ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
+  // Quotas (spec §8)
+  IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
+  IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
+  // Everything else
+  IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Where, in the request, a problem sits. Body problems carry an RFC 6901 JSON pointer. */
+export type ProblemLocation =
+  | { in: 'body'; pointer: string }
+  | { in: 'header' | 'query' | 'path' | 'form' | 'tls'; name: string };
+
+export type ProblemItem = ProblemLocation & { code: string; message: string };
+
+export interface IdxErrorOptions {
+  errors?: ProblemItem[];
+  /** Extra response headers, e.g. Retry-After on 429. */
+  headers?: Record<string, string>;
+  messageContextId?: string;
+}
+
+/** The one error class: thrown by domain code, turned into problem+json by the problem-details plugin. */
+export class IdxError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly errors: ProblemItem[];
+  readonly headers: Record<string, string>;
+  readonly messageContextId: string | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    options: IdxErrorOptions = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = 'IdxError';
+    const spec: ErrorSpec = ERROR_CATALOGUE[code];
+    this.status = spec.status;
+    this.title = spec.title;
+    this.errors = options.errors ?? [];
+    this.headers = options.headers ?? {};
+    this.messageContextId = options.messageContextId;
+  }
+}
+
+/** `IDX_ERR_NMI_CHECKSUM` → `https://idx.sim/problems/nmi-checksum`. */
+export function problemType(code: ErrorCode): string {
+  return `https://idx.sim/problems/${code.replace(/^IDX_ERR_/, '').toLowerCase().replace(/_/g, '-')}`;
+}
+
+export function headerProblem(name: string, code: string, message: string): ProblemItem {
+  return { in: 'header', name, code, message };
+}
+
+export function bodyProblem(pointer: string, code: string, message: string): ProblemItem {
+  return { in: 'body', pointer, code, message };
+}

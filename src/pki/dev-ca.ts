@@ -1,0 +1,216 @@
+/**
+ * The development PKI: a dev CA standing in for AEMO-RCA-G2, a server certificate for localhost, and a
+ * primary and a secondary client certificate per participant with CN `<PARTICIPANTID>-NonProd` (spec §6).
+ * Certificates are built with node-forge; RSA keys come from node:crypto (native, ~50x faster than forge's
+ * pure-JS generator). None of this is on a request path.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import forge from 'node-forge';
+
+const DAY_MS = 86_400_000;
+
+export interface KeyAndCert {
+  keyPem: string;
+  certPem: string;
+}
+
+export interface Subject {
+  commonName: string;
+  organization?: string;
+}
+
+function newKeyPem(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** A positive, random 16-byte serial (RFC 5280 §4.1.2.2). */
+function newSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f | 0x10;
+  return bytes.toString('hex');
+}
+
+function attrs(subject: Subject): forge.pki.CertificateField[] {
+  return [
+    { name: 'commonName', value: subject.commonName },
+    { name: 'organizationName', value: subject.organization ?? 'idx-sim development' },
+    { name: 'countryName', value: 'AU' },
+  ];
+}
+
+interface IssueOptions {
+  subject: Subject;
+  publicKey: forge.pki.PublicKey;
+  issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey };
+  signingKey: forge.pki.rsa.PrivateKey;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: object[];
+}
+
+function build(o: IssueOptions): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = o.publicKey;
+  cert.serialNumber = newSerial();
+  cert.validity.notBefore = o.notBefore;
+  cert.validity.notAfter = o.notAfter;
+  cert.setSubject(attrs(o.subject));
+  cert.setIssuer(o.issuer ? o.issuer.cert.subject.attributes : attrs(o.subject));
+  cert.setExtensions([
+    ...o.extensions,
+    { name: 'subjectKeyIdentifier' },
+    ...(o.issuer ? [{ name: 'authorityKeyIdentifier', keyIdentifier: o.issuer.cert.generateSubjectKeyIdentifier().getBytes() }] : []),
+  ]);
+  cert.sign(o.signingKey, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+export interface CaOptions {
+  commonName?: string;
+  now?: number;
+}
+
+/** A self-signed CA, valid from two years ago for ten years. */
+export function createCa({ commonName = 'idx-sim Dev Root CA (not AEMO-RCA-G2)', now = Date.now() }: CaOptions = {}): KeyAndCert {
+  const keyPem = newKeyPem();
+  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const certPem = build({
+    subject: { commonName },
+    publicKey: forge.pki.setRsaPublicKey(key.n, key.e),
+    signingKey: key,
+    notBefore: new Date(now - 2 * 365 * DAY_MS),
+    notAfter: new Date(now + 10 * 365 * DAY_MS),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  return { keyPem, certPem };
+}
+
+export interface LeafOptions {
+  /** Defaults: valid from a year before `now` (so a simulated clock set earlier in the year still accepts it) for 3 years (spec §6). */
+  notBefore?: number;
+  notAfter?: number;
+  now?: number;
+  /** Use this public key (from a CSR) instead of generating a key pair. */
+  publicKeyPem?: string;
+}
+
+function issueLeaf(ca: KeyAndCert, subject: Subject, kind: 'client' | 'server', options: LeafOptions, hosts: string[] = []): KeyAndCert {
+  const now = options.now ?? Date.now();
+  const issuerCert = forge.pki.certificateFromPem(ca.certPem);
+  const issuerKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
+  let keyPem = '';
+  let publicKey: forge.pki.PublicKey;
+  if (options.publicKeyPem) {
+    publicKey = forge.pki.publicKeyFromPem(options.publicKeyPem);
+  } else {
+    keyPem = newKeyPem();
+    const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  }
+  const certPem = build({
+    subject,
+    publicKey,
+    issuer: { cert: issuerCert, key: issuerKey },
+    signingKey: issuerKey,
+    notBefore: new Date(options.notBefore ?? now - 365 * DAY_MS),
+    notAfter: new Date(options.notAfter ?? now + 3 * 365 * DAY_MS),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      // AEMO client certificates: Digital Signature, Server Auth, Client Auth (spec §6).
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: kind === 'client' },
+      ...(hosts.length
+        ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
+        : []),
+    ],
+  });
+  return { keyPem, certPem };
+}
+
+export function issueClientCertificate(ca: KeyAndCert, commonName: string, options: LeafOptions = {}): KeyAndCert {
+  return issueLeaf(ca, { commonName }, 'client', options);
+}
+
+export function issueServerCertificate(ca: KeyAndCert, hosts: string[] = ['localhost', '127.0.0.1'], options: LeafOptions = {}): KeyAndCert {
+  return issueLeaf(ca, { commonName: hosts[0]! }, 'server', options, hosts);
+}
+
+/** The CN AEMO prefers for a participant's certificate (spec §6). */
+export function participantCommonName(participantId: string, environment: 'NonProd' | 'Prod' = 'NonProd'): string {
+  return `${participantId}-${environment}`;
+}
+
+export type CertificateSlot = 'primary' | 'secondary';
+export const CERTIFICATE_SLOTS: readonly CertificateSlot[] = ['primary', 'secondary'];
+
+/** Where each generated file lives under the certificates directory. */
+export const pkiPaths = (dir: string) => ({
+  caCert: join(dir, 'ca', 'ca.crt'),
+  caKey: join(dir, 'ca', 'ca.key'),
+  serverCert: join(dir, 'server', 'server.crt'),
+  serverKey: join(dir, 'server', 'server.key'),
+  tokenSigningKey: join(dir, 'hub', 'oauth-signing.key'),
+  participantCert: (pid: string, slot: CertificateSlot) => join(dir, 'participants', pid, `${slot}.crt`),
+  participantKey: (pid: string, slot: CertificateSlot) => join(dir, 'participants', pid, `${slot}.key`),
+});
+
+function write(path: string, content: string, secret = false): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content, { mode: secret ? 0o600 : 0o644 });
+}
+
+function writePair(certPath: string, keyPath: string, pair: KeyAndCert): void {
+  write(certPath, pair.certPem);
+  if (pair.keyPem) write(keyPath, pair.keyPem, true);
+}
+
+export interface DevPki {
+  ca: KeyAndCert;
+  server: KeyAndCert;
+  tokenSigningKeyPem: string;
+  /** Files created by this call (empty when everything already existed). */
+  created: string[];
+}
+
+/**
+ * Creates whatever is missing under `dir` — CA, server certificate, OAuth signing key, and both
+ * certificates of each participant — and leaves existing files alone, so it is safe on every start.
+ */
+export function ensureDevPki(dir: string, participantIds: readonly string[], hosts: string[] = ['localhost', '127.0.0.1']): DevPki {
+  const p = pkiPaths(dir);
+  const created: string[] = [];
+  const readPair = (certPath: string, keyPath: string): KeyAndCert => ({ certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') });
+
+  if (!existsSync(p.caCert) || !existsSync(p.caKey)) {
+    writePair(p.caCert, p.caKey, createCa());
+    created.push(p.caCert);
+  }
+  const ca = readPair(p.caCert, p.caKey);
+  if (!existsSync(p.serverCert) || !existsSync(p.serverKey)) {
+    writePair(p.serverCert, p.serverKey, issueServerCertificate(ca, hosts));
+    created.push(p.serverCert);
+  }
+  if (!existsSync(p.tokenSigningKey)) {
+    write(p.tokenSigningKey, newKeyPem(), true);
+    created.push(p.tokenSigningKey);
+  }
+  for (const pid of participantIds) {
+    for (const slot of CERTIFICATE_SLOTS) {
+      const certPath = p.participantCert(pid, slot);
+      if (existsSync(certPath) && existsSync(p.participantKey(pid, slot))) continue;
+      writePair(certPath, p.participantKey(pid, slot), issueClientCertificate(ca, participantCommonName(pid)));
+      created.push(certPath);
+    }
+  }
+  return {
+    ca,
+    server: readPair(p.serverCert, p.serverKey),
+    tokenSigningKeyPem: readFileSync(p.tokenSigningKey, 'utf8'),
+    created,
+  };
+}

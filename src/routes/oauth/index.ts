@@ -1,0 +1,58 @@
+/** Access Token API (spec §4.8): client credentials → RS256 bearer token, and the JWKS to verify it. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { IdxError } from '../../domain/errors.js';
+import { grantScopes } from '../../domain/participants.js';
+import type { Authenticator } from '../../plugins/auth.js';
+import { contractRoute } from '../../plugins/contract-routes.js';
+
+interface TokenForm {
+  grant_type: string;
+  client_id?: string;
+  client_secret?: string;
+  scope?: string;
+}
+
+const formError = (name: string, code: string, message: string) => ({ errors: [{ in: 'form' as const, name, code, message }] });
+
+/** `Authorization: Basic base64(id:secret)`, accepted as an alternative to the form fields (spec §13.1). */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header && /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+export async function oauthRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  // Only form bodies: a JSON body is refused with 415 rather than guessed at.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  contractRoute(app, ctx, auth, 'requestToken', async (request, reply) => {
+    const form = request.body as TokenForm;
+    if (form.grant_type !== 'client_credentials') {
+      throw new IdxError('IDX_ERR_UNSUPPORTED_GRANT_TYPE', `grant_type "${form.grant_type}" is not supported; IDX uses client_credentials`,
+        formError('grant_type', 'GRANT_TYPE', 'must be client_credentials'));
+    }
+    const basic = basicCredentials(request.headers.authorization);
+    const id = form.client_id ?? basic?.id;
+    const secret = form.client_secret ?? basic?.secret;
+    if (!id || !secret) {
+      throw new IdxError('IDX_ERR_INVALID_CLIENT', 'send client_id and client_secret (your URM API user name and password) in the form, or as HTTP Basic',
+        formError(id ? 'client_secret' : 'client_id', 'MISSING', 'required'));
+    }
+    const user = ctx.participants.authenticate(id, secret);
+    if (!user) {
+      throw new IdxError('IDX_ERR_INVALID_CLIENT', 'unknown client_id or wrong client_secret', formError('client_secret', 'CREDENTIALS', 'not accepted'));
+    }
+    const granted = grantScopes(user, (form.scope ?? '').split(/\s+/).filter(Boolean));
+    const { token } = ctx.tokens.issue(user.clientId, granted.scope, granted.participants);
+    reply.header('cache-control', 'no-store');
+    return { access_token: token, token_type: 'Bearer', expires_in: ctx.config.tokenLifetimeSeconds };
+  });
+
+  contractRoute(app, ctx, auth, 'getJwks', async () => ctx.tokens.jwks());
+}

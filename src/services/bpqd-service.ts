@@ -1,0 +1,305 @@
+/**
+ * The PQD business function (spec §4.1, §5, §12, §13.4): submission checks in the order a participant
+ * would want to hear about them, queue listing with stable cursors, retrieval and deletion.
+ */
+import { gunzip, gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { ValidateFunction } from 'ajv';
+import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, MAX_PROBLEMS_LISTED, type StandingDataLookup } from '../domain/bpqd-rules.js';
+import type { BpqdPayload } from '../domain/bpqd-payload.js';
+import type { Clock } from '../domain/clock.js';
+import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
+import { formatMarketDateTime } from '../domain/market-time.js';
+import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
+import type { Random } from '../domain/random.js';
+import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
+
+const gunzipAsync = promisify(gunzip);
+/** Below this, inflating on the event loop is cheaper than a thread-pool round trip. */
+const SYNC_GUNZIP_MAX_BYTES = 64 * 1024;
+
+export interface BpqdSettings {
+  maxPayloadBytes: number;
+  schemaVersions: string[];
+  pageSizeDefault: number;
+  pageSizeMax: number;
+}
+
+export interface Submission {
+  initiatingParticipantId: string;
+  messageContextId: string;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  schemaVersion: string | undefined;
+  signature: string | undefined;
+  body: Buffer;
+  traceId: string;
+}
+
+export interface SubmissionReceipt {
+  messageContextId: string;
+  messageId: string;
+  receivedDateTime: string;
+  status: 'delivery_pending';
+  receivingParticipantIds: string[];
+}
+
+export interface ListQuery {
+  itemCount?: number;
+  cursor?: string;
+  fromDateTime?: string;
+  toDateTime?: string;
+  priority?: PriorityLetter | PriorityWord;
+}
+
+export interface MessageMetadata {
+  messageContextId: string;
+  messageId: string;
+  businessFunctionId: string;
+  businessFunctionResourceId: string;
+  initiatingParticipantId: string;
+  priority: PriorityWord;
+  messageDateTime: string;
+  receivedDateTime: string;
+  retrievedDateTime: string | null;
+  sizeBytes: number;
+  schemaVersion: string;
+  transactionCount: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  meta: { itemCount: number; nextCursor: string | null; totalRecords: number; totalPages: number };
+}
+
+const CURSOR_PREFIX = 'pqd~bpqd~';
+
+/** Cursors are opaque to callers (spec §4.1 [D]); inside, the queue position to resume from. */
+export function encodeCursor(queueItemId: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${queueItemId}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page, or omit it to start over',
+      { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
+  }
+  return id;
+}
+
+export class BpqdService {
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly standingData: StandingDataLookup,
+    private readonly validatePayload: ValidateFunction,
+    private readonly settings: BpqdSettings,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  async submit(s: Submission): Promise<SubmissionReceipt> {
+    const context = this.parseContext(s.messageContextId);
+    checkContextHeaders(context, s.initiatingParticipantId, { businessFunctionId: 'pqd', businessFunctionResourceId: 'bpqd' });
+    const schemaVersion = this.schemaVersion(s.schemaVersion, context.raw);
+    if (this.messages.isDuplicate(s.initiatingParticipantId, context.key)) {
+      throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}; messageContextId must be unique per sender (spec §3)`,
+        { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+    }
+    checkEncoding(s.contentType, s.contentEncoding, context.raw);
+    const json = await this.inflate(s.body, context.raw);
+    const payload = this.parse(json, context.raw);
+    checkNmiChecksums(payload, context.raw);
+    checkContentRules(payload, context.raw);
+    checkContextAgreement(context, s.initiatingParticipantId, payload);
+    const recipients = checkRouting(payload, s.initiatingParticipantId, this.standingData, context.raw);
+
+    const receivedAt = this.clock.now();
+    const messageId = `MSG-${this.random.uuid()}`;
+    try {
+      this.messages.accept({
+        messageId,
+        messageContextId: context.raw,
+        contextKey: context.key,
+        senderId: s.initiatingParticipantId,
+        businessFunctionId: context.businessFunctionId,
+        resourceId: context.businessFunctionResourceId,
+        priority: context.priority,
+        messageDateTime: payload.data.header.messageDateTime,
+        receivedAt,
+        sizeBytes: json.length,
+        schemaVersion,
+        transactionCount: payload.data.transactions.length,
+        signature: s.signature ?? null,
+        traceId: s.traceId,
+        payloadGzip: s.body,
+      }, recipients);
+    } catch (err) {
+      // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}`,
+          { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+      }
+      throw err;
+    }
+    return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
+  }
+
+  list(recipientId: string, q: ListQuery): Page<MessageMetadata> {
+    const itemCount = q.itemCount ?? this.settings.pageSizeDefault;
+    if (itemCount > this.settings.pageSizeMax) {
+      throw new IdxError('IDX_ERR_QUERY_INVALID', `itemCount ${itemCount} exceeds the maximum page size ${this.settings.pageSizeMax}`,
+        { errors: [{ in: 'query', name: 'itemCount', code: 'MAXIMUM', message: `at most ${this.settings.pageSizeMax}` }] });
+    }
+    const filter: QueueFilter = {
+      recipientId,
+      fromReceivedAt: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
+      toReceivedAt: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      priority: q.priority === undefined ? undefined : q.priority.length === 1 ? (q.priority as PriorityLetter) : PRIORITY_LETTER[q.priority as PriorityWord],
+    };
+    if (filter.fromReceivedAt !== undefined && filter.toReceivedAt !== undefined && filter.fromReceivedAt > filter.toReceivedAt) {
+      throw new IdxError('IDX_ERR_QUERY_INVALID', `fromDateTime ${q.fromDateTime} is after toDateTime ${q.toDateTime}`,
+        { errors: [{ in: 'query', name: 'fromDateTime', code: 'RANGE', message: 'after toDateTime' }] });
+    }
+    const startAt = q.cursor === undefined ? 0 : decodeCursor(q.cursor);
+    const rows = this.messages.page(filter, startAt, itemCount + 1);
+    const page = rows.slice(0, itemCount);
+    const totalRecords = this.messages.count(filter);
+    return {
+      data: page.map(toMetadata),
+      meta: {
+        itemCount: page.length,
+        nextCursor: rows.length > itemCount ? encodeCursor(rows[itemCount]!.queueItemId) : null,
+        totalRecords,
+        totalPages: Math.ceil(totalRecords / itemCount),
+      },
+    };
+  }
+
+  /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
+  retrieve(recipientId: string, messageContextId: string, traceId: string) {
+    const item = this.find(recipientId, messageContextId);
+    this.messages.markRetrieved(item, recipientId, this.clock.now(), traceId);
+    return item;
+  }
+
+  remove(recipientId: string, messageContextId: string, traceId: string): void {
+    const item = this.find(recipientId, messageContextId);
+    this.messages.remove(item, recipientId, this.clock.now(), traceId, 'DELETED', 'deleted by the receiving participant');
+  }
+
+  private find(recipientId: string, messageContextId: string) {
+    const item = this.messages.queued(recipientId, messageContextId.toLowerCase());
+    if (!item) {
+      // Same answer whether the message never existed or sits in another participant's queue.
+      throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,
+        { errors: [{ in: 'path', name: 'messageContextId', code: 'NOT_FOUND', message: 'not in your queue' }], messageContextId });
+    }
+    return item;
+  }
+
+  private parseContext(raw: string): MessageContextId {
+    const parsed = parseMessageContextId(raw);
+    if (!parsed.ok) {
+      throw new IdxError('IDX_ERR_CONTEXT_ID_INVALID', `x-messageContextId "${raw}": ${parsed.reason}`,
+        { errors: [headerProblem('x-messageContextId', 'GRAMMAR', parsed.reason)], messageContextId: raw });
+    }
+    return parsed.value;
+  }
+
+  private schemaVersion(requested: string | undefined, messageContextId: string): string {
+    const supported = this.settings.schemaVersions;
+    if (requested === undefined) return supported[supported.length - 1]!;
+    if (!supported.includes(requested)) {
+      throw new IdxError('IDX_ERR_HEADER_INVALID', `x-schemaVersion ${requested} is not supported; supported: ${supported.join(', ')}`,
+        { errors: [headerProblem('x-schemaVersion', 'UNSUPPORTED_VERSION', `supported: ${supported.join(', ')}`)], messageContextId });
+    }
+    return requested;
+  }
+
+  private async inflate(body: Buffer, messageContextId: string): Promise<Buffer> {
+    const limit = this.settings.maxPayloadBytes;
+    try {
+      const options = { maxOutputLength: limit };
+      return body.length <= SYNC_GUNZIP_MAX_BYTES ? gunzipSync(body, options) : await gunzipAsync(body, options);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `payload is larger than ${limit} bytes uncompressed (spec §8: 10 MB)`,
+          { errors: [bodyProblem('', 'TOO_LARGE', `more than ${limit} bytes after gunzip`)], messageContextId });
+      }
+      throw new IdxError('IDX_ERR_GZIP_INVALID', `the body is not valid gzip (${(err as Error).message}); compress the JSON with gzip and send Content-Encoding: gzip`,
+        { errors: [bodyProblem('', 'GZIP', (err as Error).message)], messageContextId });
+    }
+  }
+
+  private parse(json: Buffer, messageContextId: string): BpqdPayload {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(json.toString('utf8'));
+    } catch (err) {
+      throw new IdxError('IDX_ERR_JSON_INVALID', `the uncompressed body is not JSON: ${(err as Error).message}`,
+        { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
+    }
+    if (!this.validatePayload(payload)) {
+      const problems = schemaProblems(this.validatePayload.errors ?? []);
+      throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
+        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
+    }
+    return payload as BpqdPayload;
+  }
+}
+
+function checkEncoding(contentType: string | undefined, contentEncoding: string | undefined, messageContextId: string): void {
+  if (contentEncoding?.trim().toLowerCase() !== 'gzip') {
+    throw new IdxError('IDX_ERR_CONTENT_ENCODING_UNSUPPORTED', `Content-Encoding must be gzip (spec §3), got ${contentEncoding === undefined ? 'none' : `"${contentEncoding}"`}`,
+      { errors: [headerProblem('Content-Encoding', 'ENCODING', 'must be gzip')], messageContextId });
+  }
+  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : `"${contentType}"`}`,
+      { errors: [headerProblem('Content-Type', 'MEDIA_TYPE', 'must be application/json')], messageContextId });
+  }
+}
+
+/** ajv errors → problems with JSON pointers to the offending field. */
+export function schemaProblems(errors: NonNullable<ValidateFunction['errors']>): ProblemItem[] {
+  const seen = new Set<string>();
+  const out: ProblemItem[] = [];
+  for (const e of errors) {
+    let pointer = e.instancePath;
+    let message = `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`;
+    if (e.keyword === 'required') {
+      pointer = `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
+      message = `${pointer} is required`;
+    } else if (e.keyword === 'additionalProperties') {
+      pointer = `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+      message = `${pointer} is not a field of the BPQD schema`;
+    } else if (e.keyword === 'const' || e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValue?: unknown; allowedValues?: unknown[] });
+      message = `${e.instancePath} must be ${allowed.allowedValues ? `one of ${allowed.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : JSON.stringify(allowed.allowedValue)}`;
+    }
+    const key = `${pointer}|${e.keyword}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(bodyProblem(pointer, e.keyword.toUpperCase(), message));
+  }
+  return out;
+}
+
+function toMetadata(m: QueuedMessage): MessageMetadata {
+  return {
+    messageContextId: m.messageContextId,
+    messageId: m.messageId,
+    businessFunctionId: m.businessFunctionId,
+    businessFunctionResourceId: m.resourceId,
+    initiatingParticipantId: m.senderId,
+    priority: PRIORITY_WORD[m.priority],
+    messageDateTime: m.messageDateTime,
+    receivedDateTime: formatMarketDateTime(m.receivedAt),
+    retrievedDateTime: m.retrievedAt === null ? null : formatMarketDateTime(m.retrievedAt),
+    sizeBytes: m.sizeBytes,
+    schemaVersion: m.schemaVersion,
+    transactionCount: m.transactionCount,
+  };
+}

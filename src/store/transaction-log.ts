@@ -1,0 +1,55 @@
+import type { Db } from './database.js';
+
+/** Transaction-log statuses (spec §4.5). BPQD is fire-and-forget, so the ack statuses never occur for it. */
+export type TransactionStatus = 'delivery_pending' | 'completed' | 'removed' | 'message_acked' | 'message_rejected';
+
+export interface TransactionLogEntry {
+  loggedAt: number;
+  traceId: string;
+  messageId?: string | null;
+  messageContextId?: string | null;
+  businessFunctionId?: string | null;
+  resourceId?: string | null;
+  fromParticipant?: string | null;
+  toParticipant?: string | null;
+  messageType: 'message' | 'tack';
+  priority?: string | null;
+  status: TransactionStatus;
+  reasonCode?: string | null;
+  detail?: string | null;
+}
+
+export interface TransactionLogRow extends Required<TransactionLogEntry> {
+  id: number;
+}
+
+/** Append-only log of every message state change and every refusal. */
+export class TransactionLog {
+  private readonly insert;
+  private readonly byContext;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(
+      `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
+         from_participant, to_participant, message_type, priority, status, reason_code, detail)
+       VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
+         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)`);
+    this.byContext = db.prepare<[string], Record<string, unknown>>(
+      `SELECT id, logged_at AS loggedAt, trace_id AS traceId, message_id AS messageId, message_context_id AS messageContextId,
+         business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
+         to_participant AS toParticipant, message_type AS messageType, priority, status, reason_code AS reasonCode, detail
+       FROM transaction_log WHERE lower(message_context_id) = lower(?) ORDER BY id`);
+  }
+
+  append(entry: TransactionLogEntry): void {
+    this.insert.run({
+      messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
+      toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
+    });
+  }
+
+  /** Every row for a messageContextId, oldest first. */
+  forContext(messageContextId: string): TransactionLogRow[] {
+    return this.byContext.all(messageContextId) as unknown as TransactionLogRow[];
+  }
+}
