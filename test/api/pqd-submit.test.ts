@@ -1,0 +1,221 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { createCa, issueClientCertificate } from '../../src/pki/dev-ca.js';
+import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
+
+const h = useHarness();
+
+/** Asserts a refusal: status, code, problem+json shape, trace id, and that it reached the transaction log. */
+function expectRefusal(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
+  expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body).toMatchObject({ status, code, instance: '/pqd/v1/bpqd', traceId: res.headers['x-traceid'] });
+  expect(body.type).toBe(`https://idx.sim/problems/${code.replace('IDX_ERR_', '').toLowerCase().replace(/_/g, '-')}`);
+  expect(body.detail.length).toBeGreaterThan(10);
+  const logged = h().ctx.db.prepare('SELECT status, reason_code FROM transaction_log WHERE trace_id = ?').all(body.traceId);
+  expect(logged).toEqual([{ status: 'message_rejected', reason_code: code }]);
+  return body;
+}
+
+const queueOf = (pid: string) => h().ctx.db.prepare('SELECT count(*) AS n FROM queue_items WHERE recipient_id = ?').get(pid) as { n: number };
+
+describe('POST /pqd/v1/bpqd — accepted', () => {
+  it('answers 200 and puts the message in the LNSP queue, storing the gzip bytes as received', async () => {
+    const body = gzipSync(JSON.stringify(h().payload({ sender: 'MDPONE' })), { level: 1 });
+    const res = await h().submit('MDPONE', body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toMatchObject({ status: 'delivery_pending', receivingParticipantIds: ['LNSPNORTH'], receivedDateTime: '2026-07-02T09:00:00.000+10:00' });
+    expect(queueOf('LNSPNORTH').n).toBe(1);
+    const stored = h().ctx.db.prepare('SELECT payload_gzip FROM messages').get() as { payload_gzip: Buffer };
+    expect(Buffer.compare(stored.payload_gzip, body)).toBe(0);
+    const log = h().ctx.transactionLog.forContext(res.json().data.messageContextId);
+    expect(log.map((r) => [r.status, r.fromParticipant, r.toParticipant])).toEqual([['delivery_pending', 'MDPONE', 'LNSPNORTH']]);
+  });
+
+  it('accepts the MC itself, and an upper-case participant part in the context id', async () => {
+    const res = await h().submit('ACMEMC', h().payload({ sender: 'ACMEMC' }), { 'x-messageContextId': 'pqd~bpqd~l~ACMEMC~upper-1' });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('accepts a supported x-schemaVersion and records it', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-schemaVersion': '1.0.0' });
+    expect(res.statusCode).toBe(200);
+  });
+});
+
+describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
+  it.each([
+    ['x-initiatingParticipantId', 'IDX_ERR_HEADER_MISSING'],
+    ['x-messageContextId', 'IDX_ERR_HEADER_MISSING'],
+  ])('missing %s → 400 %s', async (name, code) => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { [name]: undefined });
+    const body = expectRefusal(res, 400, code);
+    expect(body.errors).toContainEqual(expect.objectContaining({ in: 'header', name, code: 'REQUIRED' }));
+  });
+
+  it('invalid x-initiatingParticipantId → 400 IDX_ERR_HEADER_INVALID', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-initiatingParticipantId': 'mdpone' });
+    expectRefusal(res, 400, 'IDX_ERR_HEADER_INVALID');
+  });
+
+  it('malformed x-messageContextId → 400 IDX_ERR_CONTEXT_ID_INVALID naming the bad part', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-messageContextId': 'pqd~bpqd~x~mdpone~a1' });
+    const body = expectRefusal(res, 400, 'IDX_ERR_CONTEXT_ID_INVALID');
+    expect(body.detail).toMatch(/part 3 \(priority\)/);
+    expect(body.errors[0]).toMatchObject({ in: 'header', name: 'x-messageContextId' });
+  });
+
+  it('context id of another participant → 400 IDX_ERR_CONTEXT_ID_MISMATCH', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-messageContextId': 'pqd~bpqd~l~acmemc~a1' });
+    expectRefusal(res, 400, 'IDX_ERR_CONTEXT_ID_MISMATCH');
+  });
+
+  it('context id priority disagreeing with the payload → 400 IDX_ERR_CONTEXT_ID_MISMATCH pointing at the payload priority', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE', priority: 'l' }), { 'x-messageContextId': 'pqd~bpqd~h~mdpone~a1' });
+    const body = expectRefusal(res, 400, 'IDX_ERR_CONTEXT_ID_MISMATCH');
+    expect(body.errors[0]).toMatchObject({ in: 'body', pointer: '/data/header/priority' });
+  });
+
+  it('unsupported x-schemaVersion → 400 IDX_ERR_HEADER_INVALID', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-schemaVersion': '23.0.1' });
+    const body = expectRefusal(res, 400, 'IDX_ERR_HEADER_INVALID');
+    expect(body.detail).toMatch(/supported: 1\.0\.0/);
+  });
+
+  it('no Content-Encoding: gzip → 415 IDX_ERR_CONTENT_ENCODING_UNSUPPORTED', async () => {
+    const res = await h().submit('MDPONE', Buffer.from(JSON.stringify(h().payload({ sender: 'MDPONE' }))), { 'content-encoding': undefined });
+    expectRefusal(res, 415, 'IDX_ERR_CONTENT_ENCODING_UNSUPPORTED');
+  });
+
+  it('Content-Type other than application/json → 415 IDX_ERR_CONTENT_TYPE_UNSUPPORTED', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'content-type': 'text/plain' });
+    expectRefusal(res, 415, 'IDX_ERR_CONTENT_TYPE_UNSUPPORTED');
+  });
+
+  it('body that is not gzip → 400 IDX_ERR_GZIP_INVALID', async () => {
+    const res = await h().submit('MDPONE', Buffer.from(JSON.stringify(h().payload({ sender: 'MDPONE' }))));
+    expectRefusal(res, 400, 'IDX_ERR_GZIP_INVALID');
+  });
+
+  it('gzip of something that is not JSON → 400 IDX_ERR_JSON_INVALID', async () => {
+    const res = await h().submit('MDPONE', gzipSync('{"data": {'));
+    expectRefusal(res, 400, 'IDX_ERR_JSON_INVALID');
+  });
+
+  it('schema error → 400 IDX_ERR_SCHEMA_INVALID with a JSON pointer per problem', async () => {
+    const p = h().payload({ sender: 'MDPONE' }) as any;
+    delete p.data.transactions[0].nmiDetails[0].meters[0].intervals[1].readings[0].voltage;
+    p.data.header.colour = 'blue';
+    const res = await h().submit('MDPONE', p);
+    const body = expectRefusal(res, 400, 'IDX_ERR_SCHEMA_INVALID');
+    expect(body.errors).toEqual(expect.arrayContaining([
+      expect.objectContaining({ in: 'body', pointer: '/data/transactions/0/nmiDetails/0/meters/0/intervals/1/readings/0/voltage', code: 'REQUIRED' }),
+      expect.objectContaining({ in: 'body', pointer: '/data/header/colour', code: 'ADDITIONALPROPERTIES' }),
+    ]));
+  });
+
+  it('wrong NMI checksum → 400 IDX_ERR_NMI_CHECKSUM', async () => {
+    const p = h().payload({ sender: 'MDPONE' });
+    p.data.transactions[0]!.nmiDetails[0]!.nmiChecksum = '7';
+    const body = expectRefusal(await h().submit('MDPONE', p), 400, 'IDX_ERR_NMI_CHECKSUM');
+    expect(body.errors[0]).toMatchObject({ pointer: '/data/transactions/0/nmiDetails/0/nmiChecksum' });
+  });
+
+  it('sender that is neither MC nor MDP of the NMI → 422 IDX_ERR_SENDER_NOT_RESPONSIBLE', async () => {
+    const res = await h().submit('MDPTWO', h().payload({ sender: 'MDPTWO' }));
+    expectRefusal(res, 422, 'IDX_ERR_SENDER_NOT_RESPONSIBLE');
+  });
+
+  it('receiving participant that is not the NMI LNSP → 422 IDX_ERR_RECIPIENT_NOT_LNSP', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE', recipients: ['LNSPSOUTH'] }));
+    expectRefusal(res, 422, 'IDX_ERR_RECIPIENT_NOT_LNSP');
+    expect(queueOf('LNSPSOUTH').n).toBe(0);
+  });
+
+  it('duplicate messageContextId from the same sender → 409, and the first message is kept once', async () => {
+    const first = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-messageContextId': 'pqd~bpqd~l~mdpone~dup-1' });
+    expect(first.statusCode).toBe(200);
+    const again = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-messageContextId': 'pqd~bpqd~l~MDPONE~dup-1' });
+    expectRefusal(again, 409, 'IDX_ERR_DUPLICATE_MESSAGE');
+    expect(queueOf('LNSPNORTH').n).toBe(1);
+  });
+
+  it('more than 10 MB uncompressed → 413 IDX_ERR_PAYLOAD_TOO_LARGE (gzip bomb or not)', async () => {
+    const p = h().payload({ sender: 'MDPONE' });
+    const json = JSON.stringify(p);
+    // Pad with insignificant whitespace: still valid JSON, compresses to almost nothing.
+    const padded = json.slice(0, -1) + ' '.repeat(10 * 1024 * 1024) + '}';
+    const res = await h().submit('MDPONE', gzipSync(padded));
+    expectRefusal(res, 413, 'IDX_ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it('a compressed body larger than the limit is refused before it is read in full → 413', async () => {
+    const h2 = h();
+    const res = await h2.submit('MDPONE', Buffer.alloc(h2.ctx.config.maxPayloadBytes + 128 * 1024, 1));
+    expectRefusal(res, 413, 'IDX_ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it('token without PQD_BPQD → 403 IDX_ERR_ENTITY_NOT_GRANTED', async () => {
+    const headers = await h().as('MDPONE', 'EVENT_NOTIFY');
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), headers);
+    const body = expectRefusal(res, 403, 'IDX_ERR_ENTITY_NOT_GRANTED');
+    expect(body.detail).toMatch(/needs URM entity PQD_BPQD with create \(POST\) for MDPONE/);
+  });
+
+  it('LNSP token (PQD_BPQD read only) cannot submit → 403 IDX_ERR_ENTITY_NOT_GRANTED', async () => {
+    const headers = await h().as('LNSPNORTH');
+    const res = await h().submit('LNSPNORTH', h().payload({ sender: 'LNSPNORTH' }), headers);
+    const body = expectRefusal(res, 403, 'IDX_ERR_ENTITY_NOT_GRANTED');
+    expect(body.detail).toMatch(/grants only "R"/);
+  });
+
+  it('token of another participant → 403 IDX_ERR_ENTITY_NOT_GRANTED', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), {
+      authorization: `Bearer ${await h().token('ACMEMC')}`,
+    });
+    expectRefusal(res, 403, 'IDX_ERR_ENTITY_NOT_GRANTED');
+  });
+
+  it('certificate of another participant → 403 IDX_ERR_CERT_PARTICIPANT_MISMATCH', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), certHeader(certificatePem('ACMEMC')));
+    const body = expectRefusal(res, 403, 'IDX_ERR_CERT_PARTICIPANT_MISMATCH');
+    expect(body.errors[0]).toMatchObject({ in: 'header', name: 'x-initiatingParticipantId' });
+  });
+
+  it('no client certificate → 401 IDX_ERR_CLIENT_CERT_REQUIRED', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-test-client-cert': undefined });
+    const body = expectRefusal(res, 401, 'IDX_ERR_CLIENT_CERT_REQUIRED');
+    expect(body.errors[0]).toMatchObject({ in: 'tls', name: 'client-certificate' });
+  });
+
+  it('certificate from another CA, same CN → 401 IDX_ERR_CLIENT_CERT_UNTRUSTED', async () => {
+    const rogue = issueClientCertificate(createCa({ commonName: 'Rogue CA' }), 'MDPONE-NonProd');
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), certHeader(rogue.certPem));
+    const body = expectRefusal(res, 401, 'IDX_ERR_CLIENT_CERT_UNTRUSTED');
+    expect(body.detail).toMatch(/Rogue CA/);
+  });
+
+  it('no bearer token → 401 IDX_ERR_TOKEN_MISSING', async () => {
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { authorization: undefined });
+    expectRefusal(res, 401, 'IDX_ERR_TOKEN_MISSING');
+  });
+
+  it('a token signed by another key → 401 IDX_ERR_TOKEN_INVALID', async () => {
+    const token = await h().token('MDPONE');
+    const [head, claims] = token.split('.');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { sign } = await import('node:crypto');
+    const forged = `${head}.${claims}.${sign('sha256', Buffer.from(`${head}.${claims}`), privateKey).toString('base64url')}`;
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { authorization: `Bearer ${forged}` });
+    expectRefusal(res, 401, 'IDX_ERR_TOKEN_INVALID');
+  });
+
+  it('an expired token → 401 IDX_ERR_TOKEN_EXPIRED (clock moved, no sleeping)', async () => {
+    const headers = await h().as('MDPONE');
+    h().clock.advance(3599_000 + 61_000);
+    const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), headers);
+    expectRefusal(res, 401, 'IDX_ERR_TOKEN_EXPIRED');
+  });
+});

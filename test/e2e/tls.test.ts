@@ -1,0 +1,126 @@
+/**
+ * Through a real TLS socket: the HTTPS server of `idx-sim start`, client certificates presented in the
+ * handshake (undici), the SQLite file on disk, and a restart.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/context.js';
+import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
+import { SeededRandom } from '../../src/domain/random.js';
+import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+let dir: string;
+let server: RunningServer;
+const agents: Agent[] = [];
+const violations: string[] = [];
+
+async function start(): Promise<RunningServer> {
+  return startServer({
+    port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'),
+    fixturesDir: join(PROJECT_ROOT, 'fixtures'), clockStart: '2026-07-02T09:00:00.000+10:00', clockFrozen: true, seed: 'e2e',
+  });
+}
+
+function agentFor(participantId: string | undefined): Agent {
+  const p = pkiPaths(join(dir, 'certs'));
+  const agent = new Agent({
+    connect: {
+      ca: readFileSync(p.caCert),
+      ...(participantId ? { cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } : {}),
+      servername: 'localhost',
+    },
+  });
+  agents.push(agent);
+  return agent;
+}
+
+/** A request over TLS whose response is checked against the OpenAPI documents on the client side. */
+async function call(participantId: string | undefined, method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
+  const res = await request(`${server.url}${path}`, { method, headers, body, dispatcher: agentFor(participantId) });
+  const bytes = Buffer.from(await res.body.arrayBuffer());
+  const problems = server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes });
+  violations.push(...(problems ?? []));
+  return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
+}
+
+async function token(participantId: string): Promise<string> {
+  const pid = participantId.toLowerCase();
+  const res = await call(participantId, 'POST', '/oauth/v1/token', { 'content-type': 'application/x-www-form-urlencoded' },
+    `grant_type=client_credentials&client_id=${pid}-api&client_secret=${pid}-secret&scope=PQD_BPQD`);
+  expect(res.status).toBe(200);
+  return res.json().access_token;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'idx-sim-e2e-'));
+  server = await start();
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+  expect(violations).toEqual([]);
+});
+
+describe('over TLS with client certificates', () => {
+  const contextId = 'pqd~bpqd~l~mdpone~e2e-0001';
+  const payload = generateBpqdPayload(new SeededRandom('e2e'), { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 6 });
+  const gz = gzipSync(JSON.stringify(payload));
+
+  it('generated the dev PKI on first start', () => {
+    const p = pkiPaths(join(dir, 'certs'));
+    for (const path of [p.caCert, p.serverCert, p.participantCert('LNSPSOUTH', 'secondary')]) expect(readFileSync(path, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('refuses a connection without a client certificate with a problem, not a TLS alert', async () => {
+    const res = await call(undefined, 'GET', '/pqd/v1/bpqd', { 'x-initiatingParticipantId': 'LNSPNORTH', authorization: 'Bearer x' });
+    expect(res.status).toBe(401);
+    expect(res.json().code).toBe('IDX_ERR_CLIENT_CERT_REQUIRED');
+  });
+
+  it('serves the docs without a client certificate', async () => {
+    const res = await call(undefined, 'GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.bytes.toString()).toMatch(/swagger-ui/);
+    expect((await call(undefined, 'GET', '/openapi/pqd.yaml')).bytes.toString()).toMatch(/operationId: submitBpqd/);
+  });
+
+  it('MDP submits, LNSP lists, gets and (later) deletes', async () => {
+    const sender = await token('MDPONE');
+    const posted = await call('MDPONE', 'POST', '/pqd/v1/bpqd', {
+      authorization: `Bearer ${sender}`, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': contextId,
+      'content-type': 'application/json', 'content-encoding': 'gzip',
+    }, gz);
+    expect(posted.status).toBe(200);
+    const lnsp = { authorization: `Bearer ${await token('LNSPNORTH')}`, 'x-initiatingParticipantId': 'LNSPNORTH' };
+    const listed = await call('LNSPNORTH', 'GET', '/pqd/v1/bpqd?itemCount=10', lnsp);
+    expect(listed.json().data.map((m: { messageContextId: string }) => m.messageContextId)).toEqual([contextId]);
+    const got = await call('LNSPNORTH', 'GET', `/pqd/v1/bpqd/${contextId}`, lnsp);
+    expect(got.status).toBe(200);
+    expect(got.headers['content-encoding']).toBe('gzip');
+    expect(Buffer.compare(got.bytes, gz)).toBe(0);
+    expect(JSON.parse(gunzipSync(got.bytes).toString())).toEqual(payload);
+  });
+
+  it('keeps every queued message and log row across a restart (SQLite file in data/)', async () => {
+    const rowsBefore = server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
+    expect(rowsBefore.length).toBeGreaterThanOrEqual(3);
+    await server.close();
+    server = await start();
+    const rowsAfter = server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
+    expect(rowsAfter).toEqual(rowsBefore);
+    const lnsp = { authorization: `Bearer ${await token('LNSPNORTH')}`, 'x-initiatingParticipantId': 'LNSPNORTH' };
+    const listed = await call('LNSPNORTH', 'GET', '/pqd/v1/bpqd', lnsp);
+    expect(listed.json().data.map((m: { messageContextId: string }) => m.messageContextId)).toEqual([contextId]);
+    // The certificates were not regenerated: the old CA still verifies the new connection.
+    const deleted = await call('LNSPNORTH', 'DELETE', `/pqd/v1/bpqd/${contextId}`, lnsp);
+    expect(deleted.status).toBe(204);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * A fresh hub per test: in-memory SQLite with the fixtures, a frozen clock, a seeded random source,
+ * and `inject` with a client certificate passed out of band (the TLS handshake is exercised by the e2e
+ * tests). Every response is checked against the OpenAPI documents; a violation fails the test.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterEach, beforeEach, expect, inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, PROJECT_ROOT, type AppContext } from '../../src/context.js';
+import { generateBpqdPayload, type GenerateOptions } from '../../src/domain/bpqd-generator.js';
+import type { BpqdPayload } from '../../src/domain/bpqd-payload.js';
+import { AdjustableClock } from '../../src/domain/clock.js';
+import { SeededRandom } from '../../src/domain/random.js';
+import { pkiPaths, type CertificateSlot } from '../../src/pki/dev-ca.js';
+import { openDatabase } from '../../src/store/database.js';
+import { loadFixtures } from '../../src/store/fixtures.js';
+
+/** Test-only header carrying the client certificate (base64 PEM) when there is no TLS socket. */
+export const TEST_CERT_HEADER = 'x-test-client-cert';
+/** 2026-07-02 09:00 AEST: the day after the sample payloads' BPQD period. */
+export const T0 = Date.parse('2026-07-02T09:00:00.000+10:00');
+
+export const pkiDir = (): string => inject('pkiDir');
+
+export function certificatePem(participantId: string, slot: CertificateSlot = 'primary'): string {
+  return readFileSync(pkiPaths(pkiDir()).participantCert(participantId, slot), 'utf8');
+}
+
+export function certHeader(pem: string): Record<string, string> {
+  return { [TEST_CERT_HEADER]: Buffer.from(pem).toString('base64') };
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  ctx: AppContext;
+  clock: AdjustableClock;
+  random: SeededRandom;
+  /** Responses checked against the contract so far. */
+  checked: number;
+  violations: string[];
+  token(participantId: string, scope?: string): Promise<string>;
+  /** Headers of a fully authenticated request as `participantId`. */
+  as(participantId: string, scope?: string): Promise<Record<string, string>>;
+  payload(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'sender'>): BpqdPayload;
+  submit(participantId: string, payload: BpqdPayload | Buffer, headers?: Record<string, string | undefined>): Promise<LightMyRequestResponse>;
+  /** A fresh, valid messageContextId for a sender. */
+  contextId(participantId: string, priority?: 'h' | 'm' | 'l'): string;
+  close(): Promise<void>;
+}
+
+export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+  const config = loadConfig({ logLevel: 'silent', ...overrides }, {});
+  const clock = new AdjustableClock();
+  clock.freeze(T0);
+  const random = new SeededRandom('test');
+  const db = openDatabase({ path: ':memory:' });
+  const paths = pkiPaths(pkiDir());
+  const ctx = createContext({
+    config, db, clock, random,
+    caCertPem: readFileSync(paths.caCert, 'utf8'),
+    tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
+  });
+  loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  const violations: string[] = [];
+  let sequence = 0;
+  const h: Harness = {
+    app: undefined as unknown as FastifyInstance,
+    ctx, clock, random, checked: 0, violations,
+    async token(participantId, scope = 'PQD_BPQD EVENT_NOTIFY') {
+      const res = await h.app.inject({
+        method: 'POST', url: '/oauth/v1/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem(participantId)) },
+        payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: `${participantId.toLowerCase()}-api`, client_secret: `${participantId.toLowerCase()}-secret`, scope }).toString(),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().access_token as string;
+    },
+    async as(participantId, scope) {
+      return {
+        authorization: `Bearer ${await h.token(participantId, scope)}`,
+        'x-initiatingParticipantId': participantId,
+        ...certHeader(certificatePem(participantId)),
+      };
+    },
+    payload(options) {
+      return generateBpqdPayload(random, {
+        recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 3, ...options,
+      });
+    },
+    contextId(participantId, priority = 'l') {
+      return `pqd~bpqd~${priority}~${participantId.toLowerCase()}~t${String(++sequence).padStart(6, '0')}`;
+    },
+    async submit(participantId, payload, headers = {}) {
+      const body = Buffer.isBuffer(payload) ? payload : gzipSync(JSON.stringify(payload));
+      const priority = Buffer.isBuffer(payload) ? 'l' : ({ High: 'h', Medium: 'm', Low: 'l' } as const)[payload.data.header.priority];
+      const all: Record<string, string | undefined> = {
+        ...(await h.as(participantId)),
+        'x-messageContextId': h.contextId(participantId, priority),
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        ...headers,
+      };
+      const clean = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      return h.app.inject({ method: 'POST', url: '/pqd/v1/bpqd', headers: clean, payload: body });
+    },
+    async close() {
+      await h.app.close();
+      db.close();
+    },
+  };
+  h.app = await buildApp(ctx, {
+    peerCertificate: (request) => {
+      const value = request.headers[TEST_CERT_HEADER];
+      return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+    },
+    responseObserver: (request, reply, payload) => {
+      const body = payload === undefined || payload === null ? Buffer.alloc(0) : Buffer.isBuffer(payload) ? payload : Buffer.from(String(payload));
+      const problems = ctx.contract.checkResponse({
+        method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,
+      });
+      if (problems === undefined) return;
+      h.checked++;
+      violations.push(...problems);
+    },
+  });
+  await h.app.ready();
+  return h;
+}
+
+/**
+ * Registers beforeEach/afterEach: a fresh harness per test, and after each test the contract check —
+ * every API response the test produced must match the OpenAPI documents.
+ */
+export function useHarness(overrides: Partial<Config> = {}): () => Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await createHarness(overrides);
+  });
+  afterEach(async () => {
+    const h = current!;
+    current = undefined;
+    await h.close();
+    expect(h.violations, 'responses that break the OpenAPI contract').toEqual([]);
+  });
+  return () => {
+    if (!current) throw new Error('harness used outside a test');
+    return current;
+  };
+}
