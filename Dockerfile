@@ -1,0 +1,32 @@
+# idx-sim: build with the toolchain better-sqlite3 needs, run on a slim image without it.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    IDX_SIM_HOST=0.0.0.0 \
+    IDX_SIM_DATA_DIR=/app/data \
+    IDX_SIM_CERTS_DIR=/app/certs \
+    IDX_SIM_FIXTURES_DIR=/app/fixtures
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY openapi ./openapi
+COPY fixtures ./fixtures
+RUN mkdir -p /app/data /app/certs && chown node:node /app/data /app/certs
+USER node
+VOLUME ["/app/data", "/app/certs"]
+EXPOSE 8443
+ENTRYPOINT ["node", "bin/idx-sim.js"]
+CMD ["start"]
