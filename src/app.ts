@@ -3,11 +3,15 @@
  * listen — src/server.ts owns the process (ports, TLS files, signals).
  */
 import type { ServerOptions } from 'node:https';
+import websocket from '@fastify/websocket';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { docsRoutes } from './routes/docs/index.js';
+import { eventRoutes } from './routes/events/index.js';
+import { fctrlRoutes } from './routes/fctrl/index.js';
+import { simAdminRoutes } from './routes/sim-admin/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 
@@ -44,8 +48,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   registerProblemDetails(app, ctx);
   const auth = new Authenticator(ctx, options.peerCertificate);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(oauthRoutes, { ctx, auth });
   await app.register(pqdRoutes, { ctx, auth });
+  await app.register(fctrlRoutes, { ctx, auth });
+  await app.register(eventRoutes, { ctx, auth });
+  await app.register(simAdminRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
   return app;
 }

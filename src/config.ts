@@ -56,6 +56,16 @@ export const SETTINGS = {
   tokenIssuer: setting('IDX_SIM_TOKEN_ISSUER', 'https://idx-sim.local/oauth/v1', str, 'JWT `iss`.'),
   tokenAudience: setting('IDX_SIM_TOKEN_AUDIENCE', 'idx', str, 'JWT `aud`.'),
   tokenClockSkewSeconds: setting('IDX_SIM_TOKEN_SKEW', 60, int(0, 3600), 'Clock skew tolerated on `exp`, `nbf` and `iat`.'),
+  fcPqdLow: setting('IDX_SIM_FC_PQD_LOW', 400, int(1, 10_000_000), 'Flow control, business function pqd: Low watermark (delivery restarts below it).'),
+  fcPqdWarn: setting('IDX_SIM_FC_PQD_WARN', 800, int(1, 10_000_000), 'Flow control, pqd: Warn watermark (status Warned).'),
+  fcPqdHigh: setting('IDX_SIM_FC_PQD_HIGH', 1000, int(1, 10_000_000), 'Flow control, pqd: High watermark (status Stopped, new messages held).'),
+  fcCountMode: setting('IDX_SIM_FC_COUNT', 'unretrieved' as 'unretrieved' | 'queued', oneOf('unretrieved', 'queued'),
+    'What the flow-control message count counts: messages not yet retrieved (GET), or every message still queued (until DELETE).'),
+  fcDeleteRateWindowMinutes: setting('IDX_SIM_FC_DELETE_RATE_WINDOW', 15, int(1, 1440),
+    'Window (minutes) over which arrivals outpacing retrievals/deletions raise INSUFFICIENT_DELETE_RATE.'),
+  queueRetentionDays: setting('IDX_SIM_QUEUE_RETENTION_DAYS', 10, int(1, 3650), 'Days a message stays in a queue before it is removed as expired (spec §4.1: 10 calendar days).'),
+  eventHeartbeatSeconds: setting('IDX_SIM_EVENT_HEARTBEAT', 30, int(1, 3600), 'Seconds between HEARTBEAT frames on the event WebSocket (real time).'),
+  adminKey: setting('IDX_SIM_ADMIN_KEY', 'idx-sim-admin', str, 'Bearer key of the simulator control API `/sim/v1` (clock, outages). Change it if the port is reachable by others.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
 } as const;
@@ -82,6 +92,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   Object.assign(config, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
   const c = config as Config;
   if (c.pageSizeDefault > c.pageSizeMax) throw new Error('IDX_SIM_PAGE_SIZE_DEFAULT must not exceed IDX_SIM_PAGE_SIZE_MAX');
+  if (!(c.fcPqdLow < c.fcPqdWarn && c.fcPqdWarn < c.fcPqdHigh)) throw new Error('flow-control watermarks must satisfy IDX_SIM_FC_PQD_LOW < IDX_SIM_FC_PQD_WARN < IDX_SIM_FC_PQD_HIGH');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
   for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };

@@ -5,9 +5,14 @@
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { projectContract, type Contract } from './contract/openapi.js';
-import type { Clock } from './domain/clock.js';
+import type { AdjustableClock } from './domain/clock.js';
 import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
+import { DeliveryService } from './services/delivery-service.js';
+import { EventHub } from './services/event-hub.js';
+import { FlowControlService } from './services/flow-control-service.js';
+import { checkWatermarks } from './domain/flow-control.js';
+import { FlowControlStore } from './store/flow-control-store.js';
 import { TokenService } from './security/tokens.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
@@ -22,7 +27,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dis
 export interface ContextOptions {
   config: ResolvedConfig;
   db: Db;
-  clock: Clock;
+  clock: AdjustableClock;
   random: Random;
   caCertPem: string;
   tokenSigningKeyPem: string;
@@ -32,13 +37,17 @@ export interface ContextOptions {
 export interface AppContext {
   config: ResolvedConfig;
   db: Db;
-  clock: Clock;
+  clock: AdjustableClock;
   random: Random;
   contract: Contract;
   ca: X509Certificate;
   participants: ParticipantStore;
   transactionLog: TransactionLog;
   messages: MessageStore;
+  flowControlStore: FlowControlStore;
+  events: EventHub;
+  delivery: DeliveryService;
+  flowControl: FlowControlService;
   tokens: TokenService;
   bpqd: BpqdService;
 }
@@ -47,8 +56,16 @@ export function createContext(o: ContextOptions): AppContext {
   const contract = projectContract(o.openapiDir ?? join(PROJECT_ROOT, 'openapi'));
   const participants = new ParticipantStore(o.db);
   const transactionLog = new TransactionLog(o.db);
-  const messages = new MessageStore(o.db, transactionLog);
+  const messages = new MessageStore(o.db);
+  const flowControlStore = new FlowControlStore(o.db);
+  const events = new EventHub(o.clock, o.random);
   const { config } = o;
+  const delivery = new DeliveryService(messages, flowControlStore, transactionLog, events, {
+    watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
+    countMode: config.fcCountMode,
+    queueRetentionDays: config.queueRetentionDays,
+    deleteRateWindowMinutes: config.fcDeleteRateWindowMinutes,
+  }, o.clock);
   return {
     config,
     db: o.db,
@@ -59,12 +76,16 @@ export function createContext(o: ContextOptions): AppContext {
     participants,
     transactionLog,
     messages,
+    flowControlStore,
+    events,
+    delivery,
+    flowControl: new FlowControlService(flowControlStore, delivery, events, o.clock),
     tokens: new TokenService(o.tokenSigningKeyPem, {
       issuer: config.tokenIssuer,
       audience: config.tokenAudience,
       lifetimeSeconds: config.tokenLifetimeSeconds,
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
-    bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
   };
 }

@@ -54,12 +54,23 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath }, 'state');
 
+  // Queue expiry follows the simulated clock; reads catch up lazily, this sweeps idle queues too.
+  const housekeeping = setInterval(() => {
+    try {
+      ctx.delivery.expire('housekeeping');
+    } catch (err) {
+      app.log.error({ err }, 'queue expiry failed');
+    }
+  }, 30_000);
+  housekeeping.unref();
+
   let closed = false;
   return {
     app, ctx, clock, url,
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(housekeeping);
       await app.close();
       db.close();
     },

@@ -18,6 +18,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 
 /** `x-idx-auth` on an operation: what a caller must present (spec §6). */
 export interface RouteAuth {
+  /** The simulator control API: `Authorization: Bearer <IDX_SIM_ADMIN_KEY>` instead of certificate + token. */
+  admin?: boolean;
   certificate?: boolean;
   token?: boolean;
   entity?: string;
@@ -88,15 +90,17 @@ export class Contract {
       ...(closed ? { additionalProperties: false } : {}),
     });
     // Content-Type / Content-Encoding are checked by the handler so that they get their own 415 codes.
-    const headers = byLocation('header').filter((p) => !['content-type', 'content-encoding'].includes(p.name.toLowerCase()) && p.name !== 'Authorization');
+    const headers = byLocation('header').filter((p) => !['content-type', 'content-encoding', 'authorization'].includes(p.name.toLowerCase()));
     if (headers.length) schema.headers = objectOf(headers, true, false);
     // Unknown query parameters are refused, not silently ignored (STYLE: no silent stripping).
     schema.querystring = objectOf(byLocation('query'), false, true);
     const params = byLocation('path');
     if (params.length) schema.params = objectOf(params, false, true);
-    // Form bodies are validated by Fastify; JSON payloads (gzip) by the business function itself.
-    const form = this.at(op.file, op.pointer).requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
-    if (form) schema.body = this.deref(op.file, form);
+    // Form and JSON bodies are validated by Fastify; gzip payloads (`x-idx-gzip`) by the business function itself.
+    const requestBody = this.at(op.file, op.pointer).requestBody;
+    const content = requestBody?.content ?? {};
+    const body = requestBody?.['x-idx-gzip'] ? undefined : (content['application/x-www-form-urlencoded'] ?? content['application/json'])?.schema;
+    if (body) schema.body = this.deref(op.file, body);
     return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth };
   }
 

@@ -24,6 +24,8 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_TOKEN_INVALID: { status: 401, title: 'Bearer token is not valid' },
   IDX_ERR_TOKEN_EXPIRED: { status: 401, title: 'Bearer token has expired' },
   IDX_ERR_ENTITY_NOT_GRANTED: { status: 403, title: 'URM entity not granted for this participant' },
+  IDX_ERR_OTHER_PARTICIPANT: { status: 403, title: 'Information about another participant is not available to you' },
+  IDX_ERR_ADMIN_KEY: { status: 401, title: 'Simulator control API key required' },
   // Request shape (spec §3)
   IDX_ERR_HEADER_MISSING: { status: 400, title: 'Required header missing' },
   IDX_ERR_HEADER_INVALID: { status: 400, title: 'Header value is not valid' },
@@ -50,6 +52,9 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your queue' },
   IDX_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such API route' },
   IDX_ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
+  IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND: { status: 404, title: 'Unknown business function' },
+  IDX_ERR_UPGRADE_REQUIRED: { status: 426, title: 'WebSocket upgrade required' },
+  IDX_ERR_EVENT_FRAME_INVALID: { status: 400, title: 'Event channel frame not understood' },
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },

@@ -5,6 +5,7 @@
  *   preHandler — after header validation: the certificate covers x-initiatingParticipantId, and the
  *                token grants the operation's URM entity and CRUD letter for that participant.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -43,6 +44,7 @@ export class Authenticator {
 
   /** onRequest: who is calling. */
   authenticate(request: FastifyRequest, auth: RouteAuth): void {
+    if (auth.admin) return this.checkAdminKey(request);
     if (auth.certificate) request.client = this.clientCertificate(request);
     if (auth.token) request.token = this.ctx.tokens.verify(bearerToken(request.headers.authorization));
   }
@@ -70,9 +72,19 @@ export class Authenticator {
     }
   }
 
+  private checkAdminKey(request: FastifyRequest): void {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    const expected = Buffer.from(this.ctx.config.adminKey);
+    if (!presented || presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), expected)) {
+      throw new IdxError('IDX_ERR_ADMIN_KEY', 'the simulator control API needs `Authorization: Bearer <IDX_SIM_ADMIN_KEY>`',
+        { errors: [headerProblem('Authorization', 'ADMIN_KEY', presented ? 'wrong key' : 'missing')] });
+    }
+  }
+
   private clientCertificate(request: FastifyRequest): ClientCertificate {
-    const socket = request.raw.socket;
-    let cert = this.perConnection.get(socket);
+    // Injected test requests may have no socket object to cache on.
+    const socket: object | undefined = request.raw.socket ?? undefined;
+    let cert = socket && this.perConnection.get(socket);
     if (!cert) {
       const raw = this.peerCertificate(request);
       if (!raw) {
@@ -81,7 +93,7 @@ export class Authenticator {
           { errors: [{ in: 'tls', name: 'client-certificate', code: 'MISSING', message: 'no client certificate' }] });
       }
       cert = inspectCertificate(raw, this.ctx.ca, this.ctx.config.certificateEnvironment, (pid) => this.ctx.participants.participant(pid) !== undefined);
-      this.perConnection.set(socket, cert);
+      if (socket) this.perConnection.set(socket, cert);
     }
     checkValidity(cert, this.ctx.clock.now());
     return cert;

@@ -18,6 +18,17 @@ const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
 
 /** Fastify/ajv validation errors of headers, query, path or form → one IdxError naming each field. */
 function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequest): IdxError {
+  const isJsonBody = err.validationContext === 'body' && /json/.test(String(request.headers['content-type']));
+  if (isJsonBody) {
+    const errors = (err.validation ?? []).map((v) => {
+      const params = v.params as Record<string, string>;
+      const pointer = v.keyword === 'required' ? `${v.instancePath}/${params.missingProperty}`
+        : v.keyword === 'additionalProperties' ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath;
+      const message = v.keyword === 'additionalProperties' ? `${pointer} is not a field of this request` : `${pointer || 'body'} ${v.message}`;
+      return { in: 'body' as const, pointer, code: v.keyword.toUpperCase(), message };
+    });
+    return new IdxError('IDX_ERR_SCHEMA_INVALID', errors.map((e) => e.message).join('; '), { errors });
+  }
   const location = LOCATIONS[err.validationContext ?? 'body'] ?? LOCATIONS.body!;
   const items: Array<ProblemItem & { in: Location; name: string }> = [];
   let code = location.code;
@@ -61,6 +72,8 @@ export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext
       return new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${ctx.config.maxPayloadBytes} bytes`, { errors: [{ in: 'body', pointer: '', code: 'TOO_LARGE', message: 'body too large' }] });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', e.message, { errors: [{ in: 'header', name: 'Content-Type', code: 'MEDIA_TYPE', message: e.message }] });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new IdxError('IDX_ERR_JSON_INVALID', 'the body is not valid JSON', { errors: [{ in: 'body', pointer: '', code: 'JSON', message: e.message }] });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new IdxError('IDX_ERR_FORM_INVALID', e.message, { errors: [{ in: 'body', pointer: '', code: 'BODY', message: e.message }] });

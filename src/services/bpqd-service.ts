@@ -13,6 +13,7 @@ import { formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import type { Random } from '../domain/random.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
+import type { DeliveryService } from './delivery-service.js';
 
 const gunzipAsync = promisify(gunzip);
 /** Below this, inflating on the event loop is cheaper than a thread-pool round trip. */
@@ -74,9 +75,9 @@ export interface Page<T> {
 
 const CURSOR_PREFIX = 'pqd~bpqd~';
 
-/** Cursors are opaque to callers (spec §4.1 [D]); inside, the queue position to resume from. */
-export function encodeCursor(queueItemId: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${queueItemId}`).toString('base64url');
+/** Cursors are opaque to callers (spec §4.1 [D]); inside, the delivery position to resume from. */
+export function encodeCursor(deliverySeq: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${deliverySeq}`).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): number {
@@ -92,6 +93,7 @@ export function decodeCursor(cursor: string): number {
 export class BpqdService {
   constructor(
     private readonly messages: MessageStore,
+    private readonly delivery: DeliveryService,
     private readonly standingData: StandingDataLookup,
     private readonly validatePayload: ValidateFunction,
     private readonly settings: BpqdSettings,
@@ -118,7 +120,7 @@ export class BpqdService {
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
     try {
-      this.messages.accept({
+      this.delivery.accept({
         messageId,
         messageContextId: context.raw,
         contextKey: context.key,
@@ -146,7 +148,8 @@ export class BpqdService {
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
 
-  list(recipientId: string, q: ListQuery): Page<MessageMetadata> {
+  list(recipientId: string, q: ListQuery, traceId: string): Page<MessageMetadata> {
+    this.delivery.expire(traceId);
     const itemCount = q.itemCount ?? this.settings.pageSizeDefault;
     if (itemCount > this.settings.pageSizeMax) {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `itemCount ${itemCount} exceeds the maximum page size ${this.settings.pageSizeMax}`,
@@ -170,7 +173,7 @@ export class BpqdService {
       data: page.map(toMetadata),
       meta: {
         itemCount: page.length,
-        nextCursor: rows.length > itemCount ? encodeCursor(rows[itemCount]!.queueItemId) : null,
+        nextCursor: rows.length > itemCount ? encodeCursor(rows[itemCount]!.deliverySeq!) : null,
         totalRecords,
         totalPages: Math.ceil(totalRecords / itemCount),
       },
@@ -179,17 +182,19 @@ export class BpqdService {
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
   retrieve(recipientId: string, messageContextId: string, traceId: string) {
-    const item = this.find(recipientId, messageContextId);
-    this.messages.markRetrieved(item, recipientId, this.clock.now(), traceId);
+    const item = this.find(recipientId, messageContextId, traceId);
+    this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
   remove(recipientId: string, messageContextId: string, traceId: string): void {
-    const item = this.find(recipientId, messageContextId);
-    this.messages.remove(item, recipientId, this.clock.now(), traceId, 'DELETED', 'deleted by the receiving participant');
+    const item = this.find(recipientId, messageContextId, traceId);
+    this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
-  private find(recipientId: string, messageContextId: string) {
+  private find(recipientId: string, messageContextId: string, traceId: string) {
+    // Expiry is driven by the simulated clock: catch up before answering about the queue.
+    this.delivery.expire(traceId);
     const item = this.messages.queued(recipientId, messageContextId.toLowerCase());
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.

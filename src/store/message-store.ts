@@ -1,5 +1,4 @@
 import type { Db } from './database.js';
-import type { TransactionLog } from './transaction-log.js';
 
 export interface NewMessage {
   messageId: string;
@@ -21,6 +20,8 @@ export interface NewMessage {
 
 export interface QueuedMessage {
   queueItemId: number;
+  deliverySeq: number | null;
+  state: 'delivered' | 'held';
   messageId: string;
   messageContextId: string;
   senderId: string;
@@ -29,6 +30,7 @@ export interface QueuedMessage {
   priority: 'h' | 'm' | 'l';
   messageDateTime: string;
   receivedAt: number;
+  enqueuedAt: number;
   sizeBytes: number;
   schemaVersion: string;
   transactionCount: number;
@@ -42,24 +44,25 @@ export interface QueueFilter {
   priority?: 'h' | 'm' | 'l';
 }
 
-const QUEUED_COLUMNS = `q.id AS queueItemId, m.message_id AS messageId, m.message_context_id AS messageContextId,
-  m.sender_id AS senderId, m.business_function_id AS businessFunctionId, m.resource_id AS resourceId, m.priority,
-  m.message_date_time AS messageDateTime, m.received_at AS receivedAt, m.size_bytes AS sizeBytes,
-  m.schema_version AS schemaVersion, m.transaction_count AS transactionCount, q.retrieved_at AS retrievedAt`;
+const QUEUED_COLUMNS = `q.id AS queueItemId, q.delivery_seq AS deliverySeq, q.state, m.message_id AS messageId,
+  m.message_context_id AS messageContextId, m.sender_id AS senderId, m.business_function_id AS businessFunctionId,
+  m.resource_id AS resourceId, m.priority, m.message_date_time AS messageDateTime, m.received_at AS receivedAt,
+  q.enqueued_at AS enqueuedAt, m.size_bytes AS sizeBytes, m.schema_version AS schemaVersion,
+  m.transaction_count AS transactionCount, q.retrieved_at AS retrievedAt`;
 
-const FILTER_SQL = `q.recipient_id = @recipientId
+const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered'
   AND (@fromReceivedAt IS NULL OR m.received_at >= @fromReceivedAt)
   AND (@toReceivedAt IS NULL OR m.received_at <= @toReceivedAt)
   AND (@priority IS NULL OR m.priority = @priority)`;
 
 /**
- * Accepted messages and the receiving participants' queues. Every state change is written to the
- * transaction log in the same SQLite transaction, so the log never disagrees with the queue.
+ * Accepted messages and the receiving participants' queues: plain SQL, one statement per method.
+ * Callers that change several rows together (the delivery service) wrap them in `transaction`.
  */
 export class MessageStore {
   private readonly stmts;
 
-  constructor(private readonly db: Db, private readonly log: TransactionLog) {
+  constructor(private readonly db: Db) {
     this.stmts = {
       exists: db.prepare<[string, string], { id: number }>('SELECT id FROM messages WHERE sender_id = ? AND context_key = ?'),
       insertMessage: db.prepare(
@@ -67,76 +70,90 @@ export class MessageStore {
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
            @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)`),
-      enqueue: db.prepare('INSERT INTO queue_items (message_pk, recipient_id, enqueued_at) VALUES (?, ?, ?)'),
+      enqueue: db.prepare(
+        `INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq)
+         VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
+           CASE WHEN @state = 'delivered' THEN (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId) END)`),
+      item: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE q.id = ?`),
+      oldestHeld: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
+        WHERE q.recipient_id = ? AND q.business_function_id = ? AND q.state = 'held' ORDER BY q.id LIMIT 1`),
+      release: db.prepare(`UPDATE queue_items SET state = 'delivered',
+        delivery_seq = (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId)
+        WHERE id = @id AND state = 'held'`),
       page: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE ${FILTER_SQL} AND q.id >= @afterOrAt ORDER BY q.id LIMIT @limit`),
+        WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`),
       count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`),
       queued: db.prepare(`SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
         FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE q.recipient_id = ? AND m.context_key = ?`),
+        WHERE q.recipient_id = ? AND m.context_key = ? AND q.state = 'delivered'`),
       markRetrieved: db.prepare('UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL'),
       dequeue: db.prepare('DELETE FROM queue_items WHERE id = ?'),
+      expired: db.prepare(`SELECT ${QUEUED_COLUMNS}, q.recipient_id AS recipientId FROM queue_items q JOIN messages m ON m.id = q.message_pk
+        WHERE q.enqueued_at <= ? ORDER BY q.id LIMIT ?`),
+      recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
+        `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
+           coalesce(sum(state = 'held'), 0) AS held
+         FROM queue_items WHERE recipient_id = ? AND business_function_id = ?`),
     };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   isDuplicate(senderId: string, contextKey: string): boolean {
     return this.stmts.exists.get(senderId, contextKey) !== undefined;
   }
 
-  /** Stores an accepted message and puts it in each recipient's queue, atomically. Returns the message's row id. */
-  accept(message: NewMessage, recipients: readonly string[]): number {
-    return this.db.transaction(() => {
-      const { lastInsertRowid } = this.stmts.insertMessage.run({ ...message, gzipSizeBytes: message.payloadGzip.length });
-      const messagePk = Number(lastInsertRowid);
-      for (const recipientId of recipients) {
-        this.stmts.enqueue.run(messagePk, recipientId, message.receivedAt);
-        this.log.append({
-          loggedAt: message.receivedAt, traceId: message.traceId, messageId: message.messageId,
-          messageContextId: message.messageContextId, businessFunctionId: message.businessFunctionId,
-          resourceId: message.resourceId, fromParticipant: message.senderId, toParticipant: recipientId,
-          messageType: 'message', priority: message.priority, status: 'delivery_pending',
-        });
-      }
-      return messagePk;
-    })();
+  insertMessage(message: NewMessage): number {
+    return Number(this.stmts.insertMessage.run({ ...message, gzipSizeBytes: message.payloadGzip.length }).lastInsertRowid);
   }
 
-  /** A page of queue metadata, in queue order, starting at queue item `startAt`. */
+  /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */
+  enqueue(messagePk: number, recipientId: string, businessFunctionId: string, at: number, state: 'delivered' | 'held'): QueuedMessage {
+    const id = Number(this.stmts.enqueue.run({ messagePk, recipientId, businessFunctionId, at, state }).lastInsertRowid);
+    return this.stmts.item.get(id) as QueuedMessage;
+  }
+
+  /** Delivers the oldest held message of a recipient's business function, if any. */
+  releaseOldestHeld(recipientId: string, businessFunctionId: string): QueuedMessage | undefined {
+    const held = this.stmts.oldestHeld.get(recipientId, businessFunctionId) as QueuedMessage | undefined;
+    if (!held) return undefined;
+    this.stmts.release.run({ id: held.queueItemId, recipientId });
+    return this.stmts.item.get(held.queueItemId) as QueuedMessage;
+  }
+
+  /** A page of queue metadata in delivery order, starting at delivery sequence `startAt`. */
   page(filter: QueueFilter, startAt: number, limit: number): QueuedMessage[] {
-    return this.stmts.page.all({ ...this.filterParams(filter), afterOrAt: startAt, limit }) as QueuedMessage[];
+    return this.stmts.page.all({ ...this.filterParams(filter), startAt, limit }) as QueuedMessage[];
   }
 
   count(filter: QueueFilter): number {
     return this.stmts.count.get(this.filterParams(filter))!.n;
   }
 
-  /** The queued message with its stored gzip bytes, if it is in this recipient's queue. */
+  /** The delivered message with its stored gzip bytes, if it is in this recipient's queue. */
   queued(recipientId: string, contextKey: string): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
     return this.stmts.queued.get(recipientId, contextKey) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
   }
 
-  /** First retrieval completes delivery (spec §4.5 `completed`); later GETs change nothing. */
-  markRetrieved(item: QueuedMessage, recipientId: string, at: number, traceId: string): void {
-    this.db.transaction(() => {
-      if (this.stmts.markRetrieved.run(at, item.queueItemId).changes === 0) return;
-      this.logChange(item, recipientId, at, traceId, 'completed', 'RETRIEVED', 'retrieved by the receiving participant');
-    })();
+  /** True when this was the first retrieval. */
+  markRetrieved(queueItemId: number, at: number): boolean {
+    return this.stmts.markRetrieved.run(at, queueItemId).changes > 0;
   }
 
-  /** Removes the message from the recipient's queue (spec §4.5 `removed`). */
-  remove(item: QueuedMessage, recipientId: string, at: number, traceId: string, reasonCode: string, detail: string): void {
-    this.db.transaction(() => {
-      this.stmts.dequeue.run(item.queueItemId);
-      this.logChange(item, recipientId, at, traceId, 'removed', reasonCode, detail);
-    })();
+  dequeue(queueItemId: number): void {
+    this.stmts.dequeue.run(queueItemId);
   }
 
-  private logChange(item: QueuedMessage, recipientId: string, at: number, traceId: string, status: 'completed' | 'removed', reasonCode: string, detail: string): void {
-    this.log.append({
-      loggedAt: at, traceId, messageId: item.messageId, messageContextId: item.messageContextId,
-      businessFunctionId: item.businessFunctionId, resourceId: item.resourceId, fromParticipant: item.senderId,
-      toParticipant: recipientId, messageType: 'message', priority: item.priority, status, reasonCode, detail,
-    });
+  /** Queue items (delivered or held) enqueued at or before `cutoff`, oldest first. */
+  expired(cutoff: number, limit: number): Array<QueuedMessage & { recipientId: string }> {
+    return this.stmts.expired.all(cutoff, limit) as Array<QueuedMessage & { recipientId: string }>;
+  }
+
+  /** Counts from the queue itself, to check the flow-control counters against. */
+  recount(recipientId: string, businessFunctionId: string): { delivered: number; unretrieved: number; held: number } {
+    return this.stmts.recount.get(recipientId, businessFunctionId)!;
   }
 
   private filterParams(filter: QueueFilter) {

@@ -78,4 +78,54 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX transaction_log_by_context ON transaction_log (message_context_id);
   CREATE INDEX transaction_log_by_time ON transaction_log (logged_at);
   `,
+  /* flow control: held deliveries, delivery order, queue counters, status history, outages (spec §4.2, §4.3, §9) */ `
+  -- A held message is accepted but not yet visible in the recipient's queue (flow control stopped it).
+  ALTER TABLE queue_items ADD COLUMN state TEXT NOT NULL DEFAULT 'delivered' CHECK (state IN ('delivered', 'held'));
+  -- Delivery order: the queue lists and pages by it, so messages released after a stop come after
+  -- everything already delivered and a cursor never skips them.
+  ALTER TABLE queue_items ADD COLUMN delivery_seq INTEGER;
+  ALTER TABLE queue_items ADD COLUMN business_function_id TEXT NOT NULL DEFAULT 'pqd';
+  UPDATE queue_items SET delivery_seq = id;
+  CREATE UNIQUE INDEX queue_items_by_delivery ON queue_items (recipient_id, delivery_seq);
+  CREATE INDEX queue_items_held ON queue_items (recipient_id, business_function_id, state, id);
+  CREATE INDEX queue_items_by_enqueued ON queue_items (enqueued_at);
+  -- Current flow-control state per participant x business function. The counts are kept in step with
+  -- queue_items in the same transactions (counting on every submission would not scale with the queue).
+  CREATE TABLE flow_control (
+    participant_id        TEXT NOT NULL,
+    business_function_id  TEXT NOT NULL,
+    message_status        TEXT NOT NULL DEFAULT 'Normal' CHECK (message_status IN ('Normal', 'Warned', 'Stopped')),
+    outbound_delivery     TEXT NOT NULL DEFAULT 'Started' CHECK (outbound_delivery IN ('Started', 'Stopped')),
+    message_count         INTEGER NOT NULL DEFAULT 0,
+    held_count            INTEGER NOT NULL DEFAULT 0,
+    message_breached_at   INTEGER,
+    updated_at            INTEGER NOT NULL,
+    PRIMARY KEY (participant_id, business_function_id)
+  );
+  INSERT INTO flow_control (participant_id, business_function_id, message_count, updated_at)
+    SELECT recipient_id, 'pqd', count(*), 0 FROM queue_items WHERE retrieved_at IS NULL GROUP BY recipient_id;
+  -- Participant Status history: one row per change of delivery state, breach or outage (spec §4.3).
+  CREATE TABLE participant_status_history (
+    id                    INTEGER PRIMARY KEY,
+    participant_id        TEXT NOT NULL,
+    business_function_id  TEXT,
+    recorded_at           INTEGER NOT NULL,
+    event                 TEXT NOT NULL,
+    message_status        TEXT,
+    outbound_delivery     TEXT,
+    message_count         INTEGER,
+    held_count            INTEGER,
+    detail                TEXT
+  );
+  CREATE INDEX participant_status_history_by_participant ON participant_status_history (participant_id, recorded_at);
+  -- Injected outages (tester toolkit); participants_json null = every participant.
+  CREATE TABLE outages (
+    id                INTEGER PRIMARY KEY,
+    outage_start      INTEGER NOT NULL,
+    outage_end        INTEGER NOT NULL,
+    description       TEXT NOT NULL,
+    participants_json TEXT,
+    created_at        INTEGER NOT NULL
+  );
+  `,
 ];

@@ -73,11 +73,11 @@ describe('the app serves the contract', () => {
   it('serves each document raw and lists them', async () => {
     const index = await h().app.inject({ method: 'GET', url: '/openapi' });
     const files = index.json().documents.map((d: { file: string }) => d.file);
-    expect(files).toEqual(expect.arrayContaining(['common.yaml', 'pqd.yaml', 'token.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['common.yaml', 'pqd.yaml', 'token.yaml', 'fctrl.yaml', 'events.yaml', 'events.asyncapi.yaml']));
     for (const file of files) {
       const res = await h().app.inject({ method: 'GET', url: `/openapi/${file}` });
       expect(res.statusCode).toBe(200);
-      expect(res.body).toMatch(/^openapi: 3\.1\.0/);
+      expect(res.body).toMatch(file.includes('asyncapi') ? /^asyncapi: 3\.0\.0/ : /^openapi: 3\.1\.0/);
     }
   });
 

@@ -34,6 +34,15 @@ export function certHeader(pem: string): Record<string, string> {
   return { [TEST_CERT_HEADER]: Buffer.from(pem).toString('base64') };
 }
 
+/** A WebSocket subscriber on /events/v1; every frame it receives is checked against events.asyncapi.yaml. */
+export interface EventClient {
+  frames: any[];
+  /** The first frame (already received or arriving within `ms`) that matches. */
+  waitFor(predicate: (frame: any) => boolean, ms?: number): Promise<any>;
+  send(frame: unknown): void;
+  close(): void;
+}
+
 export interface Harness {
   app: FastifyInstance;
   ctx: AppContext;
@@ -47,13 +56,17 @@ export interface Harness {
   as(participantId: string, scope?: string): Promise<Record<string, string>>;
   payload(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'sender'>): BpqdPayload;
   submit(participantId: string, payload: BpqdPayload | Buffer, headers?: Record<string, string | undefined>): Promise<LightMyRequestResponse>;
+  /** Opens the event WebSocket as a participant (in process, through every hook of the real upgrade). */
+  events(participantId: string, options?: { scope?: string; query?: string; headers?: Record<string, string> }): Promise<EventClient>;
+  /** Headers for the simulator control API. */
+  admin(): Record<string, string>;
   /** A fresh, valid messageContextId for a sender. */
   contextId(participantId: string, priority?: 'h' | 'm' | 'l'): string;
   close(): Promise<void>;
 }
 
 export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const config = loadConfig({ logLevel: 'silent', ...overrides }, {});
+  const config = loadConfig({ logLevel: process.env.TEST_LOG_LEVEL as any ?? 'silent', ...overrides }, {});
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');
@@ -66,6 +79,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
   });
   loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
   const violations: string[] = [];
+  const openSockets: import('ws').WebSocket[] = [];
   let sequence = 0;
   const h: Harness = {
     app: undefined as unknown as FastifyInstance,
@@ -91,6 +105,39 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
         recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 3, ...options,
       });
     },
+    async events(participantId, options = {}) {
+      const frames: any[] = [];
+      const validate = ctx.contract.validator('events.asyncapi.yaml', '#/components/schemas/ServerFrame');
+      // injectWS hands the headers object to Fastify as is; a real HTTP parser would lower-case the names.
+      const headers = Object.fromEntries(Object.entries({ ...(await h.as(participantId, options.scope ?? 'PQD_BPQD EVENT_NOTIFY')), ...options.headers })
+        .map(([k, v]) => [k.toLowerCase(), v]));
+      const ws = await (h.app as unknown as { injectWS: (path: string, ctx: object, o: object) => Promise<import('ws').WebSocket> })
+        .injectWS(`/events/v1${options.query ?? ''}`, { headers }, {
+          onInit: (socket: import('ws').WebSocket) => socket.on('message', (data) => {
+            const frame = JSON.parse(data.toString());
+            if (!validate(frame)) violations.push(`event frame ${JSON.stringify(frame)}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+            frames.push(frame);
+          }),
+        });
+      openSockets.push(ws);
+      return {
+        frames,
+        async waitFor(predicate, ms = 2000) {
+          const deadline = Date.now() + ms;
+          for (;;) {
+            const found = frames.find(predicate);
+            if (found) return found;
+            if (Date.now() > deadline) throw new Error(`no matching event frame within ${ms} ms; got ${JSON.stringify(frames.map((f) => f.eventType))}`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        },
+        send: (frame) => ws.send(JSON.stringify(frame)),
+        close: () => ws.terminate(),
+      };
+    },
+    admin() {
+      return { authorization: `Bearer ${config.adminKey}` };
+    },
     contextId(participantId, priority = 'l') {
       return `pqd~bpqd~${priority}~${participantId.toLowerCase()}~t${String(++sequence).padStart(6, '0')}`;
     },
@@ -108,6 +155,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       return h.app.inject({ method: 'POST', url: '/pqd/v1/bpqd', headers: clean, payload: body });
     },
     async close() {
+      for (const ws of openSockets) ws.terminate();
       await h.app.close();
       db.close();
     },

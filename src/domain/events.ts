@@ -1,0 +1,51 @@
+/**
+ * Event notifications (spec §4.7, frames per §13.6 [D]). The hub adds `eventId` and `eventDateTime`;
+ * the AsyncAPI document openapi/events.asyncapi.yaml is the contract of every frame.
+ */
+import type { FlowControlEventType, MessageStatus, OutboundDelivery } from './flow-control.js';
+
+export type IdxEvent =
+  | {
+      eventType: 'MESSAGE_AVAILABLE';
+      businessFunctionId: string;
+      businessFunctionResourceId: string;
+      messageContextId: string;
+      messageType: 'message';
+      priority: 'h' | 'm' | 'l';
+      initiatingParticipantId: string;
+      receivingParticipantId: string;
+    }
+  | {
+      eventType: 'FLOW_CONTROL';
+      subType: FlowControlEventType;
+      businessFunctionId: string;
+      participantId: string;
+      messageCount: number;
+      heldCount: number;
+      messageStatus: MessageStatus;
+      outboundDelivery: OutboundDelivery;
+      watermark: 'Low' | 'Warn' | 'High';
+    }
+  | {
+      eventType: 'OUTAGE';
+      outageId: number;
+      outageStart: string;
+      outageEnd: string;
+      description: string;
+    };
+
+/** Where domain services send events; the WebSocket hub is the production implementation. */
+export interface EventSink {
+  publish(participantId: string, event: IdxEvent): void;
+}
+
+/** An event sink that collects, for use inside a transaction: events go out only after the commit. */
+export class PendingEvents implements EventSink {
+  private readonly pending: Array<[string, IdxEvent]> = [];
+  publish(participantId: string, event: IdxEvent): void {
+    this.pending.push([participantId, event]);
+  }
+  flushTo(sink: EventSink): void {
+    for (const [participantId, event] of this.pending.splice(0)) sink.publish(participantId, event);
+  }
+}

@@ -1,0 +1,72 @@
+/** Flow Control API and Participant Status (spec §4.2, §4.3): thin handlers over FlowControlService. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { IdxError } from '../../domain/errors.js';
+import type { OutboundDelivery } from '../../domain/flow-control.js';
+import type { Authenticator } from '../../plugins/auth.js';
+import { contractRoute } from '../../plugins/contract-routes.js';
+
+const participantOf = (request: FastifyRequest) => request.headers['x-initiatingparticipantid'] as string;
+const HISTORY_CURSOR = 'fctrl~history~';
+
+/** A participant sees only its own status (spec §6: participants never see each other's queues). */
+function ownParticipant(request: FastifyRequest, asked: string | undefined, where: 'query' | 'path'): string {
+  const self = participantOf(request);
+  if (asked !== undefined && asked !== self) {
+    throw new IdxError('IDX_ERR_OTHER_PARTICIPANT', `${self} may read only its own participant status, not ${asked}'s`,
+      { errors: [{ in: where, name: 'participantId', code: 'OTHER_PARTICIPANT', message: `not ${self}` }] });
+  }
+  return self;
+}
+
+export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
+    const { expand = false } = request.query as { expand?: boolean };
+    return { data: { businessFunctions: ctx.flowControl.breaches(participantOf(request), expand, request.id) } };
+  });
+
+  contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
+    const { businessFunctionId } = request.params as { businessFunctionId: string };
+    const { expand = false } = request.query as { expand?: boolean };
+    return { data: ctx.flowControl.information(participantOf(request), businessFunctionId, expand, request.id) };
+  });
+
+  contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
+    const { businessFunctionId } = request.params as { businessFunctionId: string };
+    const { outboundDelivery } = request.body as { outboundDelivery: OutboundDelivery };
+    return { data: ctx.flowControl.manage(participantOf(request), businessFunctionId, outboundDelivery, request.id) };
+  });
+
+  contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
+    const { participantId, businessFunctionId } = request.query as { participantId?: string; businessFunctionId?: string };
+    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, request.id) };
+  });
+
+  contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
+    const { participantId } = request.params as { participantId: string };
+    const q = request.query as { businessFunctionId?: string; fromDateTime?: string; toDateTime?: string; itemCount?: number; cursor?: string };
+    const limit = q.itemCount ?? 100;
+    let afterId = 0;
+    if (q.cursor !== undefined) {
+      const text = Buffer.from(q.cursor, 'base64url').toString();
+      afterId = text.startsWith(HISTORY_CURSOR) ? Number(text.slice(HISTORY_CURSOR.length)) : NaN;
+      if (!Number.isSafeInteger(afterId) || afterId < 0) {
+        throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page',
+          { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
+      }
+    }
+    const rows = ctx.flowControl.history({
+      participantId: ownParticipant(request, participantId, 'path'),
+      businessFunctionId: q.businessFunctionId,
+      from: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
+      to: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      afterId,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      data: page,
+      meta: { itemCount: page.length, nextCursor: rows.length > limit ? Buffer.from(`${HISTORY_CURSOR}${page[page.length - 1]!.id}`).toString('base64url') : null },
+    };
+  });
+}

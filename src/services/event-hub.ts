@@ -1,0 +1,64 @@
+/**
+ * In-process event hub (spec §4.7): routes each event to the WebSocket subscribers of the participant it
+ * concerns — never to anyone else — filtered by their business-function subscription.
+ */
+import type { Clock } from '../domain/clock.js';
+import type { EventSink, IdxEvent } from '../domain/events.js';
+import { formatMarketDateTime } from '../domain/market-time.js';
+import type { Random } from '../domain/random.js';
+
+type Stamped<T> = T & { eventId: string; eventDateTime: string };
+export type EventFrame = Stamped<IdxEvent>;
+/** Frames for one connection only: replies to the client and heartbeats (events.asyncapi.yaml). */
+export type ControlFrame = Stamped<
+  | { eventType: 'HEARTBEAT' }
+  | { eventType: 'PONG' }
+  | { eventType: 'SUBSCRIBED'; participantId: string; businessFunctionIds: string[] }
+  | { eventType: 'ERROR'; code: string; detail: string }
+>;
+
+export interface Subscriber {
+  readonly participantId: string;
+  /** Business functions subscribed to; an empty set means all. */
+  businessFunctionIds: Set<string>;
+  send(frame: EventFrame): void;
+}
+
+export class EventHub implements EventSink {
+  private readonly byParticipant = new Map<string, Set<Subscriber>>();
+
+  constructor(private readonly clock: Clock, private readonly random: Random) {}
+
+  /** Registers a subscriber; returns the function that removes it. */
+  subscribe(subscriber: Subscriber): () => void {
+    let set = this.byParticipant.get(subscriber.participantId);
+    if (!set) this.byParticipant.set(subscriber.participantId, (set = new Set()));
+    set.add(subscriber);
+    return () => {
+      set.delete(subscriber);
+      if (set.size === 0) this.byParticipant.delete(subscriber.participantId);
+    };
+  }
+
+  subscriberCount(participantId?: string): number {
+    if (participantId) return this.byParticipant.get(participantId)?.size ?? 0;
+    let n = 0;
+    for (const set of this.byParticipant.values()) n += set.size;
+    return n;
+  }
+
+  /** Stamps a control frame like an event, so every frame on the wire has the same envelope. */
+  control<T extends { eventType: ControlFrame['eventType'] }>(body: T): Stamped<T> {
+    return { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...body };
+  }
+
+  publish(participantId: string, event: IdxEvent): void {
+    const subscribers = this.byParticipant.get(participantId);
+    if (!subscribers?.size) return;
+    const frame: EventFrame = { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...event };
+    const bf = 'businessFunctionId' in event ? event.businessFunctionId : undefined;
+    for (const s of subscribers) {
+      if (bf === undefined || s.businessFunctionIds.size === 0 || s.businessFunctionIds.has(bf)) s.send(frame);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Flow Control and Participant Status reads, and the manual stop (spec §4.2, §4.3): shapes the
+ * published response fields (`messageStatus`, `messageCount`, `messageBreachedTimestamp`, …) from the
+ * flow-control state kept by the delivery service. Also the tester's outage injection (spec §4.7).
+ */
+import type { Clock } from '../domain/clock.js';
+import { IdxError } from '../domain/errors.js';
+import type { OutboundDelivery } from '../domain/flow-control.js';
+import { formatMarketDateTime } from '../domain/market-time.js';
+import type { FlowControlRow, FlowControlStore, Outage } from '../store/flow-control-store.js';
+import type { DeliveryService } from './delivery-service.js';
+import type { EventHub } from './event-hub.js';
+
+/** Business functions IDX runs and their resources (spec §4.1: pqd / bpqd is the first). */
+export const BUSINESS_FUNCTIONS: Record<string, string[]> = { pqd: ['bpqd'] };
+
+const at = (ms: number | null) => (ms === null ? null : formatMarketDateTime(ms));
+
+export interface FlowControlInformation {
+  businessFunctionId: string;
+  ackStatus: null;
+  ackCount: null;
+  ackBreachedTimestamp: null;
+  messageStatus: FlowControlRow['messageStatus'];
+  messageCount: number;
+  messageBreachedTimestamp: string | null;
+  outboundDelivery?: OutboundDelivery;
+  heldCount?: number;
+  watermarks?: { low: number; warn: number; high: number };
+  resources?: Array<{ businessFunctionResourceId: string; messageCount: number }>;
+}
+
+export class FlowControlService {
+  constructor(
+    private readonly store: FlowControlStore,
+    private readonly delivery: DeliveryService,
+    private readonly events: EventHub,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Flow-control information of one business function; `expand` adds delivery state, watermarks and resources. */
+  information(participantId: string, businessFunctionId: string, expand: boolean, traceId: string): FlowControlInformation {
+    this.knownBusinessFunction(businessFunctionId);
+    this.delivery.expire(traceId);
+    return this.shape(this.store.get(participantId, businessFunctionId, this.clock.now()), expand);
+  }
+
+  /** "Business functions that have flow control breaches for your Participant ID" (spec §4.2). */
+  breaches(participantId: string, expand: boolean, traceId: string): FlowControlInformation[] {
+    this.delivery.expire(traceId);
+    return Object.keys(BUSINESS_FUNCTIONS)
+      .map((bf) => this.store.get(participantId, bf, this.clock.now()))
+      .filter((row) => row.messageStatus !== 'Normal')
+      .map((row) => this.shape(row, expand));
+  }
+
+  manage(participantId: string, businessFunctionId: string, outboundDelivery: OutboundDelivery, traceId: string): FlowControlInformation {
+    this.knownBusinessFunction(businessFunctionId);
+    return this.shape(this.delivery.setOutboundDelivery(participantId, businessFunctionId, outboundDelivery, traceId), true);
+  }
+
+  /** Current operational status of each business function and resource for a participant (spec §4.3). */
+  participantStatus(participantId: string, businessFunctionId: string | undefined, traceId: string) {
+    if (businessFunctionId !== undefined) this.knownBusinessFunction(businessFunctionId);
+    this.delivery.expire(traceId);
+    const now = this.clock.now();
+    const outage = this.activeOutage(participantId, now);
+    return Object.keys(BUSINESS_FUNCTIONS)
+      .filter((bf) => businessFunctionId === undefined || bf === businessFunctionId)
+      .map((bf) => {
+        const row = this.store.get(participantId, bf, now);
+        return {
+          participantId,
+          ...this.shape(row, true),
+          outage: outage ? { active: true, outageStart: formatMarketDateTime(outage.outageStart), outageEnd: formatMarketDateTime(outage.outageEnd), description: outage.description } : null,
+        };
+      });
+  }
+
+  history(q: { participantId: string; businessFunctionId?: string; from?: number; to?: number; afterId: number; limit: number }) {
+    if (q.businessFunctionId !== undefined) this.knownBusinessFunction(q.businessFunctionId);
+    return this.store.history({ ...q, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
+      id: r.id,
+      recordedDateTime: formatMarketDateTime(r.recordedAt),
+      businessFunctionId: r.businessFunctionId,
+      event: r.event,
+      messageStatus: r.messageStatus,
+      outboundDelivery: r.outboundDelivery,
+      messageCount: r.messageCount,
+      heldCount: r.heldCount,
+      detail: r.detail,
+    }));
+  }
+
+  /** Records an outage, notes it in the status history of those concerned and notifies them (spec §4.7). */
+  addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null }, allParticipants: string[]): Outage {
+    const now = this.clock.now();
+    const outage = this.store.addOutage({ ...o, createdAt: now });
+    for (const participantId of o.participantIds ?? allParticipants) {
+      this.store.recordHistory({ participantId, businessFunctionId: null }, now, 'OUTAGE',
+        `${o.description} (${formatMarketDateTime(o.outageStart)} to ${formatMarketDateTime(o.outageEnd)})`);
+      this.events.publish(participantId, {
+        eventType: 'OUTAGE', outageId: outage.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description,
+      });
+    }
+    return outage;
+  }
+
+  outages(): Outage[] {
+    return this.store.outages();
+  }
+
+  private activeOutage(participantId: string, now: number): Outage | undefined {
+    return this.store.outages().find((o) => o.outageStart <= now && now < o.outageEnd && (o.participantIds === null || o.participantIds.includes(participantId)));
+  }
+
+  private knownBusinessFunction(businessFunctionId: string): void {
+    if (!BUSINESS_FUNCTIONS[businessFunctionId]) {
+      throw new IdxError('IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', `business function "${businessFunctionId}" does not exist on this hub; known: ${Object.keys(BUSINESS_FUNCTIONS).join(', ')}`,
+        { errors: [{ in: 'path', name: 'businessFunctionId', code: 'UNKNOWN', message: 'unknown business function' }] });
+    }
+  }
+
+  private shape(row: FlowControlRow, expand: boolean): FlowControlInformation {
+    const basic: FlowControlInformation = {
+      businessFunctionId: row.businessFunctionId,
+      // BPQD is fire and forget: no acknowledgements, so the ack fields are always null (spec §4.2 sample).
+      ackStatus: null,
+      ackCount: null,
+      ackBreachedTimestamp: null,
+      messageStatus: row.messageStatus,
+      messageCount: row.messageCount,
+      messageBreachedTimestamp: at(row.messageBreachedAt),
+    };
+    if (!expand) return basic;
+    return {
+      ...basic,
+      outboundDelivery: row.outboundDelivery,
+      heldCount: row.heldCount,
+      watermarks: this.delivery.watermarks(row.businessFunctionId),
+      resources: (BUSINESS_FUNCTIONS[row.businessFunctionId] ?? []).map((r) => ({ businessFunctionResourceId: r, messageCount: row.messageCount })),
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import type { MessageStatus, OutboundDelivery } from '../domain/flow-control.js';
+import type { Db } from './database.js';
+
+export interface FlowControlRow {
+  participantId: string;
+  businessFunctionId: string;
+  messageStatus: MessageStatus;
+  outboundDelivery: OutboundDelivery;
+  messageCount: number;
+  heldCount: number;
+  messageBreachedAt: number | null;
+  updatedAt: number;
+}
+
+export interface StatusHistoryRow {
+  id: number;
+  participantId: string;
+  businessFunctionId: string | null;
+  recordedAt: number;
+  event: string;
+  messageStatus: MessageStatus | null;
+  outboundDelivery: OutboundDelivery | null;
+  messageCount: number | null;
+  heldCount: number | null;
+  detail: string | null;
+}
+
+export interface Outage {
+  id: number;
+  outageStart: number;
+  outageEnd: number;
+  description: string;
+  participantIds: string[] | null;
+  createdAt: number;
+}
+
+const ROW = `participant_id AS participantId, business_function_id AS businessFunctionId, message_status AS messageStatus,
+  outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount,
+  message_breached_at AS messageBreachedAt, updated_at AS updatedAt`;
+const HISTORY = `id, participant_id AS participantId, business_function_id AS businessFunctionId, recorded_at AS recordedAt, event,
+  message_status AS messageStatus, outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount, detail`;
+
+/** Flow-control state, participant-status history and outages. */
+export class FlowControlStore {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      get: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? AND business_function_id = ?`),
+      forParticipant: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? ORDER BY business_function_id`),
+      upsert: db.prepare(
+        `INSERT INTO flow_control (participant_id, business_function_id, message_status, outbound_delivery, message_count, held_count, message_breached_at, updated_at)
+         VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @messageBreachedAt, @updatedAt)
+         ON CONFLICT (participant_id, business_function_id) DO UPDATE SET message_status = excluded.message_status,
+           outbound_delivery = excluded.outbound_delivery, message_count = excluded.message_count, held_count = excluded.held_count,
+           message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
+      history: db.prepare(
+        `INSERT INTO participant_status_history (participant_id, business_function_id, recorded_at, event, message_status, outbound_delivery, message_count, held_count, detail)
+         VALUES (@participantId, @businessFunctionId, @recordedAt, @event, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @detail)`),
+      historyFor: db.prepare(`SELECT ${HISTORY} FROM participant_status_history
+        WHERE participant_id = @participantId AND (@businessFunctionId IS NULL OR business_function_id = @businessFunctionId OR business_function_id IS NULL)
+          AND recorded_at >= @from AND recorded_at <= @to AND id > @afterId ORDER BY id LIMIT @limit`),
+      insertOutage: db.prepare('INSERT INTO outages (outage_start, outage_end, description, participants_json, created_at) VALUES (?, ?, ?, ?, ?)'),
+      outages: db.prepare('SELECT id, outage_start AS outageStart, outage_end AS outageEnd, description, participants_json AS participantsJson, created_at AS createdAt FROM outages ORDER BY outage_start, id'),
+    };
+  }
+
+  /** The state, or the initial one (Normal, Started, empty) for a pair never seen. */
+  get(participantId: string, businessFunctionId: string, now: number): FlowControlRow {
+    return (this.stmts.get.get(participantId, businessFunctionId) as FlowControlRow | undefined) ?? {
+      participantId, businessFunctionId, messageStatus: 'Normal', outboundDelivery: 'Started', messageCount: 0, heldCount: 0, messageBreachedAt: null, updatedAt: now,
+    };
+  }
+
+  forParticipant(participantId: string): FlowControlRow[] {
+    return this.stmts.forParticipant.all(participantId) as FlowControlRow[];
+  }
+
+  save(row: FlowControlRow): void {
+    this.stmts.upsert.run(row);
+  }
+
+  recordHistory(row: FlowControlRow | { participantId: string; businessFunctionId: null }, at: number, event: string, detail: string | null): void {
+    const r = row as Partial<FlowControlRow>;
+    this.stmts.history.run({
+      participantId: row.participantId, businessFunctionId: row.businessFunctionId, recordedAt: at, event,
+      messageStatus: r.messageStatus ?? null, outboundDelivery: r.outboundDelivery ?? null, messageCount: r.messageCount ?? null, heldCount: r.heldCount ?? null, detail,
+    });
+  }
+
+  history(q: { participantId: string; businessFunctionId?: string; from: number; to: number; afterId: number; limit: number }): StatusHistoryRow[] {
+    return this.stmts.historyFor.all({ businessFunctionId: null, ...q }) as StatusHistoryRow[];
+  }
+
+  addOutage(o: Omit<Outage, 'id'>): Outage {
+    const id = Number(this.stmts.insertOutage.run(o.outageStart, o.outageEnd, o.description, o.participantIds ? JSON.stringify(o.participantIds) : null, o.createdAt).lastInsertRowid);
+    return { id, ...o };
+  }
+
+  outages(): Outage[] {
+    return (this.stmts.outages.all() as Array<Omit<Outage, 'participantIds'> & { participantsJson: string | null }>).map(({ participantsJson, ...o }) => ({
+      ...o, participantIds: participantsJson ? (JSON.parse(participantsJson) as string[]) : null,
+    }));
+  }
+}
