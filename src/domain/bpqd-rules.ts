@@ -4,7 +4,7 @@
  */
 import type { BpqdPayload, Measurement } from './bpqd-payload.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from './errors.js';
-import { marketDate, offsetOf, parseIdxDateTime } from './market-time.js';
+import { offsetOf, parseIdxDateTime } from './market-time.js';
 import { PRIORITY_WORD, type MessageContextId } from './message-context-id.js';
 import { isValidNmiChecksum, nmiChecksum } from './nmi.js';
 
@@ -162,8 +162,9 @@ export function checkRouting(payload: BpqdPayload, senderId: string, standingDat
     tx.nmiDetails.forEach((detail, n) => {
       const ptr = `${nmiPointer(t, n)}/nmi`;
       const dates = new Set<string>();
+      // checkContentRules has already required +10:00, so the written date is the market date.
       for (const meter of detail.meters) {
-        for (const interval of meter.intervals) dates.add(marketDate(parseIdxDateTime(interval.intervalStartDateTime)!));
+        for (const interval of meter.intervals) dates.add(interval.intervalStartDateTime.slice(0, 10));
       }
       for (const date of [...dates].sort()) {
         const roles = standingData.rolesOn(detail.nmi, date);

@@ -71,6 +71,21 @@ export class TokenService {
 
   /** Verifies a compact JWT and returns its claims, or throws a 401 IdxError saying what is wrong. */
   verify(token: string): TokenClaims {
+    // A client sends the same token for up to an hour: skip the RSA check for one already verified,
+    // but re-check the time-dependent claims against the clock every time.
+    const known = this.verified.get(token);
+    const claims = known ?? this.verifySignature(token);
+    this.checkTimes(claims);
+    if (!known) {
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private readonly verified = new Map<string, TokenClaims>();
+
+  private verifySignature(token: string): TokenClaims {
     const parts = token.split('.');
     if (parts.length !== 3) throw new IdxError('IDX_ERR_TOKEN_INVALID', 'the bearer token is not a compact JWT (header.payload.signature)', { errors: authHeader('not a JWT') });
     const [h, p, s] = parts as [string, string, string];
@@ -91,13 +106,8 @@ export class TokenService {
     if (!verify('sha256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url'))) {
       throw new IdxError('IDX_ERR_TOKEN_INVALID', 'token signature does not verify against the hub key; was it issued by this simulator, and unmodified?', { errors: authHeader('bad signature') });
     }
-    const now = this.clock.now() / 1000;
-    const skew = this.settings.clockSkewSeconds;
-    if (typeof claims.exp !== 'number' || now > claims.exp + skew) {
-      throw new IdxError('IDX_ERR_TOKEN_EXPIRED', `token expired at ${new Date((claims.exp ?? 0) * 1000).toISOString()}; request a new one from /oauth/v1/token`, { errors: authHeader('expired') });
-    }
-    if (typeof claims.nbf === 'number' && now + skew < claims.nbf) {
-      throw new IdxError('IDX_ERR_TOKEN_INVALID', `token is not valid before ${new Date(claims.nbf * 1000).toISOString()}`, { errors: authHeader('not yet valid') });
+    if (typeof claims.exp !== 'number') {
+      throw new IdxError('IDX_ERR_TOKEN_INVALID', 'token has no numeric exp claim', { errors: authHeader('no exp') });
     }
     if (claims.iss !== this.settings.issuer) {
       throw new IdxError('IDX_ERR_TOKEN_INVALID', `token issuer "${String(claims.iss)}" is not "${this.settings.issuer}"`, { errors: authHeader('wrong issuer') });
@@ -109,6 +119,17 @@ export class TokenService {
       throw new IdxError('IDX_ERR_TOKEN_INVALID', 'token carries no participants claim', { errors: authHeader('no participants') });
     }
     return claims as TokenClaims;
+  }
+
+  private checkTimes(claims: TokenClaims): void {
+    const now = this.clock.now() / 1000;
+    const skew = this.settings.clockSkewSeconds;
+    if (now > claims.exp + skew) {
+      throw new IdxError('IDX_ERR_TOKEN_EXPIRED', `token expired at ${new Date(claims.exp * 1000).toISOString()}; request a new one from /oauth/v1/token`, { errors: authHeader('expired') });
+    }
+    if (typeof claims.nbf === 'number' && now + skew < claims.nbf) {
+      throw new IdxError('IDX_ERR_TOKEN_INVALID', `token is not valid before ${new Date(claims.nbf * 1000).toISOString()}`, { errors: authHeader('not yet valid') });
+    }
   }
 }
 
