@@ -6,12 +6,14 @@ import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { projectContract, type Contract } from './contract/openapi.js';
 import type { Clock } from './domain/clock.js';
+import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
 import { TokenService } from './security/tokens.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
+import { MemoryCounterStore, SqliteCounterStore } from './store/quota-counters.js';
 import { TransactionLog } from './store/transaction-log.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +43,8 @@ export interface AppContext {
   messages: MessageStore;
   tokens: TokenService;
   bpqd: BpqdService;
+  /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
+  quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -49,6 +53,13 @@ export function createContext(o: ContextOptions): AppContext {
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db, transactionLog);
   const { config } = o;
+  // Per-minute counts in memory, daily counts in SQLite (they must survive a restart within the day).
+  const dailyCounters = new SqliteCounterStore(o.db);
+  const quotas = {
+    requests: new RequestLimiter(config, { minute: new MemoryCounterStore(), day: dailyCounters }),
+    messages: new DailyMessageQuota(config, dailyCounters),
+    concurrency: new ConcurrencyGuard(),
+  };
   return {
     config,
     db: o.db,
@@ -65,6 +76,7 @@ export function createContext(o: ContextOptions): AppContext {
       lifetimeSeconds: config.tokenLifetimeSeconds,
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
-    bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
+    bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages),
+    quotas,
   };
 }

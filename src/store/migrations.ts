@@ -78,4 +78,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX transaction_log_by_context ON transaction_log (message_context_id);
   CREATE INDEX transaction_log_by_time ON transaction_log (logged_at);
   `,
+  /* 2: daily quota counters (spec §8), so a restart does not hand a participant a fresh day */ `
+  CREATE TABLE quota_counters (
+    counter_key  TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    window_end   INTEGER NOT NULL,
+    count        INTEGER NOT NULL
+  );
+  CREATE INDEX quota_counters_by_end ON quota_counters (window_end);
+  `,
 ];
