@@ -102,10 +102,10 @@ export interface RequestSubject {
 const windowWords = (window: Window): { per: string; span: string; reset: string } => window.kind === 'minute'
   ? {
     per: 'per minute',
-    span: `the minute ${formatMarketDateTime(window.start).slice(11, 19)}–${formatMarketDateTime(window.end).slice(11, 19)} (+10:00)`,
+    span: `in the minute ${formatMarketDateTime(window.start).slice(11, 19)}–${formatMarketDateTime(window.end).slice(11, 19)} (+10:00)`,
     reset: `at ${formatMarketDateTime(window.end)}`,
   }
-  : { per: 'per market day', span: `market day ${marketDate(window.start)}`, reset: `at AEST midnight, ${formatMarketDateTime(window.end)}` };
+  : { per: 'per market day', span: `on market day ${marketDate(window.start)}`, reset: `at AEST midnight, ${formatMarketDateTime(window.end)}` };
 
 function settingNote(config: QuotaConfig, setting: LimitSetting): string {
   return `idx-sim: ${SETTINGS[setting].env}=${config[setting]}, profile ${config.profile}`;
@@ -139,7 +139,7 @@ export class RequestLimiter {
         ? { in: 'header', name: 'x-initiatingParticipantId', code: 'RATE_LIMITED', message: `${limit} ${subject.operationId} requests ${words.per} used` }
         : { in: 'path', name: 'businessFunctionId', code: 'RATE_LIMITED', message: `${limit} requests ${words.per} used for ${businessFunctionId}` };
       throw new IdxError('IDX_ERR_RATE_LIMITED',
-        `${subject.participantId} is over the ${quota.api} limit of ${what} (${quota.source}): this was request ${count} on ${on} in ${words.span}. ` +
+        `${subject.participantId} is over the ${quota.api} limit of ${what} (${quota.source}): this was request ${count} on ${on} ${words.span}. ` +
         `The window resets ${words.reset}; retry after ${retryAfter} s. (${settingNote(this.config, quota.setting)})`,
         { errors: [problem], headers: { 'retry-after': String(retryAfter) } });
     }
