@@ -9,10 +9,23 @@ type Parser<T> = (raw: string) => T;
 
 interface Setting<T> {
   env: string;
+  /** The default under the `aemo` profile (and the only default of a setting the profile does not change). */
   default: T;
+  /** The default under the `ci` profile, for the limits that profile relaxes. */
+  ciDefault?: T;
   description: string;
   parse: Parser<T>;
 }
+
+/**
+ * Limits profiles (IDX_SIM_PROFILE): `aemo` enforces every published quota and rate limit (spec §8);
+ * `ci` relaxes the request and message quotas so suites and benchmarks are not throttled. A profile
+ * only chooses defaults: an explicit environment value or override of a limit always wins.
+ */
+export const PROFILES = ['aemo', 'ci'] as const;
+export type Profile = (typeof PROFILES)[number];
+/** What `ci` allows of every relaxed quota: in effect unlimited, yet still counted. */
+export const CI_QUOTA = 1_000_000_000;
 
 const str: Parser<string> = (raw) => raw;
 const int = (min: number, max: number): Parser<number> => (raw) => {
@@ -34,6 +47,14 @@ const optionalInstant: Parser<string | undefined> = (raw) => {
 function setting<T>(env: string, def: T, parse: Parser<T>, description: string): Setting<T> {
   return { env, default: def, parse, description };
 }
+
+/** A setting whose default depends on IDX_SIM_PROFILE. */
+function profiled<T>(env: string, defaults: Record<Profile, T>, parse: Parser<T>, description: string): Setting<T> {
+  return { env, default: defaults.aemo, ciDefault: defaults.ci, parse, description };
+}
+
+const quota = int(0, CI_QUOTA);
+const MiB = 1024 * 1024;
 
 export const SETTINGS = {
   host: setting('IDX_SIM_HOST', '127.0.0.1', str, 'Interface the HTTPS server listens on.'),
@@ -68,6 +89,31 @@ export const SETTINGS = {
   adminKey: setting('IDX_SIM_ADMIN_KEY', 'idx-sim-admin', str, 'Bearer key of the simulator control API `/sim/v1` (clock, outages). Change it if the port is reachable by others.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
+  // Quotas and rate limits (spec §4.1, §4.2, §4.4, §8; docs/security.md). 0 refuses every request.
+  profile: setting('IDX_SIM_PROFILE', 'aemo' as Profile, oneOf(...PROFILES),
+    'Limits profile: `aemo` enforces every published quota; `ci` relaxes the quotas below for fast suites and benchmarks. Explicit values win.'),
+  pqdRequestsPerMinute: profiled('IDX_SIM_PQD_REQUESTS_PER_MINUTE', { aemo: 50, ci: CI_QUOTA }, quota,
+    'PQD API requests per participant per endpoint per minute (spec §4.1: 50).'),
+  fctrlRequestsPerDay: profiled('IDX_SIM_FCTRL_REQUESTS_PER_DAY', { aemo: 288, ci: CI_QUOTA }, quota,
+    'Flow Control API requests other than the PATCH, per participant per endpoint per market day (spec §4.2: 288).'),
+  fctrlPatchRequestsPerDay: profiled('IDX_SIM_FCTRL_PATCH_REQUESTS_PER_DAY', { aemo: 2, ci: CI_QUOTA }, quota,
+    'Flow Control `PATCH /businessFunctions/{businessFunctionId}` per participant per business function per market day (spec §4.2: 2).'),
+  bfinfoRequestsPerDay: profiled('IDX_SIM_BFINFO_REQUESTS_PER_DAY', { aemo: 1440, ci: CI_QUOTA }, quota,
+    'Business Function Information API requests per participant per endpoint per market day (spec §4.4: 1440).'),
+  dailyMessagesHigh: profiled('IDX_SIM_DAILY_MESSAGES_HIGH', { aemo: 180_000, ci: CI_QUOTA }, quota,
+    'Accepted High-priority BPQD messages per participant per market day (spec §4.1, §8: 180,000).'),
+  dailyMessagesMedium: profiled('IDX_SIM_DAILY_MESSAGES_MEDIUM', { aemo: 35_000, ci: CI_QUOTA }, quota,
+    'Accepted Medium-priority BPQD messages per participant per market day (spec §4.1, §8: 35,000).'),
+  dailyMessagesLow: profiled('IDX_SIM_DAILY_MESSAGES_LOW', { aemo: 18_000, ci: CI_QUOTA }, quota,
+    'Accepted Low-priority BPQD messages per participant per market day (spec §4.1, §8: 18,000).'),
+  maxPayloadBytesHigh: setting('IDX_SIM_MAX_PAYLOAD_BYTES_HIGH', 1 * MiB, int(1024, 512 * MiB),
+    'Largest uncompressed High-priority payload (spec §4.1, §8: 1 MB); a message rule, the same in every profile.'),
+  maxPayloadBytesMedium: setting('IDX_SIM_MAX_PAYLOAD_BYTES_MEDIUM', 5 * MiB, int(1024, 512 * MiB),
+    'Largest uncompressed Medium-priority payload (spec §4.1, §8: 5 MB).'),
+  maxPayloadBytesLow: setting('IDX_SIM_MAX_PAYLOAD_BYTES_LOW', 10 * MiB, int(1024, 512 * MiB),
+    'Largest uncompressed Low-priority payload (spec §4.1, §8: 10 MB).'),
+  rejectConcurrentRequests: setting('IDX_SIM_REJECT_CONCURRENT_REQUESTS', false, (raw) => raw === 'true' || raw === '1',
+    'Refuse (429) a request while the same participant has another one in flight on the same API (spec §4.1: "AEMO may reject concurrent requests").'),
 } as const;
 
 export type Settings = typeof SETTINGS;
@@ -81,13 +127,18 @@ export interface ResolvedConfig extends Config {
 /** Builds the configuration: defaults, then environment, then overrides. Throws naming the bad setting. */
 export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ResolvedConfig {
   const config = {} as Record<string, unknown>;
-  for (const [key, s] of Object.entries(SETTINGS) as [keyof Config, Setting<unknown>][]) {
+  const read = <T>(s: Setting<T>, fallback: T): T => {
     const raw = env[s.env];
     try {
-      config[key] = raw === undefined ? s.default : s.parse(raw);
+      return raw === undefined ? fallback : s.parse(raw);
     } catch (err) {
       throw new Error(`${s.env}: ${(err as Error).message}`);
     }
+  };
+  // The profile is settled first: it chooses the defaults of the limits.
+  const profile = overrides.profile ?? read(SETTINGS.profile, SETTINGS.profile.default);
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof Config, Setting<unknown>][]) {
+    config[key] = read(s, profile === 'ci' && 'ciDefault' in s ? s.ciDefault : s.default);
   }
   Object.assign(config, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
   const c = config as Config;
@@ -100,9 +151,13 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 
 /** The configuration table of the README, as Markdown. */
 export function settingsTable(): string {
-  const rows = Object.entries(SETTINGS).map(([key, s]) => {
-    const def = Array.isArray(s.default) ? s.default.join(',') : s.default === undefined ? '' : String(s.default);
-    return `| \`${s.env}\` | \`${key}\` | ${def === '' ? '_(none)_' : `\`${def}\``} | ${s.description} |`;
+  const show = (value: unknown) => {
+    const text = Array.isArray(value) ? value.join(',') : value === undefined ? '' : String(value);
+    return text === '' ? '_(none)_' : `\`${text}\``;
+  };
+  const rows = Object.entries(SETTINGS).map(([key, s]: [string, Setting<unknown>]) => {
+    const def = 'ciDefault' in s ? `aemo: ${show(s.default)} / ci: ${show(s.ciDefault)}` : show(s.default);
+    return `| \`${s.env}\` | \`${key}\` | ${def} | ${s.description} |`;
   });
   return ['| Environment variable | Setting | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

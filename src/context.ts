@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { projectContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
+import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
 import { DeliveryService } from './services/delivery-service.js';
@@ -17,6 +18,7 @@ import { TokenService } from './security/tokens.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
+import { MemoryCounterStore, SqliteCounterStore } from './store/quota-counters.js';
 import { TransactionLog } from './store/transaction-log.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +52,8 @@ export interface AppContext {
   flowControl: FlowControlService;
   tokens: TokenService;
   bpqd: BpqdService;
+  /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
+  quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -66,6 +70,13 @@ export function createContext(o: ContextOptions): AppContext {
     queueRetentionDays: config.queueRetentionDays,
     deleteRateWindowMinutes: config.fcDeleteRateWindowMinutes,
   }, o.clock);
+  // Per-minute counts in memory, daily counts in SQLite (they must survive a restart within the day).
+  const dailyCounters = new SqliteCounterStore(o.db);
+  const quotas = {
+    requests: new RequestLimiter(config, { minute: new MemoryCounterStore(), day: dailyCounters }),
+    messages: new DailyMessageQuota(config, dailyCounters),
+    concurrency: new ConcurrencyGuard(),
+  };
   return {
     config,
     db: o.db,
@@ -86,6 +97,7 @@ export function createContext(o: ContextOptions): AppContext {
       lifetimeSeconds: config.tokenLifetimeSeconds,
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages),
+    quotas,
   };
 }

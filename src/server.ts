@@ -52,7 +52,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, database: config.databasePath }, 'state');
+  app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
   // Queue expiry follows the simulated clock; reads catch up lazily, this sweeps idle queues too.
   const housekeeping = setInterval(() => {

@@ -1,10 +1,10 @@
 /**
  * The `idx-sim` command line.
- *   idx-sim start [--host H] [--port N] [--data-dir D] [--certs-dir D] [--fixtures-dir D] [--seed S] [--log-level L]
+ *   idx-sim start [--host H] [--port N] [--data-dir D] [--certs-dir D] [--fixtures-dir D] [--seed S] [--log-level L] [--profile aemo|ci]
  *   idx-sim config        print every setting, its environment variable and default
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, settingsTable, type Config } from '../config.js';
+import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
 import { banner, startServer } from '../server.js';
 
 const USAGE = `usage: idx-sim <command> [options]
@@ -12,16 +12,25 @@ const USAGE = `usage: idx-sim <command> [options]
 commands:
   start    start the simulator (HTTPS + mTLS, SQLite, dev certificates, fixtures)
            --host H  --port N  --data-dir D  --certs-dir D  --fixtures-dir D  --seed S  --log-level L
+           --profile aemo|ci  (limits: AEMO's published quotas, or relaxed for CI and benchmarks)
   config   print the configuration settings (environment variables and defaults)
   help     this text
 `;
+
+function parseFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new Error(`--${flag}: ${(err as Error).message}`);
+  }
+}
 
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, 'certs-dir': { type: 'string' },
-      'fixtures-dir': { type: 'string' }, seed: { type: 'string' }, 'log-level': { type: 'string' },
+      'fixtures-dir': { type: 'string' }, seed: { type: 'string' }, 'log-level': { type: 'string' }, profile: { type: 'string' },
     },
   });
   const overrides: Partial<Config> = {
@@ -32,6 +41,7 @@ async function start(args: string[]): Promise<void> {
     fixturesDir: values['fixtures-dir'],
     seed: values.seed,
     logLevel: values['log-level'] as Config['logLevel'] | undefined,
+    profile: values.profile === undefined ? undefined : parseFlag('profile', () => SETTINGS.profile.parse(values.profile!)),
   };
   const server = await startServer(overrides);
   process.stdout.write(banner(loadConfig(overrides), server.url));

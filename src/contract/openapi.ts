@@ -2,7 +2,7 @@
  * The contract: the OpenAPI documents in openapi/ are the single source of request and response
  * schemas. This module loads them once and derives (1) the Fastify route schemas that validate headers,
  * query and path parameters, (2) the payload validators, (3) each route's authorisation rule
- * (`x-idx-auth`), and (4) a response checker the test suite runs on every response.
+ * (`x-idx-auth`) and quotas (`x-idx-quota`), and (4) a response checker the test suite runs on every response.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ export interface Operation {
   /** JSON pointer of the operation in its file. */
   pointer: string;
   auth: RouteAuth;
+  /** `x-idx-quota`: names of the request quotas this operation counts against (src/domain/quotas.ts). */
+  quotas: string[];
   /** Resolved parameter objects (path-level and operation-level). */
   parameters: Json[];
 }
@@ -79,7 +81,7 @@ export class Contract {
   }
 
   /** The Fastify route: URL with `:params` and schemas for headers, query and path. */
-  route(operationId: string): { method: string; url: string; schema: FastifyRouteSchema; auth: RouteAuth } {
+  route(operationId: string): { method: string; url: string; schema: FastifyRouteSchema; auth: RouteAuth; quotas: string[] } {
     const op = this.operation(operationId);
     const schema: FastifyRouteSchema = {};
     const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);
@@ -101,7 +103,7 @@ export class Contract {
     const content = requestBody?.content ?? {};
     const body = requestBody?.['x-idx-gzip'] ? undefined : (content['application/x-www-form-urlencoded'] ?? content['application/json'])?.schema;
     if (body) schema.body = this.deref(op.file, body);
-    return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth };
+    return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth, quotas: op.quotas };
   }
 
   /** Canonical spelling of a header parameter (`x-messagecontextid` → `x-messageContextId`). */
@@ -190,6 +192,7 @@ export class Contract {
           path: base + path,
           pointer: `#/paths/${escapePointer(path)}/${method}`,
           auth: op['x-idx-auth'] ?? {},
+          quotas: op['x-idx-quota'] ?? [],
           parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => this.derefObject(file, p)),
         };
         if (this.operations.has(op.operationId)) throw new Error(`duplicate operationId ${op.operationId}`);

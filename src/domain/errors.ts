@@ -44,6 +44,7 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_PAYLOAD_RULE: { status: 400, title: 'Payload breaks a BPQD content rule' },
   IDX_ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload exceeds the size limit' },
   IDX_ERR_DUPLICATE_MESSAGE: { status: 409, title: 'messageContextId already used by this sender' },
+  IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY: { status: 413, title: 'Payload exceeds the size cap of its priority' },
   // Business rules (spec §12)
   IDX_ERR_NMI_UNKNOWN: { status: 422, title: 'NMI has no standing data for the interval dates' },
   IDX_ERR_SENDER_NOT_RESPONSIBLE: { status: 422, title: 'Sender is not the MC or its MDP for the NMI' },
@@ -58,6 +59,7 @@ export const ERROR_CATALOGUE = {
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
+  IDX_ERR_CONCURRENT_REQUEST: { status: 429, title: 'Another request from this participant is in flight' },
   // Everything else
   IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,10 +1,12 @@
 /**
- * Registers a route straight from its OpenAPI operation: method, URL, header/query/path schemas and
- * the authentication hooks all come from the document, so the contract cannot drift from the code.
+ * Registers a route straight from its OpenAPI operation: method, URL, header/query/path schemas, the
+ * authentication hooks (`x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
+ * contract cannot drift from the code.
  */
 import type { FastifyInstance, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Authenticator } from './auth.js';
+import { quotaHooks } from './quotas.js';
 
 export function contractRoute(
   app: FastifyInstance,
@@ -14,13 +16,15 @@ export function contractRoute(
   handler: RouteHandlerMethod,
   extra: Partial<RouteOptions> = {},
 ): void {
-  const { method, url, schema, auth } = ctx.contract.route(operationId);
+  const { method, url, schema, auth, quotas } = ctx.contract.route(operationId);
+  const { path } = ctx.contract.operation(operationId);
   app.route({
     method,
     url,
     schema,
     ...extra,
-    onRequest: async (request) => authenticator.authenticate(request, auth),
+    // Quotas count right after authentication, before anything else is checked (src/plugins/quotas.ts).
+    onRequest: [async (request) => authenticator.authenticate(request, auth), ...quotaHooks(ctx, { operationId, method, path, quotas })],
     preHandler: async (request) => authenticator.authorize(request, auth),
     handler,
   });

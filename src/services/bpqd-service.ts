@@ -11,6 +11,7 @@ import type { Clock } from '../domain/clock.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
+import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
@@ -21,6 +22,9 @@ const SYNC_GUNZIP_MAX_BYTES = 64 * 1024;
 
 export interface BpqdSettings {
   maxPayloadBytes: number;
+  maxPayloadBytesHigh: number;
+  maxPayloadBytesMedium: number;
+  maxPayloadBytesLow: number;
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
@@ -99,11 +103,14 @@ export class BpqdService {
     private readonly settings: BpqdSettings,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly dailyMessages: DailyMessageQuota,
   ) {}
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
     const context = this.parseContext(s.messageContextId);
     checkContextHeaders(context, s.initiatingParticipantId, { businessFunctionId: 'pqd', businessFunctionResourceId: 'bpqd' });
+    // Nothing of this priority can be accepted today: say so before the body is even inflated.
+    this.dailyMessages.check(s.initiatingParticipantId, context.priority, this.clock.now(), context.raw);
     const schemaVersion = this.schemaVersion(s.schemaVersion, context.raw);
     if (this.messages.isDuplicate(s.initiatingParticipantId, context.key)) {
       throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}; messageContextId must be unique per sender (spec §3)`,
@@ -111,6 +118,7 @@ export class BpqdService {
     }
     checkEncoding(s.contentType, s.contentEncoding, context.raw);
     const json = await this.inflate(s.body, context.raw);
+    this.checkPriorityCap(json.length, context);
     const payload = this.parse(json, context.raw);
     checkNmiChecksums(payload, context.raw);
     checkContentRules(payload, context.raw);
@@ -119,6 +127,9 @@ export class BpqdService {
 
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
+    // From here to record() nothing awaits, so concurrent submissions cannot both take the last message
+    // of the quota; only accepted messages count (docs/spec-variance.md).
+    this.dailyMessages.check(s.initiatingParticipantId, context.priority, receivedAt, context.raw);
     try {
       this.delivery.accept({
         messageId,
@@ -145,6 +156,7 @@ export class BpqdService {
       }
       throw err;
     }
+    this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt);
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
 
@@ -236,6 +248,20 @@ export class BpqdService {
       throw new IdxError('IDX_ERR_GZIP_INVALID', `the body is not valid gzip (${(err as Error).message}); compress the JSON with gzip and send Content-Encoding: gzip`,
         { errors: [bodyProblem('', 'GZIP', (err as Error).message)], messageContextId });
     }
+  }
+
+  /** Priority is tied to a maximum size (spec §4.1, §8 [I]: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB). */
+  private checkPriorityCap(sizeBytes: number, context: MessageContextId): void {
+    const cap = priorityPayloadCap(this.settings, context.priority);
+    if (sizeBytes <= cap) return;
+    const word = PRIORITY_WORD[context.priority];
+    const fitting = (['h', 'm', 'l'] as const).filter((p) => sizeBytes <= Math.min(priorityPayloadCap(this.settings, p), this.settings.maxPayloadBytes))
+      .map((p) => `${PRIORITY_WORD[p]} (≤ ${priorityPayloadCap(this.settings, p)} bytes)`);
+    throw new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY',
+      `the payload is ${sizeBytes} bytes uncompressed, more than the ${cap} bytes a ${word}-priority message may carry ` +
+      `(priority "${context.priority}" in x-messageContextId; spec §4.1, §8: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB). ` +
+      `Split it${fitting.length ? `, or send it as ${fitting.join(' or ')}` : ''}.`,
+      { errors: [bodyProblem('', 'PRIORITY_SIZE', `${sizeBytes} bytes > ${cap} bytes allowed for ${word} priority`)], messageContextId: context.raw });
   }
 
   private parse(json: Buffer, messageContextId: string): BpqdPayload {

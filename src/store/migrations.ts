@@ -78,7 +78,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX transaction_log_by_context ON transaction_log (message_context_id);
   CREATE INDEX transaction_log_by_time ON transaction_log (logged_at);
   `,
-  /* flow control: held deliveries, delivery order, queue counters, status history, outages (spec §4.2, §4.3, §9) */ `
+  /* 2: flow control: held deliveries, delivery order, queue counters, status history, outages (spec §4.2, §4.3, §9) */ `
   -- A held message is accepted but not yet visible in the recipient's queue (flow control stopped it).
   ALTER TABLE queue_items ADD COLUMN state TEXT NOT NULL DEFAULT 'delivered' CHECK (state IN ('delivered', 'held'));
   -- Delivery order: the queue lists and pages by it, so messages released after a stop come after
@@ -127,5 +127,14 @@ export const MIGRATIONS: readonly string[] = [
     participants_json TEXT,
     created_at        INTEGER NOT NULL
   );
+  `,
+  /* 3: daily quota counters (spec §8), so a restart does not hand a participant a fresh day */ `
+  CREATE TABLE quota_counters (
+    counter_key  TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    window_end   INTEGER NOT NULL,
+    count        INTEGER NOT NULL
+  );
+  CREATE INDEX quota_counters_by_end ON quota_counters (window_end);
   `,
 ];

@@ -188,8 +188,9 @@ describe('participant status (spec §4.3)', () => {
 
   it('pages the history with a cursor', async () => {
     for (let i = 0; i < 3; i++) {
-      await patch('LNSPNORTH', 'Stopped');
-      await patch('LNSPNORTH', 'Started');
+      expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+      expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
+      h().clock.advance(86_400_000); // on and off once per market day (spec §4.2)
     }
     const headers = await h().as('LNSPNORTH', 'FCTRL_STATUS');
     const first = (await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPNORTH/history?itemCount=4', headers })).json();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { isUrmEntity } from '../../src/domain/participants.js';
+import { isRequestQuotaName } from '../../src/domain/quotas.js';
 import { useHarness } from '../helpers/harness.js';
 
 const contract = new Contract(join(PROJECT_ROOT, 'openapi'));
@@ -19,6 +20,17 @@ describe('the OpenAPI documents', () => {
       if (op.auth.entity) expect(isUrmEntity(op.auth.entity), `${op.operationId} entity`).toBe(true);
       if (op.auth.token) expect(op.parameters.some((p) => p.name === 'Authorization'), `${op.operationId} documents Authorization`).toBe(true);
     }
+  });
+
+  it('name only known quotas in x-idx-quota, document 429 wherever one applies, and give every PQD operation its per-minute limit', () => {
+    for (const op of contract.operations.values()) {
+      for (const name of op.quotas) expect(isRequestQuotaName(name), `${op.operationId}: ${name}`).toBe(true);
+      const responses = Object.values<any>(contract.documents.get(op.file).paths).flatMap((item) => Object.values<any>(item))
+        .find((o) => o?.operationId === op.operationId)?.responses;
+      if (op.quotas.length) expect(responses?.['429'], `${op.operationId} documents 429`).toBeDefined();
+    }
+    const pqd = [...contract.operations.values()].filter((op) => op.file === 'pqd.yaml');
+    expect(pqd.map((op) => [op.operationId, op.quotas])).toEqual(pqd.map((op) => [op.operationId, ['pqd-requests-per-minute']]));
   });
 
   it('compile: every payload schema and response schema is valid JSON Schema', () => {

@@ -66,7 +66,9 @@ export interface Harness {
 }
 
 export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const config = loadConfig({ logLevel: process.env.TEST_LOG_LEVEL as any ?? 'silent', ...overrides }, {});
+  // The `aemo` profile, so every published limit is real in the suite; a test that needs more requests
+  // moves the clock past the window, or asks for `profile: 'ci'` (or a single limit) explicitly.
+  const config = loadConfig({ logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel'] | undefined) ?? 'silent', profile: 'aemo', ...overrides }, {});
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');

@@ -1,0 +1,104 @@
+/**
+ * Attaching a quota to a route is declarative: an operation names it in `x-idx-quota` and
+ * `contractRoute` enforces it. Proved here with a stand-in for the Flow Control outbound-delivery PATCH
+ * (the real Flow Control API arrives later), in a contract directory of its own.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createContext, PROJECT_ROOT, type AppContext } from '../../src/context.js';
+import { AdjustableClock } from '../../src/domain/clock.js';
+import { SeededRandom } from '../../src/domain/random.js';
+import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { Authenticator } from '../../src/plugins/auth.js';
+import { contractRoute } from '../../src/plugins/contract-routes.js';
+import { registerProblemDetails } from '../../src/plugins/problem-details.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { loadFixtures } from '../../src/store/fixtures.js';
+import { certHeader, certificatePem, pkiDir, T0, TEST_CERT_HEADER } from '../helpers/harness.js';
+
+const standIn = (quota: string) => `openapi: 3.1.0
+info: { title: Flow Control stand-in, version: 0.0.0 }
+servers: [{ url: /fctrl-test/v1 }]
+paths:
+  /businessFunctions/{businessFunctionId}:
+    parameters:
+      - { name: businessFunctionId, in: path, required: true, schema: { type: string, pattern: '^[0-9_a-z]{1,4}$' } }
+    patch:
+      operationId: manageOutboundDeliveryStandIn
+      x-idx-auth: { certificate: true }
+      x-idx-quota: [${quota}]
+      parameters:
+        - $ref: 'common.yaml#/components/parameters/InitiatingParticipantId'
+      responses:
+        '200': { description: Switched. }
+        '429': { $ref: 'common.yaml#/components/responses/TooManyRequests' }
+`;
+
+let dir: string;
+let db: Db;
+let clock: AdjustableClock;
+
+function contextWith(document: string): AppContext {
+  dir = mkdtempSync(join(tmpdir(), 'idx-sim-quota-contract-'));
+  for (const file of readdirSync(join(PROJECT_ROOT, 'openapi'))) copyFileSync(join(PROJECT_ROOT, 'openapi', file), join(dir, file));
+  writeFileSync(join(dir, 'fctrl-test.yaml'), document);
+  const paths = pkiPaths(pkiDir());
+  const ctx = createContext({
+    config: loadConfig({ logLevel: 'silent', profile: 'aemo' }, {}), db, clock, random: new SeededRandom('quota-routes'),
+    caCertPem: readFileSync(paths.caCert, 'utf8'), tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'), openapiDir: dir,
+  });
+  loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  return ctx;
+}
+
+async function appWith(ctx: AppContext): Promise<FastifyInstance> {
+  const app = fastify();
+  registerProblemDetails(app, ctx);
+  const auth = new Authenticator(ctx, (request) => {
+    const value = request.headers[TEST_CERT_HEADER];
+    return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+  });
+  contractRoute(app, ctx, auth, 'manageOutboundDeliveryStandIn', async (_request, reply) => reply.code(200).send());
+  await app.ready();
+  return app;
+}
+
+beforeEach(() => {
+  db = openDatabase({ path: ':memory:' });
+  clock = new AdjustableClock();
+  clock.freeze(T0);
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('x-idx-quota on an operation', () => {
+  it('makes contractRoute refuse the 3rd PATCH of a business function in a market day with 429, Retry-After and the limit; other business functions and the next day are served', async () => {
+    const ctx = contextWith(standIn('fctrl-patch-requests-per-day'));
+    const app = await appWith(ctx);
+    const headers = { 'x-initiatingParticipantId': 'LNSPNORTH', ...certHeader(certificatePem('LNSPNORTH')) };
+    const patch = (bf: string) => app.inject({ method: 'PATCH', url: `/fctrl-test/v1/businessFunctions/${bf}`, headers });
+    expect((await patch('pqd')).statusCode).toBe(200);
+    expect((await patch('pqd')).statusCode).toBe(200);
+    const third = await patch('pqd');
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['retry-after']).toBe(String(15 * 3600));
+    expect(third.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(third.json()).toMatchObject({ code: 'IDX_ERR_RATE_LIMITED', errors: [{ in: 'path', name: 'businessFunctionId', code: 'RATE_LIMITED' }] });
+    expect(third.json().detail).toMatch(/limit of 2 requests per participant per business function per market day .* request 3 on business function "pqd"/);
+    expect((await patch('sord')).statusCode).toBe(200);
+    clock.set(Date.parse('2026-07-03T00:00:00.000+10:00'));
+    expect((await patch('pqd')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('an unknown quota name stops the hub at startup, naming the operation', async () => {
+    const ctx = contextWith(standIn('fctrl-patches-per-week'));
+    await expect(appWith(ctx)).rejects.toThrow(/manageOutboundDeliveryStandIn: x-idx-quota names unknown quota fctrl-patches-per-week/);
+  });
+});
