@@ -18,22 +18,13 @@ export interface NewMessage {
   payloadGzip: Buffer;
 }
 
-export interface QueuedMessage {
+/** A message as it sits in one recipient's queue. */
+export interface QueuedMessage extends Pick<NewMessage, 'messageId' | 'messageContextId' | 'senderId' | 'businessFunctionId' | 'resourceId'
+  | 'priority' | 'messageDateTime' | 'receivedAt' | 'sizeBytes' | 'schemaVersion' | 'transactionCount'> {
   queueItemId: number;
   deliverySeq: number | null;
   state: 'delivered' | 'held';
-  messageId: string;
-  messageContextId: string;
-  senderId: string;
-  businessFunctionId: string;
-  resourceId: string;
-  priority: 'h' | 'm' | 'l';
-  messageDateTime: string;
-  receivedAt: number;
   enqueuedAt: number;
-  sizeBytes: number;
-  schemaVersion: string;
-  transactionCount: number;
   retrievedAt: number | null;
 }
 

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkContentRules, checkContextAgreement, checkNmiChecksums, checkRouting, type NmiRolesOnDate, type StandingDataLookup } from '../../src/domain/bpqd-rules.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
-import { IdxError } from '../../src/domain/errors.js';
 import { parseMessageContextId } from '../../src/domain/message-context-id.js';
 import { SeededRandom } from '../../src/domain/random.js';
+import { refusal } from '../helpers/refusal.js';
 
 const random = new SeededRandom('rules');
 const payload = (over: Partial<Parameters<typeof generateBpqdPayload>[1]> = {}) =>
   generateBpqdPayload(random, { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 3, ...over });
 
-function refusal(fn: () => unknown): IdxError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof IdxError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Standing data like the fixtures: 41… → LNSPNORTH, MDP changes on 2026-07-15 for …99. */
 const standing: StandingDataLookup = {

@@ -15,19 +15,11 @@ import {
 } from '../../src/domain/quotas.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { MemoryCounterStore, SqliteCounterStore } from '../../src/store/quota-counters.js';
+import { refusal } from '../helpers/refusal.js';
 
 const at = (text: string) => Date.parse(text);
 const T0 = at('2026-07-02T09:00:00.000+10:00');
 
-function refusal(fn: () => unknown): IdxError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof IdxError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 let db: Db;
 beforeEach(() => {
