@@ -10,6 +10,7 @@ import { registerProblemDetails } from './plugins/problem-details.js';
 import { docsRoutes } from './routes/docs/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
+import { translogRoutes } from './routes/translog/index.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -46,6 +47,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   const auth = new Authenticator(ctx, options.peerCertificate);
   await app.register(oauthRoutes, { ctx, auth });
   await app.register(pqdRoutes, { ctx, auth });
+  await app.register(translogRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
   return app;
 }

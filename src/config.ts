@@ -58,6 +58,10 @@ export const SETTINGS = {
   tokenClockSkewSeconds: setting('IDX_SIM_TOKEN_SKEW', 60, int(0, 3600), 'Clock skew tolerated on `exp`, `nbf` and `iat`.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
+  archiveRetentionDays: setting('IDX_SIM_ARCHIVE_RETENTION_DAYS', 90, int(1, 3650),
+    'Days an accepted message\'s payload stays in the outbound archive (AEMO publishes none; spec §4.6 [D]: 90); drives `isArchived` and payload download in the Transaction Log API.'),
+  translogExportMaxRows: setting('IDX_SIM_TRANSLOG_EXPORT_MAX_ROWS', 100_000, int(1, 1_000_000),
+    'Most records one Transaction Log CSV export returns; a search matching more is refused (narrow it by date).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

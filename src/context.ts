@@ -8,11 +8,13 @@ import { projectContract, type Contract } from './contract/openapi.js';
 import type { Clock } from './domain/clock.js';
 import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
+import { TranslogService } from './services/translog-service.js';
 import { TokenService } from './security/tokens.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
 import { TransactionLog } from './store/transaction-log.js';
+import { TranslogSearch } from './store/translog-search.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +43,7 @@ export interface AppContext {
   messages: MessageStore;
   tokens: TokenService;
   bpqd: BpqdService;
+  translog: TranslogService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -66,5 +69,6 @@ export function createContext(o: ContextOptions): AppContext {
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
     bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
+    translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
   };
 }

@@ -35,6 +35,23 @@ export interface QueuedMessage {
   retrievedAt: number | null;
 }
 
+/** An accepted message as stored, with its gzip bytes exactly as received. */
+export interface StoredMessage {
+  messageId: string;
+  messageContextId: string;
+  senderId: string;
+  businessFunctionId: string;
+  resourceId: string;
+  priority: 'h' | 'm' | 'l';
+  receivedAt: number;
+  sizeBytes: number;
+  gzipSizeBytes: number;
+  schemaVersion: string;
+  transactionCount: number;
+  signature: string | null;
+  payloadGzip: Buffer;
+}
+
 export interface QueueFilter {
   recipientId: string;
   fromReceivedAt?: number;
@@ -76,6 +93,10 @@ export class MessageStore {
         WHERE q.recipient_id = ? AND m.context_key = ?`),
       markRetrieved: db.prepare('UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL'),
       dequeue: db.prepare('DELETE FROM queue_items WHERE id = ?'),
+      byMessageId: db.prepare<[string], StoredMessage>(`SELECT message_id AS messageId, message_context_id AS messageContextId,
+        sender_id AS senderId, business_function_id AS businessFunctionId, resource_id AS resourceId, priority, received_at AS receivedAt,
+        size_bytes AS sizeBytes, gzip_size_bytes AS gzipSizeBytes, schema_version AS schemaVersion, transaction_count AS transactionCount,
+        signature, payload_gzip AS payloadGzip FROM messages WHERE message_id = ?`),
     };
   }
 
@@ -129,6 +150,11 @@ export class MessageStore {
       this.stmts.dequeue.run(item.queueItemId);
       this.logChange(item, recipientId, at, traceId, 'removed', reasonCode, detail);
     })();
+  }
+
+  /** The stored message with this hub-assigned messageId, whoever sent or received it (callers check visibility). */
+  byMessageId(messageId: string): StoredMessage | undefined {
+    return this.stmts.byMessageId.get(messageId);
   }
 
   private logChange(item: QueuedMessage, recipientId: string, at: number, traceId: string, status: 'completed' | 'removed', reasonCode: string, detail: string): void {
