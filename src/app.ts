@@ -7,6 +7,7 @@ import fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { docsRoutes } from './routes/docs/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
@@ -48,6 +49,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(oauthRoutes, { ctx, auth });
   await app.register(pqdRoutes, { ctx, auth });
   await app.register(translogRoutes, { ctx, auth });
+  await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
   return app;
 }

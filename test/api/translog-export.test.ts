@@ -61,7 +61,8 @@ async function listAll(pid: string, query: string): Promise<Rec[]> {
   const all: Rec[] = [];
   let cursor: string | null = null;
   do {
-    const res = await h().app.inject({ method: 'GET', url: `/translog/v1/messages?itemCount=2${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`, headers: await headers(pid) });
+    const url: string = `/translog/v1/messages?itemCount=2${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`;
+    const res = await h().app.inject({ method: 'GET', url, headers: await headers(pid) });
     expect(res.statusCode, res.body).toBe(200);
     all.push(...res.json().data);
     cursor = res.json().meta.nextCursor;

@@ -1,0 +1,23 @@
+/** Business Function Information API (spec §4.4): the catalogue, built once from the configuration. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { businessFunctionCatalogue, businessFunctionsOf, findBusinessFunction, summaryOf } from '../../domain/business-functions.js';
+import type { Authenticator } from '../../plugins/auth.js';
+import { contractRoute } from '../../plugins/contract-routes.js';
+import { header } from '../request-headers.js';
+
+export async function bfinfoRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  const catalogue = businessFunctionCatalogue(ctx.config);
+  // x-market is required by the contract on both operations (spec §3).
+  const market = (request: Parameters<typeof header>[0]) => header(request, 'x-market')!;
+
+  contractRoute(app, ctx, auth, 'listBusinessFunctions', async (request) => {
+    const { expand } = request.query as { expand?: boolean };
+    return { businessFunctions: businessFunctionsOf(catalogue, market(request)).map((bf) => (expand ? bf : summaryOf(bf))) };
+  });
+
+  contractRoute(app, ctx, auth, 'getBusinessFunction', async (request) => {
+    const { businessFunctionId } = request.params as { businessFunctionId: string };
+    return { businessFunction: findBusinessFunction(catalogue, businessFunctionId, market(request)) };
+  });
+}
