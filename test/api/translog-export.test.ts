@@ -133,11 +133,16 @@ describe('GET /translog/v1/messages/export.csv', () => {
     for (const r of rows) expect([r[CSV_COLUMNS.indexOf('fromParticipant')], r[CSV_COLUMNS.indexOf('toParticipant')]]).toContain('LNSPSOUTH');
   });
 
-  it('exports just the header row when nothing matches', async () => {
-    const res = await exportCsv('LNSPNORTH');
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
-    expect(res.headers['x-totalrecords']).toBe('0');
+  it('exports just the header row when nothing matches, e.g. for a market other than the NEM', async () => {
+    const empty = await exportCsv('LNSPNORTH');
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+    expect(empty.headers['x-totalrecords']).toBe('0');
+    await send('MDPONE');
+    const gas = await exportCsv('LNSPNORTH', '', { 'x-market': 'VICGAS' });
+    expect(gas.body).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+    expect(gas.headers['x-totalrecords']).toBe('0');
+    expect(parseCsv((await exportCsv('LNSPNORTH', '', { 'x-market': 'NEM' })).body)).toHaveLength(2);
   });
 
   it('defuses spreadsheet formulas smuggled in through a refused request', async () => {
