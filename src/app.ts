@@ -8,12 +8,14 @@ import fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { docsRoutes } from './routes/docs/index.js';
 import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
 import { simAdminRoutes } from './routes/sim-admin/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
+import { translogRoutes } from './routes/translog/index.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -54,6 +56,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(fctrlRoutes, { ctx, auth });
   await app.register(eventRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
+  await app.register(translogRoutes, { ctx, auth });
+  await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
   return app;
 }

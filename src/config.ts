@@ -114,6 +114,10 @@ export const SETTINGS = {
     'Largest uncompressed Low-priority payload (spec §4.1, §8: 10 MB).'),
   rejectConcurrentRequests: setting('IDX_SIM_REJECT_CONCURRENT_REQUESTS', false, (raw) => raw === 'true' || raw === '1',
     'Refuse (429) a request while the same participant has another one in flight on the same API (spec §4.1: "AEMO may reject concurrent requests").'),
+  archiveRetentionDays: setting('IDX_SIM_ARCHIVE_RETENTION_DAYS', 90, int(1, 3650),
+    'Days an accepted message\'s payload stays in the outbound archive (AEMO publishes none; spec §4.6 [D]: 90); drives `isArchived` and payload download in the Transaction Log API.'),
+  translogExportMaxRows: setting('IDX_SIM_TRANSLOG_EXPORT_MAX_ROWS', 100_000, int(1, 1_000_000),
+    'Most records one Transaction Log CSV export returns; a search matching more is refused (narrow it by date).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

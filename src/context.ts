@@ -14,12 +14,14 @@ import { EventHub } from './services/event-hub.js';
 import { FlowControlService } from './services/flow-control-service.js';
 import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
+import { TranslogService } from './services/translog-service.js';
 import { TokenService } from './security/tokens.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
 import { MemoryCounterStore, SqliteCounterStore } from './store/quota-counters.js';
 import { TransactionLog } from './store/transaction-log.js';
+import { TranslogSearch } from './store/translog-search.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +56,7 @@ export interface AppContext {
   bpqd: BpqdService;
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
+  translog: TranslogService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -99,5 +102,6 @@ export function createContext(o: ContextOptions): AppContext {
     }, o.clock, o.random),
     bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages),
     quotas,
+    translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
   };
 }

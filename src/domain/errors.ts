@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_ENTITY_NOT_GRANTED: { status: 403, title: 'URM entity not granted for this participant' },
   IDX_ERR_OTHER_PARTICIPANT: { status: 403, title: 'Information about another participant is not available to you' },
   IDX_ERR_ADMIN_KEY: { status: 401, title: 'Simulator control API key required' },
+  IDX_ERR_TOKEN_PARTICIPANT_MISMATCH: { status: 403, title: 'Access token was not issued to a URM user of the initiating participant' },
   // Request shape (spec §3)
   IDX_ERR_HEADER_MISSING: { status: 400, title: 'Required header missing' },
   IDX_ERR_HEADER_INVALID: { status: 400, title: 'Header value is not valid' },
@@ -45,6 +46,7 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload exceeds the size limit' },
   IDX_ERR_DUPLICATE_MESSAGE: { status: 409, title: 'messageContextId already used by this sender' },
   IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY: { status: 413, title: 'Payload exceeds the size cap of its priority' },
+  IDX_ERR_EXPORT_TOO_LARGE: { status: 400, title: 'Too many records for one export' },
   // Business rules (spec §12)
   IDX_ERR_NMI_UNKNOWN: { status: 422, title: 'NMI has no standing data for the interval dates' },
   IDX_ERR_SENDER_NOT_RESPONSIBLE: { status: 422, title: 'Sender is not the MC or its MDP for the NMI' },
@@ -56,6 +58,8 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND: { status: 404, title: 'Unknown business function' },
   IDX_ERR_UPGRADE_REQUIRED: { status: 426, title: 'WebSocket upgrade required' },
   IDX_ERR_EVENT_FRAME_INVALID: { status: 400, title: 'Event channel frame not understood' },
+  IDX_ERR_TRANSLOG_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your transaction log' },
+  IDX_ERR_PAYLOAD_NOT_RETAINED: { status: 410, title: 'Payload no longer retained' },
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },

@@ -11,6 +11,9 @@ export type PriorityWord = 'High' | 'Medium' | 'Low';
 export const PRIORITY_WORD: Record<PriorityLetter, PriorityWord> = { h: 'High', m: 'Medium', l: 'Low' };
 export const PRIORITY_LETTER: Record<PriorityWord, PriorityLetter> = { High: 'h', Medium: 'm', Low: 'l' };
 
+/** The whole grammar as one regular expression (the pattern in pqd.yaml), for catalogues and documents. */
+export const MESSAGE_CONTEXT_ID_PATTERN = '^[0-9_a-z]{1,4}~[0-9_a-z]{1,8}~[hml]~[0-9A-Za-z]{1,10}~[0-9_a-z-]{1,36}$';
+
 export interface MessageContextId {
   /** As sent. */
   readonly raw: string;

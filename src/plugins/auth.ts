@@ -58,7 +58,11 @@ export class Authenticator {
         `the client certificate ${request.client.commonName} covers ${request.client.participantIds.join(', ')}, not ${participantId}`,
         { errors: [headerProblem('x-initiatingParticipantId', 'CERTIFICATE_PARTICIPANT', `not covered by certificate ${request.client.commonName}`)] });
     }
-    if (!auth.entity || !request.token) return;
+    if (!request.token) return;
+    if (!auth.entity) {
+      this.requireTokenHolder(request.token, participantId);
+      return;
+    }
     if (!isUrmEntity(auth.entity)) throw new Error(`x-idx-auth names unknown URM entity ${auth.entity}`);
     const letter = (auth.permission === 'delete' ? this.ctx.config.deletePermission : auth.permission ?? 'R') as Crud;
     if (!hasPermission(request.token.participants, participantId, auth.entity, letter)) {
@@ -79,6 +83,18 @@ export class Authenticator {
       throw new IdxError('IDX_ERR_ADMIN_KEY', 'the simulator control API needs `Authorization: Bearer <IDX_SIM_ADMIN_KEY>`',
         { errors: [headerProblem('Authorization', 'ADMIN_KEY', presented ? 'wrong key' : 'missing')] });
     }
+  }
+
+  /**
+   * Operations that need no URM entity (Business Function Information, spec §4.4) take an unscoped
+   * token, which names no participant. It must still be a token of a URM user of x-initiatingParticipantId:
+   * a token is never a pass for another participant, even with a certificate that covers this one.
+   */
+  private requireTokenHolder(token: TokenClaims, participantId: string): void {
+    if (participantId in token.participants || this.ctx.participants.urmUserParticipants(token.client_id).includes(participantId)) return;
+    throw new IdxError('IDX_ERR_TOKEN_PARTICIPANT_MISMATCH',
+      `the token was issued to URM user ${token.client_id}, which does not act for ${participantId}; request a token with a URM user of ${participantId}`,
+      { errors: [headerProblem('Authorization', 'TOKEN_PARTICIPANT', `token of ${token.client_id}, not of a ${participantId} user`)] });
   }
 
   private clientCertificate(request: FastifyRequest): ClientCertificate {

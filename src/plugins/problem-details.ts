@@ -104,10 +104,22 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: I
     });
 }
 
+/**
+ * Whose transaction log a refusal belongs to: the participant that sent the request, as its client
+ * certificate proves — x-initiatingParticipantId when the certificate covers it, else the certificate's
+ * participant. A request without a valid certificate belongs to nobody: anyone can type a header, and
+ * a participant's log must not fill with strangers' requests made in its name (spec §4.5 isolation).
+ */
+function refusedParticipant(request: FastifyRequest): string | null {
+  const client = request.client;
+  if (!client) return null;
+  const header = request.headers['x-initiatingparticipantid'];
+  return typeof header === 'string' && client.participantIds.includes(header) ? header : client.participantIds[0] ?? null;
+}
+
 /** Refusals go to the transaction log as `message_rejected`, with the reason code and detail (spec §4.5). */
 function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, messageContextId: string | undefined): void {
-  const header = request.headers['x-initiatingparticipantid'];
-  const from = typeof header === 'string' && /^[A-Z0-9]{1,10}$/.test(header) ? header : request.client?.participantIds[0] ?? null;
+  const from = refusedParticipant(request);
   const parsed = messageContextId ? parseMessageContextId(messageContextId) : undefined;
   const context = parsed?.ok ? parsed.value : undefined;
   const inbound = request.method === 'POST';

@@ -28,6 +28,23 @@ export interface QueuedMessage extends Pick<NewMessage, 'messageId' | 'messageCo
   retrievedAt: number | null;
 }
 
+/** An accepted message as stored, with its gzip bytes exactly as received. */
+export interface StoredMessage {
+  messageId: string;
+  messageContextId: string;
+  senderId: string;
+  businessFunctionId: string;
+  resourceId: string;
+  priority: 'h' | 'm' | 'l';
+  receivedAt: number;
+  sizeBytes: number;
+  gzipSizeBytes: number;
+  schemaVersion: string;
+  transactionCount: number;
+  signature: string | null;
+  payloadGzip: Buffer;
+}
+
 export interface QueueFilter {
   recipientId: string;
   fromReceivedAt?: number;
@@ -85,6 +102,10 @@ export class MessageStore {
         `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
            coalesce(sum(state = 'held'), 0) AS held
          FROM queue_items WHERE recipient_id = ? AND business_function_id = ?`),
+      byMessageId: db.prepare<[string], StoredMessage>(`SELECT message_id AS messageId, message_context_id AS messageContextId,
+        sender_id AS senderId, business_function_id AS businessFunctionId, resource_id AS resourceId, priority, received_at AS receivedAt,
+        size_bytes AS sizeBytes, gzip_size_bytes AS gzipSizeBytes, schema_version AS schemaVersion, transaction_count AS transactionCount,
+        signature, payload_gzip AS payloadGzip FROM messages WHERE message_id = ?`),
     };
   }
 
@@ -145,6 +166,11 @@ export class MessageStore {
   /** Counts from the queue itself, to check the flow-control counters against. */
   recount(recipientId: string, businessFunctionId: string): { delivered: number; unretrieved: number; held: number } {
     return this.stmts.recount.get(recipientId, businessFunctionId)!;
+  }
+
+  /** The stored message with this hub-assigned messageId, whoever sent or received it (callers check visibility). */
+  byMessageId(messageId: string): StoredMessage | undefined {
+    return this.stmts.byMessageId.get(messageId);
   }
 
   private filterParams(filter: QueueFilter) {

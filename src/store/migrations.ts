@@ -137,4 +137,37 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX quota_counters_by_end ON quota_counters (window_end);
   `,
+  /* 4: Transaction Log API (spec §4.5): one searchable record per message × receiving participant, and per refusal */ `
+  -- The current state of each record, derived from the append-only transaction_log (which stays the
+  -- source of truth): first_log_id is the row that created the record, last_log_id the row of its current
+  -- status. Refusals have no message_id and are records of one row each.
+  CREATE TABLE translog_records (
+    id                  INTEGER PRIMARY KEY,
+    message_id          TEXT,
+    message_context_key TEXT,
+    from_participant    TEXT,
+    to_participant      TEXT,
+    message_type        TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    status_at           INTEGER NOT NULL,
+    first_log_id        INTEGER NOT NULL REFERENCES transaction_log (id),
+    last_log_id         INTEGER NOT NULL REFERENCES transaction_log (id),
+    UNIQUE (message_id, to_participant)
+  );
+  CREATE INDEX translog_records_by_from ON translog_records (from_participant, id);
+  CREATE INDEX translog_records_by_to ON translog_records (to_participant, id);
+  CREATE INDEX translog_records_by_context ON translog_records (message_context_key);
+  CREATE INDEX transaction_log_by_message ON transaction_log (message_id, id);
+  INSERT INTO translog_records (message_id, message_context_key, from_participant, to_participant, message_type, status,
+      created_at, status_at, first_log_id, last_log_id)
+    SELECT l.message_id, lower(l.message_context_id), l.from_participant, l.to_participant, l.message_type, l.status,
+      f.logged_at, l.logged_at, g.first_id, g.last_id
+    FROM (SELECT min(id) AS first_id, max(id) AS last_id FROM transaction_log WHERE message_id IS NOT NULL GROUP BY message_id, to_participant
+          UNION ALL
+          SELECT id, id FROM transaction_log WHERE message_id IS NULL) g
+    JOIN transaction_log f ON f.id = g.first_id
+    JOIN transaction_log l ON l.id = g.last_id
+    ORDER BY g.first_id;
+  `,
 ];

@@ -59,6 +59,12 @@ export class ParticipantStore implements StandingDataLookup {
     return row && matches ? { clientId: row.client_id, entitlements: JSON.parse(row.entitlements_json) as Entitlements } : undefined;
   }
 
+  /** The participant ids a URM user acts for (its entitlements), whatever its tokens' scopes; [] for an unknown user. */
+  urmUserParticipants(clientId: string): string[] {
+    const row = this.stmts.user.get(clientId);
+    return row ? Object.keys(JSON.parse(row.entitlements_json) as Entitlements) : [];
+  }
+
   rolesOn(nmi: string, marketDate: string): NmiRolesOnDate {
     const roles: NmiRolesOnDate = { LNSP: [], MC: [], MDP: [] };
     for (const row of this.stmts.rolesOn.all(nmi, marketDate, marketDate)) roles[row.role].push(row.participant_id);

@@ -23,12 +23,26 @@ export interface TransactionLogRow extends Required<TransactionLogEntry> {
   id: number;
 }
 
-/** Append-only log of every message state change and every refusal. */
+/**
+ * Append-only log of every message state change and every refusal. Each append also moves the
+ * record it belongs to (`translog_records`: one per message × receiving participant, one per refusal)
+ * to its new current status, in the same SQLite transaction, so the Transaction Log API can search
+ * current statuses without re-reading the whole history.
+ */
 export class TransactionLog {
   private readonly insert;
+  private readonly upsertRecord;
   private readonly byContext;
+  private readonly appendAtomically: (entry: TransactionLogEntry) => void;
 
   constructor(db: Db) {
+    this.upsertRecord = db.prepare(
+      `INSERT INTO translog_records (message_id, message_context_key, from_participant, to_participant, message_type, status,
+         created_at, status_at, first_log_id, last_log_id)
+       VALUES (@messageId, lower(@messageContextId), @fromParticipant, @toParticipant, @messageType, @status,
+         @loggedAt, @loggedAt, @logId, @logId)
+       ON CONFLICT (message_id, to_participant) DO UPDATE SET
+         status = excluded.status, status_at = excluded.status_at, last_log_id = excluded.last_log_id`);
     this.insert = db.prepare(
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
          from_participant, to_participant, message_type, priority, status, reason_code, detail)
@@ -39,13 +53,18 @@ export class TransactionLog {
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
          to_participant AS toParticipant, message_type AS messageType, priority, status, reason_code AS reasonCode, detail
        FROM transaction_log WHERE lower(message_context_id) = lower(?) ORDER BY id`);
+    this.appendAtomically = db.transaction((entry: TransactionLogEntry) => {
+      const row = {
+        messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
+        toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
+      };
+      const { lastInsertRowid } = this.insert.run(row);
+      this.upsertRecord.run({ ...row, logId: Number(lastInsertRowid) });
+    });
   }
 
   append(entry: TransactionLogEntry): void {
-    this.insert.run({
-      messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
-      toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
-    });
+    this.appendAtomically(entry);
   }
 
   /** Every row for a messageContextId, oldest first. */

@@ -44,6 +44,7 @@ describe('README', () => {
     expect(lines[2]).toBe('{');
     expect(stdout).toContain('"initiatingParticipantId": "MDPONE"');
     expect(lines).toContain('204');
+    expect(JSON.parse(lines[lines.length - 2]!).data).toEqual([expect.objectContaining({ fromParticipant: 'MDPONE', toParticipant: 'LNSPNORTH', messageStatus: 'removed' })]);
     expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ status: 400, code: 'IDX_ERR_NMI_CHECKSUM' });
   });
 

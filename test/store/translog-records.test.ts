@@ -1,0 +1,62 @@
+/**
+ * translog_records, the current-state projection of the append-only transaction log: kept in step by
+ * every append, and rebuilt from history when an existing database is migrated.
+ */
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../../src/store/database.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { TransactionLog, type TransactionLogEntry } from '../../src/store/transaction-log.js';
+
+const message = (over: Partial<TransactionLogEntry>): TransactionLogEntry => ({
+  loggedAt: 1000, traceId: 't'.repeat(32), messageId: 'MSG-1', messageContextId: 'pqd~bpqd~l~MDPONE~a', businessFunctionId: 'pqd',
+  resourceId: 'bpqd', fromParticipant: 'MDPONE', toParticipant: 'LNSPNORTH', messageType: 'message', priority: 'l', status: 'delivery_pending', ...over,
+});
+
+const HISTORY: TransactionLogEntry[] = [
+  message({}),
+  message({ toParticipant: 'LNSPSOUTH' }),
+  message({ loggedAt: 2000, status: 'completed', reasonCode: 'RETRIEVED' }),
+  { loggedAt: 2500, traceId: 'r'.repeat(32), fromParticipant: 'MDPTWO', messageType: 'message', status: 'message_rejected', reasonCode: 'IDX_ERR_GZIP_INVALID' },
+  message({ loggedAt: 3000, status: 'removed', reasonCode: 'DELETED' }),
+];
+
+const projection = (db: Database.Database) => db.prepare(
+  `SELECT message_id, message_context_key, from_participant, to_participant, status, created_at, status_at, first_log_id, last_log_id
+   FROM translog_records ORDER BY id`).all();
+
+const EXPECTED = [
+  { message_id: 'MSG-1', message_context_key: 'pqd~bpqd~l~mdpone~a', from_participant: 'MDPONE', to_participant: 'LNSPNORTH', status: 'removed', created_at: 1000, status_at: 3000, first_log_id: 1, last_log_id: 5 },
+  { message_id: 'MSG-1', message_context_key: 'pqd~bpqd~l~mdpone~a', from_participant: 'MDPONE', to_participant: 'LNSPSOUTH', status: 'delivery_pending', created_at: 1000, status_at: 1000, first_log_id: 2, last_log_id: 2 },
+  { message_id: null, message_context_key: null, from_participant: 'MDPTWO', to_participant: null, status: 'message_rejected', created_at: 2500, status_at: 2500, first_log_id: 4, last_log_id: 4 },
+];
+
+describe('translog_records', () => {
+  it('moves one record per message × receiver to its latest status on every append, and gives each refusal its own', () => {
+    const db = openDatabase({ path: ':memory:' });
+    const log = new TransactionLog(db);
+    for (const entry of HISTORY) log.append(entry);
+    expect(projection(db)).toEqual(EXPECTED);
+    // The log itself stays append-only: every row is still there.
+    expect(db.prepare('SELECT count(*) AS n FROM transaction_log').get()).toEqual({ n: 5 });
+    db.close();
+  });
+
+  it('is rebuilt from the history of a database created before the Transaction Log API (migration 2)', () => {
+    const db = new Database(':memory:');
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    const insert = db.prepare(`INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
+      from_participant, to_participant, message_type, priority, status, reason_code, detail)
+      VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId, @fromParticipant, @toParticipant,
+      @messageType, @priority, @status, @reasonCode, @detail)`);
+    for (const entry of HISTORY) {
+      insert.run({ messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null, toParticipant: null,
+        priority: null, reasonCode: null, detail: null, ...entry });
+    }
+    migrate(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(projection(db)).toEqual(EXPECTED);
+    db.close();
+  });
+});
