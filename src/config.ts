@@ -4,6 +4,7 @@
  * two cannot drift. Precedence: built-in default < environment < explicit overrides (CLI flags, tests).
  */
 import { resolve } from 'node:path';
+import type { SlotRule } from './domain/certificate-rules.js';
 
 type Parser<T> = (raw: string) => T;
 
@@ -23,6 +24,10 @@ const int = (min: number, max: number): Parser<number> => (raw) => {
 const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
   if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
+};
+const bool: Parser<boolean> = (raw) => {
+  if (!/^(true|false|1|0)$/.test(raw)) throw new Error(`expected true or false, got "${raw}"`);
+  return raw === 'true' || raw === '1';
 };
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 const optionalInstant: Parser<string | undefined> = (raw) => {
@@ -58,6 +63,14 @@ export const SETTINGS = {
   tokenClockSkewSeconds: setting('IDX_SIM_TOKEN_SKEW', 60, int(0, 3600), 'Clock skew tolerated on `exp`, `nbf` and `iat`.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
+  signatureRequired: setting('IDX_SIM_SIGNATURE_REQUIRED', true, bool,
+    '`POST /pqd/v1/bpqd` without `x-signature` is refused (spec §3: required); `false` accepts unsigned messages. A signature that is sent is always verified.'),
+  signatureOver: setting('IDX_SIM_SIGNATURE_OVER', 'json' as 'json' | 'gzip', oneOf('json', 'gzip'),
+    'What `x-signature` signs: the uncompressed JSON bytes (`json`) or the gzip bytes as sent (`gzip`); AEMO does not say (spec §6, §13.3).'),
+  tlsCertificateSlots: setting('IDX_SIM_TLS_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
+    "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
+  signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
+    "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
 } as const;
 
 export type Settings = typeof SETTINGS;

@@ -8,7 +8,10 @@ import { projectContract, type Contract } from './contract/openapi.js';
 import type { Clock } from './domain/clock.js';
 import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
+import { CertificateRegistry } from './security/certificate-registry.js';
+import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
 import { TokenService } from './security/tokens.js';
+import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
@@ -26,6 +29,8 @@ export interface ContextOptions {
   random: Random;
   caCertPem: string;
   tokenSigningKeyPem: string;
+  /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
+  hubSigning: SignerIdentity;
   openapiDir?: string;
 }
 
@@ -40,6 +45,12 @@ export interface AppContext {
   transactionLog: TransactionLog;
   messages: MessageStore;
   tokens: TokenService;
+  /** Participants' primary and secondary certificates, rotation and revocation (spec §6). */
+  certificates: CertificateRegistry;
+  /** Verifies `x-signature` (spec §3, §13.3). */
+  signatures: SignatureVerifier;
+  /** Signs as the IDX hub (archive copies, spec §4.6). */
+  hubSigner: HubSigner;
   bpqd: BpqdService;
 }
 
@@ -49,6 +60,9 @@ export function createContext(o: ContextOptions): AppContext {
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db, transactionLog);
   const { config } = o;
+  const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
+  const signatures = new SignatureVerifier(certificates,
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
   return {
     config,
     db: o.db,
@@ -65,6 +79,9 @@ export function createContext(o: ContextOptions): AppContext {
       lifetimeSeconds: config.tokenLifetimeSeconds,
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
-    bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random),
+    certificates,
+    signatures,
+    hubSigner: new HubSigner(o.hubSigning, o.clock),
+    bpqd: new BpqdService(messages, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, signatures),
   };
 }

@@ -11,7 +11,7 @@ import type { AppContext } from '../context.js';
 import type { RouteAuth } from '../contract/openapi.js';
 import { headerProblem, IdxError } from '../domain/errors.js';
 import { hasPermission, isUrmEntity, type Crud } from '../domain/participants.js';
-import { checkValidity, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
+import { checkRegistration, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
 import { bearerToken, type TokenClaims } from '../security/tokens.js';
 
 declare module 'fastify' {
@@ -70,6 +70,10 @@ export class Authenticator {
     }
   }
 
+  /**
+   * The certificate is parsed and its issuer and CN checked once per TLS connection; its registration
+   * (revoked? replaced? active slot?) and validity on the simulated clock are checked on every request.
+   */
   private clientCertificate(request: FastifyRequest): ClientCertificate {
     const socket = request.raw.socket;
     let cert = this.perConnection.get(socket);
@@ -83,7 +87,7 @@ export class Authenticator {
       cert = inspectCertificate(raw, this.ctx.ca, this.ctx.config.certificateEnvironment, (pid) => this.ctx.participants.participant(pid) !== undefined);
       this.perConnection.set(socket, cert);
     }
-    checkValidity(cert, this.ctx.clock.now());
+    checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now());
     return cert;
   }
 }

@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../../src/context.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 let dir: string;
@@ -71,7 +72,13 @@ afterAll(async () => {
 describe('over TLS with client certificates', () => {
   const contextId = 'pqd~bpqd~l~mdpone~e2e-0001';
   const payload = generateBpqdPayload(new SeededRandom('e2e'), { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 6 });
-  const gz = gzipSync(JSON.stringify(payload));
+  const json = Buffer.from(JSON.stringify(payload));
+  const gz = gzipSync(json);
+  const signature = () => {
+    const p = pkiPaths(join(dir, 'certs'));
+    const signer = new MessageSigner({ certPem: readFileSync(p.participantCert('MDPONE', 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey('MDPONE', 'primary'), 'utf8') });
+    return signer.sign(json);
+  };
 
   it('generated the dev PKI on first start', () => {
     const p = pkiPaths(join(dir, 'certs'));
@@ -96,7 +103,7 @@ describe('over TLS with client certificates', () => {
     const sender = await token('MDPONE');
     const posted = await call('MDPONE', 'POST', '/pqd/v1/bpqd', {
       authorization: `Bearer ${sender}`, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': contextId,
-      'content-type': 'application/json', 'content-encoding': 'gzip',
+      'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature(),
     }, gz);
     expect(posted.status).toBe(200);
     const lnsp = { authorization: `Bearer ${await token('LNSPNORTH')}`, 'x-initiatingParticipantId': 'LNSPNORTH' };

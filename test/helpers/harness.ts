@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -16,6 +16,8 @@ import type { BpqdPayload } from '../../src/domain/bpqd-payload.js';
 import { AdjustableClock } from '../../src/domain/clock.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths, type CertificateSlot } from '../../src/pki/dev-ca.js';
+import { registerCertificatesFromDir } from '../../src/security/certificate-registry.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
 
@@ -28,6 +30,20 @@ export const pkiDir = (): string => inject('pkiDir');
 
 export function certificatePem(participantId: string, slot: CertificateSlot = 'primary'): string {
   return readFileSync(pkiPaths(pkiDir()).participantCert(participantId, slot), 'utf8');
+}
+
+const signers = new Map<string, MessageSigner>();
+
+/** The signer of a fixture participant's certificate (certs/participants/<ID>/<slot>.{crt,key}), as `idx-sim sign` uses it. */
+export function signerFor(participantId: string, slot: CertificateSlot = 'primary'): MessageSigner {
+  const key = `${participantId}/${slot}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    const paths = pkiPaths(pkiDir());
+    signer = new MessageSigner({ certPem: readFileSync(paths.participantCert(participantId, slot), 'utf8'), keyPem: readFileSync(paths.participantKey(participantId, slot), 'utf8') });
+    signers.set(key, signer);
+  }
+  return signer;
 }
 
 export function certHeader(pem: string): Record<string, string> {
@@ -46,7 +62,14 @@ export interface Harness {
   /** Headers of a fully authenticated request as `participantId`. */
   as(participantId: string, scope?: string): Promise<Record<string, string>>;
   payload(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'sender'>): BpqdPayload;
+  /**
+   * POST /pqd/v1/bpqd as `participantId`: gzips a payload object (a Buffer is sent as is), and signs it with
+   * the sender's primary key over the bytes the hub verifies, unless `headers` carries `x-signature`
+   * (a value to send, or `undefined` to send none).
+   */
   submit(participantId: string, payload: BpqdPayload | Buffer, headers?: Record<string, string | undefined>): Promise<LightMyRequestResponse>;
+  /** The `x-signature` value `participantId`'s certificate gives a body (gzip bytes, as sent), per IDX_SIM_SIGNATURE_OVER. */
+  signature(participantId: string, body: Buffer, slot?: CertificateSlot): string;
   /** A fresh, valid messageContextId for a sender. */
   contextId(participantId: string, priority?: 'h' | 'm' | 'l'): string;
   close(): Promise<void>;
@@ -63,8 +86,10 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     config, db, clock, random,
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
+    hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
   });
-  loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  const fixtures = loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  registerCertificatesFromDir(ctx.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), clock.now());
   const violations: string[] = [];
   let sequence = 0;
   const h: Harness = {
@@ -94,6 +119,17 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     contextId(participantId, priority = 'l') {
       return `pqd~bpqd~${priority}~${participantId.toLowerCase()}~t${String(++sequence).padStart(6, '0')}`;
     },
+    signature(participantId, body, slot = 'primary') {
+      let signed = body;
+      if (ctx.config.signatureOver === 'json') {
+        try {
+          signed = gunzipSync(body);
+        } catch {
+          signed = body; // not gzip: the hub refuses the body before it looks at the signature's bytes
+        }
+      }
+      return signerFor(participantId, slot).sign(signed, { signingTime: new Date(clock.now()) });
+    },
     async submit(participantId, payload, headers = {}) {
       const body = Buffer.isBuffer(payload) ? payload : gzipSync(JSON.stringify(payload));
       const priority = Buffer.isBuffer(payload) ? 'l' : ({ High: 'h', Medium: 'm', Low: 'l' } as const)[payload.data.header.priority];
@@ -102,6 +138,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
         'x-messageContextId': h.contextId(participantId, priority),
         'content-type': 'application/json',
         'content-encoding': 'gzip',
+        ...('x-signature' in headers ? {} : { 'x-signature': h.signature(participantId, body) }),
         ...headers,
       };
       const clean = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as Record<string, string>;
