@@ -86,7 +86,11 @@ export function certificateUsability(c: CertificateRecord, activeSlot: Certifica
     return { reason: 'expired', message: `${describeCertificate(c)} expired at ${at(c.validTo)}; the simulated clock says ${at(now)}. Have it re-issued (idx-sim certs issue --participant ${c.participantId} --slot ${c.slot})` };
   }
   if (rule === 'active' && c.slot !== activeSlot) {
-    return { reason: 'inactive', message: `${describeCertificate(c)} is not the active one: ${c.participantId} has rotated to its ${activeSlot} certificate, and ${ruleSetting}=active accepts only the active slot` };
+    return {
+      reason: 'inactive',
+      message: `${describeCertificate(c)} is not the active one: ${c.participantId}'s active certificate is its ${activeSlot}, and ${ruleSetting}=active accepts only the active slot ` +
+        `(to switch: idx-sim certs rotate --participant ${c.participantId} --to ${c.slot})`,
+    };
   }
   return undefined;
 }

@@ -49,12 +49,13 @@ interface IssueOptions {
   notBefore: Date;
   notAfter: Date;
   extensions: object[];
+  serialNumber?: string;
 }
 
 function build(o: IssueOptions): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = o.publicKey;
-  cert.serialNumber = newSerial();
+  cert.serialNumber = o.serialNumber ?? newSerial();
   cert.validity.notBefore = o.notBefore;
   cert.validity.notAfter = o.notAfter;
   cert.setSubject(attrs(o.subject));
@@ -98,6 +99,8 @@ export interface LeafOptions {
   now?: number;
   /** Use this public key (from a CSR) instead of generating a key pair. */
   publicKeyPem?: string;
+  /** Use this serial (hex) instead of a random one — tests forge certificates that impersonate another's issuer and serial. */
+  serialNumber?: string;
 }
 
 type LeafKind = 'client' | 'server' | 'signer';
@@ -136,6 +139,7 @@ function issueLeaf(ca: KeyAndCert, subject: Subject, kind: LeafKind, options: Le
     notBefore: new Date(options.notBefore ?? now - 365 * DAY_MS),
     notAfter: new Date(options.notAfter ?? now + 3 * 365 * DAY_MS),
     extensions: leafExtensions(kind, hosts),
+    ...(options.serialNumber ? { serialNumber: options.serialNumber } : {}),
   });
   return { keyPem, certPem };
 }

@@ -5,7 +5,7 @@
  * uses node:crypto. Both are fast enough for every request.
  */
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import { Asn1Error, certificateIdentity, children, contextTag, decodeOid, decodeTime, der, expectTag, integerHex, readSingle, TAG, type Tlv } from './der.js';
+import { Asn1Error, certificateIdentity, children, contextTag, decodeOid, decodeTime, der, encodeTlv, expectTag, integerHex, readSingle, TAG, type Tlv } from './der.js';
 
 export const OID = {
   signedData: '1.2.840.113549.1.7.2',
@@ -156,6 +156,8 @@ export interface SignOptions {
   signingTime?: Date;
   /** Carry the signer's certificate in the structure (default true). */
   includeCertificate?: boolean;
+  /** Name the signer by issuer and serial (default, version 1) or by subject key identifier (version 3, like `openssl cms -keyid`). */
+  signerIdentifier?: 'issuerAndSerialNumber' | 'subjectKeyIdentifier';
 }
 
 const SHA256_ALGORITHM = der.sequence(der.oid(OID.sha256));
@@ -166,7 +168,9 @@ const RSA_ENCRYPTION = der.sequence(der.oid(OID.rsaEncryption), der.null());
  * by issuer and serial number (RFC 5652 §5). Returns DER.
  */
 export function signDetached(content: Buffer, certificateDer: Buffer, key: KeyObject, options: SignOptions = {}): Buffer {
-  const { issuer, serial } = certificateIdentity(certificateDer);
+  const { issuer, serial, subjectKeyId } = certificateIdentity(certificateDer);
+  const byKeyId = options.signerIdentifier === 'subjectKeyIdentifier';
+  if (byKeyId && !subjectKeyId) throw new Error('the certificate has no subjectKeyIdentifier extension to name the signer by');
   let signedAttributes: Buffer | undefined;
   let signature: Buffer;
   if (options.signedAttributes ?? true) {
@@ -183,15 +187,15 @@ export function signDetached(content: Buffer, certificateDer: Buffer, key: KeyOb
     signature = sign('sha256', content, key);
   }
   const signerInfo = der.sequence(
-    der.integer(1),
-    der.sequence(issuer, serial),
+    der.integer(byKeyId ? 3 : 1),
+    byKeyId ? encodeTlv(contextTag(0, false), Buffer.from(subjectKeyId!, 'hex')) : der.sequence(issuer, serial),
     SHA256_ALGORITHM,
     ...(signedAttributes ? [signedAttributes] : []),
     RSA_ENCRYPTION,
     der.octetString(signature),
   );
   const signedData = der.sequence(
-    der.integer(1),
+    der.integer(byKeyId ? 3 : 1),
     der.setOf(SHA256_ALGORITHM),
     der.sequence(der.oid(OID.data)),
     ...((options.includeCertificate ?? true) ? [der.context(0, certificateDer)] : []),

@@ -59,13 +59,13 @@ export interface Harness {
   checked: number;
   violations: string[];
   token(participantId: string, scope?: string): Promise<string>;
-  /** Headers of a fully authenticated request as `participantId`. */
+  /** Headers of a fully authenticated request as `participantId`, over its active (by default primary) certificate. */
   as(participantId: string, scope?: string): Promise<Record<string, string>>;
   payload(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'sender'>): BpqdPayload;
   /**
    * POST /pqd/v1/bpqd as `participantId`: gzips a payload object (a Buffer is sent as is), and signs it with
-   * the sender's primary key over the bytes the hub verifies, unless `headers` carries `x-signature`
-   * (a value to send, or `undefined` to send none).
+   * the sender's active (by default primary) key over the bytes the hub verifies, unless `headers` carries
+   * `x-signature` (a value to send, or `undefined` to send none).
    */
   submit(participantId: string, payload: BpqdPayload | Buffer, headers?: Record<string, string | undefined>): Promise<LightMyRequestResponse>;
   /** The `x-signature` value `participantId`'s certificate gives a body (gzip bytes, as sent), per IDX_SIM_SIGNATURE_OVER. */
@@ -92,13 +92,15 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
   registerCertificatesFromDir(ctx.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), clock.now());
   const violations: string[] = [];
   let sequence = 0;
+  /** The certificate a participant uses: the slot it rotated to, primary until then. */
+  const activeSlot = (participantId: string) => ctx.certificates.view().activeSlot(participantId).slot;
   const h: Harness = {
     app: undefined as unknown as FastifyInstance,
     ctx, clock, random, checked: 0, violations,
     async token(participantId, scope = 'PQD_BPQD EVENT_NOTIFY') {
       const res = await h.app.inject({
         method: 'POST', url: '/oauth/v1/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem(participantId)) },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem(participantId, activeSlot(participantId))) },
         payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: `${participantId.toLowerCase()}-api`, client_secret: `${participantId.toLowerCase()}-secret`, scope }).toString(),
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -108,7 +110,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       return {
         authorization: `Bearer ${await h.token(participantId, scope)}`,
         'x-initiatingParticipantId': participantId,
-        ...certHeader(certificatePem(participantId)),
+        ...certHeader(certificatePem(participantId, activeSlot(participantId))),
       };
     },
     payload(options) {
@@ -119,7 +121,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     contextId(participantId, priority = 'l') {
       return `pqd~bpqd~${priority}~${participantId.toLowerCase()}~t${String(++sequence).padStart(6, '0')}`;
     },
-    signature(participantId, body, slot = 'primary') {
+    signature(participantId, body, slot = activeSlot(participantId)) {
       let signed = body;
       if (ctx.config.signatureOver === 'json') {
         try {
