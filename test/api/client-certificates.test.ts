@@ -29,6 +29,11 @@ describe('client certificate registry (spec §6)', () => {
     expect((await listWith(certificatePem('LNSPNORTH', 'secondary'))).statusCode).toBe(200);
   });
 
+  it('an unparseable client certificate → 401 IDX_ERR_CLIENT_CERT_UNTRUSTED', async () => {
+    const body = expectRefusal(h(), await listWith('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n'), 401, 'IDX_ERR_CLIENT_CERT_UNTRUSTED');
+    expect(body.detail).toBe('the client certificate could not be parsed');
+  });
+
   it('an unregistered certificate from the dev CA → 401 IDX_ERR_CLIENT_CERT_UNKNOWN naming the registered ones', async () => {
     const body = expectRefusal(h(), await listWith(issue('LNSPNORTH-NonProd').certPem), 401, 'IDX_ERR_CLIENT_CERT_UNKNOWN');
     expect(body.detail).toMatch(/is issued by the IDX CA but is not registered for LNSPNORTH \(registered: primary serial \w+, secondary serial \w+\); only registered certificates are accepted/);
@@ -79,6 +84,11 @@ describe('client certificate registry (spec §6)', () => {
 });
 
 describe('client certificate CN rules (spec §6: ≤ 64 characters, [A-Za-z0-9.-], <ParticipantID>-NonProd)', () => {
+  it('a certificate without a CN → 401 IDX_ERR_CLIENT_CERT_CN_INVALID', async () => {
+    const body = expectRefusal(h(), await listWith(issue('').certPem), 401, 'IDX_ERR_CLIENT_CERT_CN_INVALID');
+    expect(body.detail).toMatch(/the certificate has no CN; AEMO expects <ParticipantID>-NonProd/);
+  });
+
   it('CN longer than 64 characters → 401 IDX_ERR_CLIENT_CERT_CN_INVALID', async () => {
     const body = expectRefusal(h(), await listWith(issue(`LNSPNORTH-NonProd.${'x'.repeat(60)}`).certPem), 401, 'IDX_ERR_CLIENT_CERT_CN_INVALID');
     expect(body.detail).toMatch(/is 78 characters long; AEMO allows at most 64 \(spec §6\)/);

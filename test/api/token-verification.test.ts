@@ -72,6 +72,21 @@ describe('bearer token verification — forged tokens', () => {
     tokenProblem(body, 'unknown kid');
   });
 
+  it('a token whose header is not base64url JSON → 401 IDX_ERR_TOKEN_INVALID', async () => {
+    const { token } = await genuine();
+    const body = expectRefusal(h(), await listWith(`%%%${token.slice(token.indexOf('.'))}`), 401, 'IDX_ERR_TOKEN_INVALID');
+    expect(body.detail).toBe('the bearer token header or payload is not base64url JSON');
+  });
+
+  it('Authorization without the Bearer scheme → 401 IDX_ERR_TOKEN_MISSING', async () => {
+    const res = await h().app.inject({
+      method: 'GET', url: '/pqd/v1/bpqd',
+      headers: { authorization: `Basic ${Buffer.from('lnspnorth-api:lnspnorth-secret').toString('base64')}`, 'x-initiatingParticipantId': 'LNSPNORTH', ...certHeader(certificatePem('LNSPNORTH')) },
+    });
+    const body = expectRefusal(h(), res, 401, 'IDX_ERR_TOKEN_MISSING');
+    expect(body.detail).toBe('the Authorization header must use the Bearer scheme: `Authorization: Bearer <access_token>`');
+  });
+
   it('not a compact JWT → 401 IDX_ERR_TOKEN_INVALID', async () => {
     const body = expectRefusal(h(), await listWith('not-a-jwt'), 401, 'IDX_ERR_TOKEN_INVALID');
     expect(body.detail).toMatch(/not a compact JWT \(header\.payload\.signature\)/);
