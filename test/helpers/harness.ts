@@ -1,7 +1,8 @@
 /**
- * A fresh hub per test: in-memory SQLite with the fixtures, a frozen clock, a seeded random source,
- * and `inject` with a client certificate passed out of band (the TLS handshake is exercised by the e2e
- * tests). Every response is checked against the OpenAPI documents; a violation fails the test.
+ * A fresh hub per test: in-memory SQLite with the fixtures and the test PKI's certificates registered, a
+ * frozen clock, a seeded random source, and `inject` with a client certificate passed out of band (the TLS
+ * handshake is exercised by the e2e tests). Submissions are signed like a participant signs them. Every
+ * response is checked against the OpenAPI documents; a violation fails the test.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
