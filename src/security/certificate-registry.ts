@@ -49,6 +49,12 @@ export class RegistryView {
     return this.currentBySlot.get(`${participantId}/${slot}`);
   }
 
+  /** `primary serial …, secondary serial …` — for messages that tell a participant what is registered. */
+  describeRegistered(participantId: string): string {
+    return CERTIFICATE_SLOTS.map((slot) => this.current(participantId, slot)).filter((c) => c !== undefined)
+      .map((c) => `${c.slot} serial ${c.serialNumber}`).join(', ') || 'none';
+  }
+
   activeSlot(participantId: string): ActiveSlot {
     return this.active.get(participantId) ?? { slot: 'primary', changedAt: null };
   }

@@ -73,10 +73,8 @@ export function checkRegistration(cert: ClientCertificate, view: RegistryView, r
   const participantId = cert.participantIds[0]!;
   const registered = view.byFingerprint(cert.fingerprint256);
   if (!registered || registered.participantId !== participantId) {
-    const current = (['primary', 'secondary'] as const).map((slot) => view.current(participantId, slot)).filter((c) => c !== undefined)
-      .map((c) => `${c.slot} serial ${c.serialNumber}`).join(', ') || 'none';
     throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN',
-      `certificate ${cert.commonName} (serial ${cert.serialNumber}) is issued by the IDX CA but is not registered for ${participantId} (registered: ${current}); ` +
+      `certificate ${cert.commonName} (serial ${cert.serialNumber}) is issued by the IDX CA but is not registered for ${participantId} (registered: ${view.describeRegistered(participantId)}); ` +
       `only registered certificates are accepted — register it with idx-sim certs issue, or use ${participantId}'s registered certificate`,
       { errors: certProblem('not registered') });
   }

@@ -45,7 +45,9 @@ export const OID_NAMES: Readonly<Record<string, string>> = {
   '1.3.101.112': 'Ed25519',
 };
 
+/** `sha1 (1.3.14.3.2.26)`, or the bare OID when it has no name here. */
 export const oidName = (oid: string): string => (OID_NAMES[oid] ? `${OID_NAMES[oid]} (${oid})` : oid);
+export const shortOidName = (oid: string): string => OID_NAMES[oid] ?? oid;
 
 /** The structure is not a usable CMS SignedData; the message says which part. */
 export class CmsFormatError extends Error {

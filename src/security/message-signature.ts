@@ -13,7 +13,7 @@ import type { Clock } from '../domain/clock.js';
 import { certificateUsability, describeCertificate, type SlotRule } from '../domain/certificate-rules.js';
 import { headerProblem, IdxError, type ErrorCode } from '../domain/errors.js';
 import type { CertificateRegistry, RegisteredCertificate, RegistryView } from './certificate-registry.js';
-import { CmsFormatError, OID, oidName, parseDigestInfo, parseSignedData, sha256, signDetached, type CmsSignerInfo, type SignOptions, type SignerIdentifier } from './cms.js';
+import { CmsFormatError, OID, oidName, parseDigestInfo, parseSignedData, sha256, shortOidName, signDetached, type CmsSignerInfo, type SignOptions, type SignerIdentifier } from './cms.js';
 import { certificateIdentity } from './der.js';
 
 /** The one algorithm IDX names (spec §3: `RSA-SHA256;MIIG…`). */
@@ -172,11 +172,11 @@ export class SignatureVerifier {
     const info = signed.signers[0]!;
     if (info.digestAlgorithm !== OID.sha256) {
       refuse('IDX_ERR_SIGNATURE_ALGORITHM', `the CMS signer uses digest algorithm ${oidName(info.digestAlgorithm)}; IDX requires sha256 (${OID.sha256}), e.g. openssl cms -sign -md sha256`,
-        `digest ${OID_NAME(info.digestAlgorithm)}`, messageContextId);
+        `digest ${shortOidName(info.digestAlgorithm)}`, messageContextId);
     }
     if (!ACCEPTED_SIGNATURE_ALGORITHMS.has(info.signatureAlgorithm)) {
       refuse('IDX_ERR_SIGNATURE_ALGORITHM', `the CMS signature algorithm is ${oidName(info.signatureAlgorithm)}; IDX requires RSA PKCS #1 v1.5 (rsaEncryption or sha256WithRSAEncryption) with SHA-256`,
-        `signature ${OID_NAME(info.signatureAlgorithm)}`, messageContextId);
+        `signature ${shortOidName(info.signatureAlgorithm)}`, messageContextId);
     }
     const attributes = info.signedAttributes;
     if (attributes) {
@@ -194,8 +194,7 @@ export class SignatureVerifier {
   private signerCertificate(view: RegistryView, senderId: string, sid: SignerIdentifier, carried: Buffer[], messageContextId: string): RegisteredCertificate {
     const matches = view.matching(sid);
     const own = matches.find((c) => c.participantId === senderId && c.replacedAt === null) ?? matches.find((c) => c.participantId === senderId);
-    const registered = [view.current(senderId, 'primary'), view.current(senderId, 'secondary')].filter((c) => c !== undefined)
-      .map((c) => `${c.slot} serial ${c.serialNumber}`).join(', ') || 'none';
+    const registered = view.describeRegistered(senderId);
     if (!own) {
       const other = matches[0];
       refuse('IDX_ERR_SIGNATURE_WRONG_KEY', other
@@ -213,8 +212,6 @@ export class SignatureVerifier {
     return own;
   }
 }
-
-const OID_NAME = (oid: string) => oidName(oid).split(' ')[0]!;
 
 function safeIdentity(der: Buffer) {
   try {

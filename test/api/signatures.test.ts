@@ -10,7 +10,7 @@ import { createCa, issueClientCertificate } from '../../src/pki/dev-ca.js';
 import { formatSignatureHeader } from '../../src/security/message-signature.js';
 import { certHeader, certificatePem, signerFor, T0, useHarness, type Harness } from '../helpers/harness.js';
 import { expectRefusal } from '../helpers/problems.js';
-import { cmsHeader, devCa, forgeSignedData, participantIdentity, replaceLast } from '../helpers/signing.js';
+import { attribute, cmsHeader, devCa, forgeSignedData, handBuiltSignedData, participantIdentity, replaceLast } from '../helpers/signing.js';
 
 const DAY = 86_400_000;
 
@@ -102,6 +102,49 @@ describe('x-signature — refused (each with its own code)', () => {
     expect(body.detail).toMatch(/carries the content \(an attached signature\); IDX signatures are detached/);
   });
 
+  it('a CMS SignedData with two signers → 400 IDX_ERR_SIGNATURE_MALFORMED', async () => {
+    const { json, gz } = message(h());
+    const twice = handBuiltSignedData(json, participantIdentity('MDPONE'), { signerCount: 2 });
+    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(twice) }), 400, 'IDX_ERR_SIGNATURE_MALFORMED');
+    expect(body.detail).toMatch(/has 2 SignerInfos; IDX expects exactly one, the sender's/);
+  });
+
+  it('a CMS SignedData over content that is not of type data → 400 IDX_ERR_SIGNATURE_MALFORMED', async () => {
+    const { json, gz } = message(h());
+    const enveloped = handBuiltSignedData(json, participantIdentity('MDPONE'), { eContentType: '1.2.840.113549.1.7.3' });
+    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(enveloped) }), 400, 'IDX_ERR_SIGNATURE_MALFORMED');
+    expect(body.detail).toMatch(/signs content of type envelopedData \(1\.2\.840\.113549\.1\.7\.3\); IDX signs data/);
+  });
+
+  it('signed attributes without messageDigest, or with a contentType other than the content\'s → 400 IDX_ERR_SIGNATURE_MALFORMED', async () => {
+    const { json, gz } = message(h());
+    const contentType = attribute(OID.contentType, der.oid(OID.data));
+    const noDigest = handBuiltSignedData(json, participantIdentity('MDPONE'), { attributes: [contentType] });
+    const first = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(noDigest) }), 400, 'IDX_ERR_SIGNATURE_MALFORMED');
+    expect(first.detail).toMatch(/the signed attributes lack messageDigest; RFC 5652 §5\.3 requires contentType and messageDigest/);
+    const otherType = handBuiltSignedData(json, participantIdentity('MDPONE'), {
+      attributes: [attribute(OID.contentType, der.oid('1.2.840.113549.1.7.3')), attribute(OID.messageDigest, der.octetString(sha256(json)))],
+    });
+    const second = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(otherType) }), 400, 'IDX_ERR_SIGNATURE_MALFORMED');
+    expect(second.detail).toMatch(/the contentType attribute \(envelopedData .*\) differs from the eContentType \(data/);
+  });
+
+  it('hand-built signed attributes with contentType and messageDigest only are accepted', async () => {
+    const { json, gz } = message(h());
+    const minimal = handBuiltSignedData(json, participantIdentity('MDPONE'), {
+      attributes: [attribute(OID.contentType, der.oid(OID.data)), attribute(OID.messageDigest, der.octetString(sha256(json)))],
+    });
+    const res = await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(minimal) });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('"RSA-256" (AEMO\'s wording) in the header → 400 IDX_ERR_SIGNATURE_ALGORITHM with a note on the spelling', async () => {
+    const { json, gz } = message(h());
+    const header = signerFor('MDPONE').sign(json).replace(/^RSA-SHA256;/, 'RSA-256;');
+    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': header }), 400, 'IDX_ERR_SIGNATURE_ALGORITHM');
+    expect(body.detail).toMatch(/AEMO's text says "RSA-256"; the header value in its example is RSA-SHA256/);
+  });
+
   it('RSA-SHA1 in the header → 400 IDX_ERR_SIGNATURE_ALGORITHM', async () => {
     const { json, gz } = message(h());
     const header = signerFor('MDPONE').sign(json).replace(/^RSA-SHA256;/, 'RSA-SHA1;');
@@ -162,6 +205,13 @@ describe('x-signature — refused (each with its own code)', () => {
     const impostor = issueClientCertificate(lookalikeCa, 'MDPONE-NonProd', { serialNumber: registered.serialNumber.toLowerCase() });
     const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': cmsHeader(json, impostor.certPem, impostor.keyPem) }), 403, 'IDX_ERR_SIGNATURE_WRONG_KEY');
     expect(body.detail).toMatch(/certificate carried in the signature .* claims to be MDPONE's primary certificate .* but is a different certificate/);
+  });
+
+  it('signed with the sender\'s replaced certificate (a new one was issued into its slot) → 403 IDX_ERR_SIGNATURE_WRONG_KEY', async () => {
+    const { json, gz } = message(h());
+    h().ctx.certificates.register('MDPONE', 'secondary', issueClientCertificate(devCa(), 'MDPONE-NonProd').certPem, h().clock.now());
+    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE', 'secondary').sign(json) }), 403, 'IDX_ERR_SIGNATURE_WRONG_KEY');
+    expect(body.detail).toMatch(/MDPONE's secondary certificate .* was replaced at 2026-07-02T09:00:00\.000\+10:00 by a newer secondary certificate/);
   });
 
   it('a signature (with signed attributes) over other bytes → 400 IDX_ERR_SIGNATURE_MISMATCH showing both hashes', async () => {

@@ -3,13 +3,14 @@
  * hand-built or altered DER — for the interop and refusal tests.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, sign as cryptoSign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { pkiPaths, type CertificateSlot, type KeyAndCert } from '../../src/pki/dev-ca.js';
-import { signDetached, type SignOptions } from '../../src/security/cms.js';
+import { OID, signDetached, type SignOptions } from '../../src/security/cms.js';
+import { certificateIdentity, der } from '../../src/security/der.js';
 import { formatSignatureHeader } from '../../src/security/message-signature.js';
 import { pkiDir } from './harness.js';
 
@@ -89,3 +90,35 @@ export function replaceLast(bytes: Buffer, find: Buffer, replacement: Buffer): B
   replacement.copy(out, at);
   return out;
 }
+
+export interface HandBuiltOptions {
+  /** Signed attributes to use as they are (each a DER Attribute); undefined signs the content directly. */
+  attributes?: Buffer[];
+  eContentType?: string;
+  /** How many times the same SignerInfo appears. */
+  signerCount?: number;
+}
+
+/**
+ * A detached SignedData assembled field by field, for structures no sane signer produces (missing
+ * attributes, several signers, another content type). The RSA signature itself is genuine.
+ */
+export function handBuiltSignedData(content: Buffer, identity: KeyAndCert, { attributes, eContentType = OID.data, signerCount = 1 }: HandBuiltOptions = {}): Buffer {
+  const certificate = new X509Certificate(identity.certPem);
+  const { issuer, serial } = certificateIdentity(certificate.raw);
+  const key = createPrivateKey(identity.keyPem);
+  const sha256Algorithm = der.sequence(der.oid(OID.sha256));
+  const attributeSet = attributes ? der.setOf(...attributes) : undefined;
+  const signature = cryptoSign('sha256', attributeSet ?? content, key);
+  const signerInfo = der.sequence(
+    der.integer(1), der.sequence(issuer, serial), sha256Algorithm,
+    ...(attributeSet ? [Buffer.concat([Buffer.from([0xa0]), attributeSet.subarray(1)])] : []),
+    der.sequence(der.oid(OID.rsaEncryption), der.null()), der.octetString(signature),
+  );
+  const signedData = der.sequence(der.integer(1), der.setOf(sha256Algorithm), der.sequence(der.oid(eContentType)), der.context(0, certificate.raw),
+    der.setOf(...Array.from({ length: signerCount }, () => signerInfo)));
+  return der.sequence(der.oid(OID.signedData), der.context(0, signedData));
+}
+
+/** A signed attribute (type, one value). */
+export const attribute = (type: string, value: Buffer): Buffer => der.sequence(der.oid(type), der.setOf(value));
