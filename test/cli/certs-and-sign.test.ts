@@ -143,10 +143,11 @@ describe('idx-sim certs', () => {
     expect(() => certs('issue', '--participant', 'MDPTWO', '--slot', 'primary', '--csr', path)).toThrow(/the CSR's RSA key has 1024 bits; AEMO certificates are RSA 2048/);
   });
 
-  it('refuses an unknown participant, a missing or wrong slot, and a revoked rotation target, saying what is allowed', () => {
+  it('refuses an unknown participant, a missing or wrong slot, a bad --days and a revoked rotation target, saying what is allowed', () => {
     expect(() => certs('revoke', '--participant', 'NOBODY', '--slot', 'primary')).toThrow(/unknown participant NOBODY; known: ACMEMC, .*MDPONE/);
     expect(() => certs('revoke', '--participant', 'MDPONE', '--slot', 'tertiary')).toThrow(/--slot must be primary or secondary, got "tertiary"/);
     expect(() => certs('rotate', '--participant', 'MDPONE')).toThrow(/--to must be primary or secondary/);
+    expect(() => certs('issue', '--participant', 'MDPONE', '--slot', 'primary', '--days', '0')).toThrow(/--days must be a whole number of days from 1 to 3650, got "0"/);
     certs('revoke', '--participant', 'MDPONE', '--slot', 'secondary');
     expect(() => certs('rotate', '--participant', 'MDPONE', '--to', 'secondary')).toThrow(/is revoked; issue a new one first/);
   });
