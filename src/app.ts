@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
+import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
 import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
@@ -55,6 +56,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(pqdRoutes, { ctx, auth });
   await app.register(fctrlRoutes, { ctx, auth });
   await app.register(eventRoutes, { ctx, auth });
+  await app.register(archiveRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });

@@ -4,6 +4,7 @@
  * two cannot drift. Precedence: built-in default < environment < explicit overrides (CLI flags, tests).
  */
 import { resolve } from 'node:path';
+import type { SlotRule } from './domain/certificate-rules.js';
 
 type Parser<T> = (raw: string) => T;
 
@@ -36,6 +37,10 @@ const int = (min: number, max: number): Parser<number> => (raw) => {
 const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
   if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
+};
+const bool: Parser<boolean> = (raw) => {
+  if (!/^(true|false|1|0)$/.test(raw)) throw new Error(`expected true or false, got "${raw}"`);
+  return raw === 'true' || raw === '1';
 };
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 const optionalInstant: Parser<string | undefined> = (raw) => {
@@ -118,6 +123,14 @@ export const SETTINGS = {
     'Days an accepted message\'s payload stays in the outbound archive (AEMO publishes none; spec §4.6 [D]: 90); drives `isArchived` and payload download in the Transaction Log API.'),
   translogExportMaxRows: setting('IDX_SIM_TRANSLOG_EXPORT_MAX_ROWS', 100_000, int(1, 1_000_000),
     'Most records one Transaction Log CSV export returns; a search matching more is refused (narrow it by date).'),
+  signatureRequired: setting('IDX_SIM_SIGNATURE_REQUIRED', true, bool,
+    '`POST /pqd/v1/bpqd` without `x-signature` is refused (spec §3: required); `false` accepts unsigned messages. A signature that is sent is always verified.'),
+  signatureOver: setting('IDX_SIM_SIGNATURE_OVER', 'json' as 'json' | 'gzip', oneOf('json', 'gzip'),
+    'What `x-signature` signs: the uncompressed JSON bytes (`json`) or the gzip bytes as sent (`gzip`); AEMO does not say (spec §6, §13.3).'),
+  tlsCertificateSlots: setting('IDX_SIM_TLS_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
+    "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
+  signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
+    "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
 } as const;
 
 export type Settings = typeof SETTINGS;

@@ -15,7 +15,12 @@ import { FlowControlService } from './services/flow-control-service.js';
 import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
 import { TranslogService } from './services/translog-service.js';
+import { CertificateRegistry } from './security/certificate-registry.js';
+import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
+import { ArchiveService } from './services/archive-service.js';
+import { ArchiveStore } from './store/archive-store.js';
 import { TokenService } from './security/tokens.js';
+import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
 import { ParticipantStore } from './store/participant-store.js';
@@ -35,6 +40,8 @@ export interface ContextOptions {
   random: Random;
   caCertPem: string;
   tokenSigningKeyPem: string;
+  /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
+  hubSigning: SignerIdentity;
   openapiDir?: string;
 }
 
@@ -53,6 +60,13 @@ export interface AppContext {
   delivery: DeliveryService;
   flowControl: FlowControlService;
   tokens: TokenService;
+  /** Participants' primary and secondary certificates, rotation and revocation (spec §6). */
+  certificates: CertificateRegistry;
+  /** Verifies `x-signature` (spec §3, §13.3). */
+  signatures: SignatureVerifier;
+  /** Signs as the IDX hub (archive copies, spec §4.6). */
+  hubSigner: HubSigner;
+  archive: ArchiveService;
   bpqd: BpqdService;
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
@@ -80,6 +94,10 @@ export function createContext(o: ContextOptions): AppContext {
     messages: new DailyMessageQuota(config, dailyCounters),
     concurrency: new ConcurrencyGuard(),
   };
+  const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
+  const signatures = new SignatureVerifier(certificates,
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+  const hubSigner = new HubSigner(o.hubSigning, o.clock);
   return {
     config,
     db: o.db,
@@ -100,8 +118,12 @@ export function createContext(o: ContextOptions): AppContext {
       lifetimeSeconds: config.tokenLifetimeSeconds,
       clockSkewSeconds: config.tokenClockSkewSeconds,
     }, o.clock, o.random),
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages),
+    certificates,
+    signatures,
+    hubSigner,
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
+    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
   };
 }

@@ -10,6 +10,7 @@ import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
 import { createRandom } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
+import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 
@@ -32,8 +33,13 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const fixtures = readFixtures(config.fixturesDir);
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId));
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
-  const ctx = createContext({ config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem });
+  const ctx = createContext({
+    config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
+    hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
+  });
   loadFixtures(ctx.participants, config.fixturesDir);
+  // Only registered certificates are accepted (spec §6): register what the certificates directory holds.
+  registerCertificatesFromDir(ctx.certificates, config.certsDir, fixtures.participants.map((p) => p.participantId), clock.now());
 
   const app = await buildApp(ctx, {
     https: {

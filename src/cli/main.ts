@@ -2,10 +2,14 @@
  * The `idx-sim` command line.
  *   idx-sim start [--host H] [--port N] [--data-dir D] [--certs-dir D] [--fixtures-dir D] [--seed S] [--log-level L] [--profile aemo|ci]
  *   idx-sim config        print every setting, its environment variable and default
+ *   idx-sim sign …        print the x-signature value for a payload
+ *   idx-sim certs …       list, issue, rotate and revoke participant certificates
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
 import { banner, startServer } from '../server.js';
+import { certsCommand } from './certs.js';
+import { signCommand } from './sign.js';
 
 const USAGE = `usage: idx-sim <command> [options]
 
@@ -14,6 +18,8 @@ commands:
            --host H  --port N  --data-dir D  --certs-dir D  --fixtures-dir D  --seed S  --log-level L
            --profile aemo|ci  (limits: AEMO's published quotas, or relaxed for CI and benchmarks)
   config   print the configuration settings (environment variables and defaults)
+  sign     print the x-signature header value for a payload (idx-sim sign --help)
+  certs    list, issue, rotate and revoke participant certificates (idx-sim certs help)
   help     this text
 `;
 
@@ -63,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'config':
       process.stdout.write(`${settingsTable()}\n`);
       return 0;
+    case 'sign':
+      return signCommand(rest, (text) => process.stdout.write(text));
+    case 'certs':
+      return certsCommand(rest, (text) => process.stdout.write(text));
     case undefined:
     case 'help':
     case '--help':

@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_CLIENT_CERT_REVOKED: { status: 401, title: 'Client certificate has been revoked' },
   IDX_ERR_CLIENT_CERT_UNKNOWN: { status: 401, title: 'Client certificate is not registered to a participant' },
   IDX_ERR_CERT_PARTICIPANT_MISMATCH: { status: 403, title: 'Client certificate does not cover the initiating participant' },
+  IDX_ERR_CLIENT_CERT_CN_INVALID: { status: 401, title: 'Client certificate CN does not follow the IDX rules' },
+  IDX_ERR_CLIENT_CERT_INACTIVE: { status: 401, title: "Client certificate is not the participant's active certificate" },
   // OAuth (spec §4.8, §13.1)
   IDX_ERR_INVALID_CLIENT: { status: 401, title: 'Client authentication failed' },
   IDX_ERR_UNSUPPORTED_GRANT_TYPE: { status: 400, title: 'Unsupported grant type' },
@@ -47,6 +49,14 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_DUPLICATE_MESSAGE: { status: 409, title: 'messageContextId already used by this sender' },
   IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY: { status: 413, title: 'Payload exceeds the size cap of its priority' },
   IDX_ERR_EXPORT_TOO_LARGE: { status: 400, title: 'Too many records for one export' },
+  // Message signatures: x-signature, CMS SignedData (spec §3, §6, §13.3)
+  IDX_ERR_SIGNATURE_MISSING: { status: 400, title: 'x-signature is required' },
+  IDX_ERR_SIGNATURE_MALFORMED: { status: 400, title: 'x-signature is not <algorithm>;<base64 CMS SignedData>' },
+  IDX_ERR_SIGNATURE_ALGORITHM: { status: 400, title: 'Signature algorithm not accepted' },
+  IDX_ERR_SIGNATURE_MISMATCH: { status: 400, title: 'Signature does not match the payload' },
+  IDX_ERR_SIGNATURE_WRONG_KEY: { status: 403, title: "Signed with a certificate that is not the sender's" },
+  IDX_ERR_SIGNATURE_CERT_REVOKED: { status: 403, title: 'Signing certificate has been revoked' },
+  IDX_ERR_SIGNATURE_CERT_NOT_ACCEPTED: { status: 403, title: 'Signing certificate is not accepted at this time' },
   // Business rules (spec §12)
   IDX_ERR_NMI_UNKNOWN: { status: 422, title: 'NMI has no standing data for the interval dates' },
   IDX_ERR_SENDER_NOT_RESPONSIBLE: { status: 422, title: 'Sender is not the MC or its MDP for the NMI' },

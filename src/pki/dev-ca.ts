@@ -8,6 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import forge from 'node-forge';
+import { CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
 
 const DAY_MS = 86_400_000;
 
@@ -48,12 +49,13 @@ interface IssueOptions {
   notBefore: Date;
   notAfter: Date;
   extensions: object[];
+  serialNumber?: string;
 }
 
 function build(o: IssueOptions): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = o.publicKey;
-  cert.serialNumber = newSerial();
+  cert.serialNumber = o.serialNumber ?? newSerial();
   cert.validity.notBefore = o.notBefore;
   cert.validity.notAfter = o.notAfter;
   cert.setSubject(attrs(o.subject));
@@ -97,9 +99,26 @@ export interface LeafOptions {
   now?: number;
   /** Use this public key (from a CSR) instead of generating a key pair. */
   publicKeyPem?: string;
+  /** Use this serial (hex) instead of a random one — tests forge certificates that impersonate another's issuer and serial. */
+  serialNumber?: string;
 }
 
-function issueLeaf(ca: KeyAndCert, subject: Subject, kind: 'client' | 'server', options: LeafOptions, hosts: string[] = []): KeyAndCert {
+type LeafKind = 'client' | 'server' | 'signer';
+
+/** Key usages per kind: AEMO client certificates carry Digital Signature, Server Auth, Client Auth (spec §6); the hub signer signs only. */
+function leafExtensions(kind: LeafKind, hosts: string[]): object[] {
+  if (kind === 'signer') return [{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true }];
+  return [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: kind === 'client' },
+    ...(hosts.length
+      ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
+      : []),
+  ];
+}
+
+function issueLeaf(ca: KeyAndCert, subject: Subject, kind: LeafKind, options: LeafOptions, hosts: string[] = []): KeyAndCert {
   const now = options.now ?? Date.now();
   const issuerCert = forge.pki.certificateFromPem(ca.certPem);
   const issuerKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
@@ -119,15 +138,8 @@ function issueLeaf(ca: KeyAndCert, subject: Subject, kind: 'client' | 'server', 
     signingKey: issuerKey,
     notBefore: new Date(options.notBefore ?? now - 365 * DAY_MS),
     notAfter: new Date(options.notAfter ?? now + 3 * 365 * DAY_MS),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      // AEMO client certificates: Digital Signature, Server Auth, Client Auth (spec §6).
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true, clientAuth: kind === 'client' },
-      ...(hosts.length
-        ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
-        : []),
-    ],
+    extensions: leafExtensions(kind, hosts),
+    ...(options.serialNumber ? { serialNumber: options.serialNumber } : {}),
   });
   return { keyPem, certPem };
 }
@@ -135,6 +147,14 @@ function issueLeaf(ca: KeyAndCert, subject: Subject, kind: 'client' | 'server', 
 export function issueClientCertificate(ca: KeyAndCert, commonName: string, options: LeafOptions = {}): KeyAndCert {
   return issueLeaf(ca, { commonName }, 'client', options);
 }
+
+/** The hub's own signing certificate (CN `IDXHUB-NonProd`): IDX re-signs archive copies with it (spec §4.6, §13.3). */
+export function issueHubSigningCertificate(ca: KeyAndCert, options: LeafOptions = {}): KeyAndCert {
+  return issueLeaf(ca, { commonName: participantCommonName(HUB_ID) }, 'signer', options);
+}
+
+/** The participant-like id in the hub signer's CN. */
+export const HUB_ID = 'IDXHUB';
 
 export function issueServerCertificate(ca: KeyAndCert, hosts: string[] = ['localhost', '127.0.0.1'], options: LeafOptions = {}): KeyAndCert {
   return issueLeaf(ca, { commonName: hosts[0]! }, 'server', options, hosts);
@@ -145,8 +165,7 @@ export function participantCommonName(participantId: string, environment: 'NonPr
   return `${participantId}-${environment}`;
 }
 
-export type CertificateSlot = 'primary' | 'secondary';
-export const CERTIFICATE_SLOTS: readonly CertificateSlot[] = ['primary', 'secondary'];
+export { CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
 
 /** Where each generated file lives under the certificates directory. */
 export const pkiPaths = (dir: string) => ({
@@ -155,6 +174,8 @@ export const pkiPaths = (dir: string) => ({
   serverCert: join(dir, 'server', 'server.crt'),
   serverKey: join(dir, 'server', 'server.key'),
   tokenSigningKey: join(dir, 'hub', 'oauth-signing.key'),
+  hubCert: join(dir, 'hub', 'hub.crt'),
+  hubKey: join(dir, 'hub', 'hub.key'),
   participantCert: (pid: string, slot: CertificateSlot) => join(dir, 'participants', pid, `${slot}.crt`),
   participantKey: (pid: string, slot: CertificateSlot) => join(dir, 'participants', pid, `${slot}.key`),
 });
@@ -173,12 +194,14 @@ export interface DevPki {
   ca: KeyAndCert;
   server: KeyAndCert;
   tokenSigningKeyPem: string;
+  /** The hub signer's certificate and key (archive re-signing). */
+  hub: KeyAndCert;
   /** Files created by this call (empty when everything already existed). */
   created: string[];
 }
 
 /**
- * Creates whatever is missing under `dir` — CA, server certificate, OAuth signing key, and both
+ * Creates whatever is missing under `dir` — CA, server certificate, OAuth signing key, hub signer, and both
  * certificates of each participant — and leaves existing files alone, so it is safe on every start.
  */
 export function ensureDevPki(dir: string, participantIds: readonly string[], hosts: string[] = ['localhost', '127.0.0.1']): DevPki {
@@ -199,10 +222,15 @@ export function ensureDevPki(dir: string, participantIds: readonly string[], hos
     write(p.tokenSigningKey, newKeyPem(), true);
     created.push(p.tokenSigningKey);
   }
+  if (!existsSync(p.hubCert) || !existsSync(p.hubKey)) {
+    writePair(p.hubCert, p.hubKey, issueHubSigningCertificate(ca));
+    created.push(p.hubCert);
+  }
   for (const pid of participantIds) {
     for (const slot of CERTIFICATE_SLOTS) {
       const certPath = p.participantCert(pid, slot);
-      if (existsSync(certPath) && existsSync(p.participantKey(pid, slot))) continue;
+      // Only the certificate decides: one issued from a participant's CSR has no key here (the participant keeps it).
+      if (existsSync(certPath)) continue;
       writePair(certPath, p.participantKey(pid, slot), issueClientCertificate(ca, participantCommonName(pid)));
       created.push(certPath);
     }
@@ -211,6 +239,34 @@ export function ensureDevPki(dir: string, participantIds: readonly string[], hos
     ca,
     server: readPair(p.serverCert, p.serverKey),
     tokenSigningKeyPem: readFileSync(p.tokenSigningKey, 'utf8'),
+    hub: readPair(p.hubCert, p.hubKey),
     created,
   };
+}
+
+/** The participant CN of a CSR and its public key, once its self-signature has been verified (PKCS #10). */
+export interface CertificateRequest {
+  commonName: string | undefined;
+  publicKeyPem: string;
+  keyBits: number;
+}
+
+/** Reads a PEM CSR; throws when it is not one, or its signature does not verify (the requester must hold the key). */
+export function readCertificateRequest(pem: string): CertificateRequest {
+  let csr: forge.pki.CertificateSigningRequest;
+  try {
+    csr = forge.pki.certificationRequestFromPem(pem);
+  } catch (err) {
+    throw new Error(`not a PEM certificate signing request (PKCS #10) with an RSA key: ${(err as Error).message}`);
+  }
+  let verified = false;
+  try {
+    verified = csr.verify();
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw new Error('the CSR signature does not verify: it was altered, or not signed with the key it contains');
+  const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+  const cn = csr.subject.getField('CN') as { value: string } | null;
+  return { commonName: cn?.value, publicKeyPem: forge.pki.publicKeyToPem(publicKey), keyBits: publicKey.n.bitLength() };
 }

@@ -12,7 +12,7 @@ import type { AppContext } from '../context.js';
 import type { RouteAuth } from '../contract/openapi.js';
 import { headerProblem, IdxError } from '../domain/errors.js';
 import { hasPermission, isUrmEntity, type Crud } from '../domain/participants.js';
-import { checkValidity, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
+import { checkRegistration, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
 import { bearerToken, type TokenClaims } from '../security/tokens.js';
 
 declare module 'fastify' {
@@ -97,6 +97,10 @@ export class Authenticator {
       { errors: [headerProblem('Authorization', 'TOKEN_PARTICIPANT', `token of ${token.client_id}, not of a ${participantId} user`)] });
   }
 
+  /**
+   * The certificate is parsed and its issuer and CN checked once per TLS connection; its registration
+   * (revoked? replaced? active slot?) and validity on the simulated clock are checked on every request.
+   */
   private clientCertificate(request: FastifyRequest): ClientCertificate {
     // Injected test requests may have no socket object to cache on.
     const socket: object | undefined = request.raw.socket ?? undefined;
@@ -111,7 +115,7 @@ export class Authenticator {
       cert = inspectCertificate(raw, this.ctx.ca, this.ctx.config.certificateEnvironment, (pid) => this.ctx.participants.participant(pid) !== undefined);
       if (socket) this.perConnection.set(socket, cert);
     }
-    checkValidity(cert, this.ctx.clock.now());
+    checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now());
     return cert;
   }
 }

@@ -1,18 +1,19 @@
 /**
  * Who is on the other end of the TLS connection (spec §6, §13.2). The TLS layer has already proved the
  * client holds the certificate's private key; here idx-sim decides whether it trusts the certificate —
- * issued by the dev CA, valid on the *simulated* clock, CN `<ParticipantID>-NonProd` of a known
- * participant — so testers can rehearse expiry by moving the clock.
+ * issued by the dev CA, CN `<ParticipantID>-NonProd` of a known participant (once per connection), and
+ * on every request: registered to that participant, not revoked, valid on the *simulated* clock (testers
+ * rehearse expiry by moving the clock), and in an accepted slot.
  */
 import { X509Certificate } from 'node:crypto';
-import { IdxError, type ProblemItem } from '../domain/errors.js';
+import { certificateUsability, checkCommonName, type CertificateEnvironment, type SlotRule, type Unusable } from '../domain/certificate-rules.js';
+import { IdxError, type ErrorCode, type ProblemItem } from '../domain/errors.js';
+import type { RegisteredCertificate, RegistryView } from './certificate-registry.js';
 
 export interface ClientCertificate {
   commonName: string;
   serialNumber: string;
   fingerprint256: string;
-  validFrom: number;
-  validTo: number;
   /** Participant ids this certificate may act for. */
   participantIds: string[];
 }
@@ -27,7 +28,7 @@ export function commonNameOf(cert: X509Certificate): string | undefined {
 export function inspectCertificate(
   raw: Buffer | string,
   ca: X509Certificate,
-  environment: 'NonProd' | 'Prod',
+  environment: CertificateEnvironment,
   participantExists: (participantId: string) => boolean,
 ): ClientCertificate {
   let cert: X509Certificate;
@@ -42,37 +43,42 @@ export function inspectCertificate(
       { errors: certProblem('untrusted issuer') });
   }
   const commonName = commonNameOf(cert) ?? '';
-  const match = /^([A-Z0-9]{1,10})-(NonProd|Prod)$/.exec(commonName);
-  if (!match) {
-    throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN', `certificate CN "${commonName}" is not of the form <ParticipantID>-${environment} (spec §6)`,
-      { errors: certProblem('CN format') });
-  }
-  if (match[2] !== environment) {
-    throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN', `certificate CN "${commonName}" is a ${match[2]} certificate; this environment accepts <ParticipantID>-${environment}`,
-      { errors: certProblem('wrong environment') });
-  }
-  if (!participantExists(match[1]!)) {
-    throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN', `certificate CN "${commonName}" names participant ${match[1]}, which is not registered`,
+  const cn = checkCommonName(commonName, environment);
+  if (!cn.ok) throw new IdxError('IDX_ERR_CLIENT_CERT_CN_INVALID', cn.message, { errors: certProblem(`CN ${cn.rule}`) });
+  if (!participantExists(cn.participantId)) {
+    throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN', `certificate CN "${commonName}" names participant ${cn.participantId}, which is not registered`,
       { errors: certProblem('unknown participant') });
   }
   return {
     commonName,
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
-    validFrom: Date.parse(cert.validFrom),
-    validTo: Date.parse(cert.validTo),
-    participantIds: [match[1]!],
+    participantIds: [cn.participantId],
   };
 }
 
-/** Checked on every request, against the simulated clock. */
-export function checkValidity(cert: ClientCertificate, now: number): void {
-  if (now < cert.validFrom) {
-    throw new IdxError('IDX_ERR_CLIENT_CERT_NOT_YET_VALID', `certificate ${cert.commonName} (serial ${cert.serialNumber}) is valid from ${new Date(cert.validFrom).toISOString()}`,
-      { errors: certProblem('not yet valid') });
+const UNUSABLE: Record<Unusable['reason'], ErrorCode> = {
+  replaced: 'IDX_ERR_CLIENT_CERT_UNKNOWN',
+  revoked: 'IDX_ERR_CLIENT_CERT_REVOKED',
+  expired: 'IDX_ERR_CLIENT_CERT_EXPIRED',
+  'not-yet-valid': 'IDX_ERR_CLIENT_CERT_NOT_YET_VALID',
+  inactive: 'IDX_ERR_CLIENT_CERT_INACTIVE',
+};
+
+/**
+ * Checked on every request, against the registry as it is now (a revocation applies to the next request
+ * on an open connection) and the simulated clock.
+ */
+export function checkRegistration(cert: ClientCertificate, view: RegistryView, rule: SlotRule, now: number): RegisteredCertificate {
+  const participantId = cert.participantIds[0]!;
+  const registered = view.byFingerprint(cert.fingerprint256);
+  if (!registered || registered.participantId !== participantId) {
+    throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN',
+      `certificate ${cert.commonName} (serial ${cert.serialNumber}) is issued by the IDX CA but is not registered for ${participantId} (registered: ${view.describeRegistered(participantId)}); ` +
+      `only registered certificates are accepted — register it with idx-sim certs issue, or use ${participantId}'s registered certificate`,
+      { errors: certProblem('not registered') });
   }
-  if (now > cert.validTo) {
-    throw new IdxError('IDX_ERR_CLIENT_CERT_EXPIRED', `certificate ${cert.commonName} (serial ${cert.serialNumber}) expired at ${new Date(cert.validTo).toISOString()}`,
-      { errors: certProblem('expired') });
-  }
+  const unusable = certificateUsability(registered, view.activeSlot(participantId).slot, rule, now, 'IDX_SIM_TLS_CERT_SLOTS');
+  if (unusable) throw new IdxError(UNUSABLE[unusable.reason], unusable.message, { errors: certProblem(unusable.reason) });
+  return registered;
 }

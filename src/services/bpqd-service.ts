@@ -13,6 +13,7 @@ import { formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
+import type { SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
 
@@ -104,6 +105,7 @@ export class BpqdService {
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly dailyMessages: DailyMessageQuota,
+    private readonly signatures: SignatureVerifier,
   ) {}
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
@@ -117,8 +119,11 @@ export class BpqdService {
         { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
     }
     checkEncoding(s.contentType, s.contentEncoding, context.raw);
+    // The signature's structure and signer are checked before inflating; the bytes before parsing (spec §3, §13.3).
+    const signature = this.signatures.prepare(s.initiatingParticipantId, s.signature, context.raw);
     const json = await this.inflate(s.body, context.raw);
     this.checkPriorityCap(json.length, context);
+    signature?.verify({ json, gzip: s.body });
     const payload = this.parse(json, context.raw);
     checkNmiChecksums(payload, context.raw);
     checkContentRules(payload, context.raw);

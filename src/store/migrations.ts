@@ -170,4 +170,28 @@ export const MIGRATIONS: readonly string[] = [
     JOIN transaction_log l ON l.id = g.last_id
     ORDER BY g.first_id;
   `,
+  /* 5: certificate registry — each participant's primary and secondary certificate, rotation, revocation (spec §6) */ `
+  CREATE TABLE certificates (
+    id             INTEGER PRIMARY KEY,
+    participant_id TEXT NOT NULL,
+    slot           TEXT NOT NULL CHECK (slot IN ('primary', 'secondary')),
+    serial_number  TEXT NOT NULL,
+    fingerprint256 TEXT NOT NULL UNIQUE,
+    common_name    TEXT NOT NULL,
+    valid_from     INTEGER NOT NULL,
+    valid_to       INTEGER NOT NULL,
+    cert_pem       TEXT NOT NULL,
+    registered_at  INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    -- set when another certificate takes the slot: from then on this one is no longer registered
+    replaced_at    INTEGER
+  );
+  CREATE UNIQUE INDEX certificates_current ON certificates (participant_id, slot) WHERE replaced_at IS NULL;
+  -- The slot a participant rotated to; no row = primary.
+  CREATE TABLE active_certificate_slots (
+    participant_id TEXT PRIMARY KEY,
+    slot           TEXT NOT NULL CHECK (slot IN ('primary', 'secondary')),
+    changed_at     INTEGER NOT NULL
+  );
+  `,
 ];

@@ -126,6 +126,20 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['MANUAL_STOP', 'MANUAL_START']);
   });
 
+  it('switches on and off once per market day: the 3rd PATCH is refused with 429 until AEST midnight (spec §4.2)', async () => {
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
+    const third = await patch('LNSPNORTH', 'Stopped');
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['retry-after']).toBe(String(15 * 3600)); // 09:00 → midnight AEST
+    expect(third.json()).toMatchObject({ code: 'IDX_ERR_RATE_LIMITED', errors: [{ in: 'path', name: 'businessFunctionId', code: 'RATE_LIMITED' }] });
+    expect(third.json().detail).toMatch(/limit of 2 requests per participant per business function per market day/);
+    // The refused PATCH changed nothing, and reads have their own quota.
+    expect(await flowInfo()).toMatchObject({ outboundDelivery: 'Started' });
+    h().clock.set(Date.parse('2026-07-03T00:00:00.000+10:00'));
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+  });
+
   it('needs FCTRL_FCTRL: an MC (FCTRL_STATUS only) is refused with 403', async () => {
     const res = await patch('ACMEMC', 'Stopped', 'FCTRL_STATUS FCTRL_FCTRL');
     expect(res.statusCode).toBe(403);

@@ -123,7 +123,8 @@ describe('GET and DELETE /pqd/v1/bpqd/{messageContextId}', () => {
   it('returns the exact gzip bytes and the signature, and the first GET completes delivery', async () => {
     const payload = h().payload({ sender: 'MDPONE' });
     const gz = gzipSync(JSON.stringify(payload), { level: 9 });
-    const signature = 'RSA-SHA256;MIIGCwYJKoZIhvcNAQcC';
+    // The sender's secondary signs: the LNSP gets the header exactly as it was sent.
+    const signature = h().signature('MDPONE', gz, 'secondary');
     const sent = await h().submit('MDPONE', gz, { 'x-signature': signature });
     expect(sent.statusCode, sent.body).toBe(200);
     const id = sent.json().data.messageContextId;

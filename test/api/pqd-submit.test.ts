@@ -3,21 +3,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createCa, issueClientCertificate } from '../../src/pki/dev-ca.js';
 import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
+import { expectRefusal as expectProblem } from '../helpers/problems.js';
 
 const h = useHarness();
 
-/** Asserts a refusal: status, code, problem+json shape, trace id, and that it reached the transaction log. */
-function expectRefusal(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
-  expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ status, code, instance: '/pqd/v1/bpqd', traceId: res.headers['x-traceid'] });
-  expect(body.type).toBe(`https://idx.sim/problems/${code.replace('IDX_ERR_', '').toLowerCase().replace(/_/g, '-')}`);
-  expect(body.detail.length).toBeGreaterThan(10);
-  const logged = h().ctx.db.prepare('SELECT status, reason_code FROM transaction_log WHERE trace_id = ?').all(body.traceId);
-  expect(logged).toEqual([{ status: 'message_rejected', reason_code: code }]);
-  return body;
-}
+const expectRefusal = (res: Parameters<typeof expectProblem>[1], status: number, code: string) => expectProblem(h(), res, status, code);
 
 const queueOf = (pid: string) => h().ctx.db.prepare('SELECT count(*) AS n FROM queue_items WHERE recipient_id = ?').get(pid) as { n: number };
 

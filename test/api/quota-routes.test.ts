@@ -18,7 +18,7 @@ import { contractRoute } from '../../src/plugins/contract-routes.js';
 import { registerProblemDetails } from '../../src/plugins/problem-details.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
-import { certHeader, certificatePem, pkiDir, T0, TEST_CERT_HEADER } from '../helpers/harness.js';
+import { pkiDir, T0, TEST_CERT_HEADER } from '../helpers/harness.js';
 
 const standIn = (quota: string) => `openapi: 3.1.0
 info: { title: Flow Control stand-in, version: 0.0.0 }
@@ -50,6 +50,7 @@ function contextWith(document: string): AppContext {
   const ctx = createContext({
     config: loadConfig({ logLevel: 'silent', profile: 'aemo' }, {}), db, clock, random: new SeededRandom('quota-routes'),
     caCertPem: readFileSync(paths.caCert, 'utf8'), tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'), openapiDir: dir,
+    hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
   });
   loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
   return ctx;
@@ -78,25 +79,6 @@ afterEach(() => {
 });
 
 describe('x-idx-quota on an operation', () => {
-  it('makes contractRoute refuse the 3rd PATCH of a business function in a market day with 429, Retry-After and the limit; other business functions and the next day are served', async () => {
-    const ctx = contextWith(standIn('fctrl-patch-requests-per-day'));
-    const app = await appWith(ctx);
-    const headers = { 'x-initiatingParticipantId': 'LNSPNORTH', ...certHeader(certificatePem('LNSPNORTH')) };
-    const patch = (bf: string) => app.inject({ method: 'PATCH', url: `/fctrl-test/v1/businessFunctions/${bf}`, headers });
-    expect((await patch('pqd')).statusCode).toBe(200);
-    expect((await patch('pqd')).statusCode).toBe(200);
-    const third = await patch('pqd');
-    expect(third.statusCode).toBe(429);
-    expect(third.headers['retry-after']).toBe(String(15 * 3600));
-    expect(third.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(third.json()).toMatchObject({ code: 'IDX_ERR_RATE_LIMITED', errors: [{ in: 'path', name: 'businessFunctionId', code: 'RATE_LIMITED' }] });
-    expect(third.json().detail).toMatch(/limit of 2 requests per participant per business function per market day .* request 3 on business function "pqd"/);
-    expect((await patch('sord')).statusCode).toBe(200);
-    clock.set(Date.parse('2026-07-03T00:00:00.000+10:00'));
-    expect((await patch('pqd')).statusCode).toBe(200);
-    await app.close();
-  });
-
   it('an unknown quota name stops the hub at startup, naming the operation', async () => {
     const ctx = contextWith(standIn('fctrl-patches-per-week'));
     await expect(appWith(ctx)).rejects.toThrow(/manageOutboundDeliveryStandIn: x-idx-quota names unknown quota fctrl-patches-per-week/);

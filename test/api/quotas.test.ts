@@ -29,7 +29,7 @@ async function holdSubmission(h: Harness) {
   const stream = new PassThrough();
   const headers = {
     ...(await h.as('MDPONE')), 'x-messageContextId': h.contextId('MDPONE'), 'content-type': 'application/json',
-    'content-encoding': 'gzip', 'content-length': String(body.length),
+    'content-encoding': 'gzip', 'content-length': String(body.length), 'x-signature': h.signature('MDPONE', body),
   };
   const pending = h.app.inject({ method: 'POST', url: '/pqd/v1/bpqd', headers, payload: stream });
   // The body is read only after the onRequest hooks (authentication, quotas) have run.

@@ -9,12 +9,12 @@ import { useHarness } from '../helpers/harness.js';
 const h = useHarness();
 const DAY = 86_400_000;
 
-async function send(sender: string, o: { nmis?: string[]; recipients?: string[]; contextId?: string; signature?: string } = {}) {
+async function send(sender: string, o: { nmis?: string[]; recipients?: string[]; contextId?: string; unsigned?: boolean } = {}) {
   const payload = h().payload({ sender, nmis: o.nmis ?? ['4102000001'], recipients: o.recipients ?? ['LNSPNORTH'] });
   const gz = gzipSync(JSON.stringify(payload), { level: 9 });
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | undefined> = {};
   if (o.contextId) headers['x-messageContextId'] = o.contextId;
-  if (o.signature) headers['x-signature'] = o.signature;
+  if (o.unsigned) headers['x-signature'] = undefined;
   const res = await h().submit(sender, gz, headers);
   expect(res.statusCode, res.body).toBe(200);
   return { ...(res.json().data as { messageContextId: string; messageId: string }), gz, payload, traceId: res.headers['x-traceid'] as string };
@@ -60,7 +60,7 @@ describe('GET /translog/v1/messages/{messageId} — related records', () => {
       messageId: m.messageId, messageContextId: m.messageContextId, messageType: 'message', businessFunctionId: 'pqd',
       businessFunctionResourceId: 'bpqd', priority: 'Low', fromParticipant: 'MDPONE', receivedDateTime: '2026-07-02T09:00:00.000+10:00',
       isArchived: true, archivedUntilDateTime: '2026-09-30T09:00:00.000+10:00',
-      payload: { sizeBytes: JSON.stringify(m.payload).length, gzipSizeBytes: m.gz.length, schemaVersion: '1.0.0', transactionCount: 1, signed: false },
+      payload: { sizeBytes: JSON.stringify(m.payload).length, gzipSizeBytes: m.gz.length, schemaVersion: '1.0.0', transactionCount: 1, signed: true },
     });
     expect(data.records.map((r: { toParticipant: string; messageStatus: string }) => [r.toParticipant, r.messageStatus]))
       .toEqual([['LNSPNORTH', 'completed'], ['LNSPSOUTH', 'removed']]);
@@ -137,8 +137,8 @@ describe('GET /translog/v1/messages/{messageId} — related records', () => {
 
 describe('GET /translog/v1/messages/{messageId}/payload — download', () => {
   it('returns the gzip bytes exactly as POSTed, with the signature, to the sender and to the receiver', async () => {
-    const signature = 'RSA-SHA256;MIIGCwYJKoZIhvcNAQcC';
-    const m = await send('MDPONE', { signature });
+    const m = await send('MDPONE');
+    const signature = h().signature('MDPONE', m.gz);
     for (const pid of ['MDPONE', 'LNSPNORTH']) {
       const res = await download(pid, m.messageId);
       expect(res.statusCode, res.body).toBe(200);
@@ -158,13 +158,6 @@ describe('GET /translog/v1/messages/{messageId}/payload — download', () => {
     const queue = await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers: await h().as('LNSPNORTH') });
     expect(queue.json().data[0]).toMatchObject({ messageContextId: m.messageContextId, retrievedDateTime: null });
     expect(h().ctx.transactionLog.forContext(m.messageContextId).map((r) => r.status)).toEqual(['delivery_pending']);
-  });
-
-  it('omits x-signature when none was sent', async () => {
-    const m = await send('MDPONE');
-    const res = await download('MDPONE', m.messageId);
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['x-signature']).toBeUndefined();
   });
 
   it('still serves a message deleted from the queue while the archive keeps it, then 410 once retention has passed', async () => {
@@ -199,5 +192,18 @@ describe('GET /translog/v1/messages/{messageId}/payload — download', () => {
     const res = await download('LNSPNORTH', m.messageId, 'PQD_BPQD');
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('IDX_ERR_ENTITY_NOT_GRANTED');
+  });
+});
+
+describe('download of an unsigned message', () => {
+  const unsigned = useHarness({ signatureRequired: false });
+
+  it('omits x-signature when none was sent (IDX_SIM_SIGNATURE_REQUIRED=false)', async () => {
+    const gz = gzipSync(JSON.stringify(unsigned().payload({ sender: 'MDPONE' })));
+    const sent = await unsigned().submit('MDPONE', gz, { 'x-signature': undefined });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const res = await unsigned().app.inject({ method: 'GET', url: `/translog/v1/messages/${sent.json().data.messageId}/payload`, headers: await unsigned().as('MDPONE', 'TRANSLOG_TRANSLOG') });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-signature']).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../../src/context.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 let dir: string;
@@ -97,10 +98,13 @@ describe('event WebSocket over TLS', () => {
     closers.push(() => agent.close());
     const auth = `Bearer ${await token('MDPONE', 'PQD_BPQD')}`;
     const id = 'pqd~bpqd~l~mdpone~ws-0001';
-    const body = gzipSync(JSON.stringify(generateBpqdPayload(random, { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 2 })));
+    const json = Buffer.from(JSON.stringify(generateBpqdPayload(random, { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 2 })));
+    const body = gzipSync(json);
+    const p = pkiPaths(join(dir, 'certs'));
+    const signature = new MessageSigner({ certPem: readFileSync(p.participantCert('MDPONE', 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey('MDPONE', 'primary'), 'utf8') }).sign(json);
     const res = await request(`${server.url}/pqd/v1/bpqd`, {
       method: 'POST', dispatcher: agent, body,
-      headers: { authorization: auth, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      headers: { authorization: auth, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature },
     });
     expect(res.statusCode).toBe(200);
     const answeredAt = performance.now();

@@ -1,9 +1,15 @@
 /**
- * The README's curl walkthrough, run as written (bash, curl, gzip) against a freshly started server,
- * so the documentation cannot rot. Also: the README's configuration table is the generated one.
+ * The README's shell blocks, run as written (bash, curl, gzip, openssl, `node bin/idx-sim.js …`) against a
+ * freshly started server, so the documentation cannot rot. Also: the README's configuration table is the
+ * generated one.
+ *
+ * The blocks run at a repository root, where `npm start` has built dist/. So that they never depend on a
+ * stale or missing dist/ of the working tree, the test makes its own root in a temporary directory: the
+ * current sources compiled by tsc into <tmp>/dist, a copy of bin/idx-sim.js, and links to fixtures/,
+ * openapi/, node_modules/ and package.json.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,40 +18,70 @@ import { settingsTable } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
+const run = promisify(execFile);
 const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 const between = (marker: string) => {
   const match = new RegExp(`<!-- ${marker} -->\\n([\\s\\S]*?)\\n<!-- /${marker} -->`).exec(readme);
   if (!match) throw new Error(`README has no <!-- ${marker} --> block`);
-  return match[1]!;
+  return match[1]!.replace(/^```bash\n/, '').replace(/\n```$/, '');
 };
 
 let dir: string;
 let server: RunningServer;
 
+/** Runs a README block in the temporary repository root, stopping at the first failing command (its output is in the error). */
+async function bash(script: string): Promise<{ stdout: string }> {
+  try {
+    return await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { ...process.env, IDX: server.url }, timeout: 90_000 });
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`README block failed (exit ${e.code}).\nstdout:\n${e.stdout}\nstderr:\n${e.stderr}`);
+  }
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-readme-'));
-  // The walkthrough runs at the repository root: certs/ and fixtures/ relative to the working directory.
-  symlinkSync(join(PROJECT_ROOT, 'fixtures'), join(dir, 'fixtures'));
+  for (const name of ['fixtures', 'openapi', 'node_modules', 'package.json']) symlinkSync(join(PROJECT_ROOT, name), join(dir, name));
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(PROJECT_ROOT, 'bin', 'idx-sim.js'), join(dir, 'bin', 'idx-sim.js'));
+  await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
 });
 
 afterAll(async () => {
-  await server.close();
+  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('README', () => {
   it('walkthrough works step by step as written', async () => {
-    const script = between('walkthrough').replace(/^```bash\n/, '').replace(/\n```$/, '');
-    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { ...process.env, IDX: server.url }, timeout: 60_000 });
+    const { stdout } = await bash(between('walkthrough'));
     const lines = stdout.trim().split('\n');
     expect(JSON.parse(lines[0]!).data).toMatchObject({ status: 'delivery_pending', receivingParticipantIds: ['LNSPNORTH'] });
     expect(JSON.parse(lines[1]!).meta).toMatchObject({ totalRecords: 1 });
     expect(lines[2]).toBe('{');
     expect(stdout).toContain('"initiatingParticipantId": "MDPONE"');
     expect(lines).toContain('204');
-    expect(JSON.parse(lines[lines.length - 2]!).data).toEqual([expect.objectContaining({ fromParticipant: 'MDPONE', toParticipant: 'LNSPNORTH', messageStatus: 'removed' })]);
-    expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ status: 400, code: 'IDX_ERR_NMI_CHECKSUM' });
+    expect(JSON.parse(lines[lines.length - 3]!).data).toEqual([expect.objectContaining({ fromParticipant: 'MDPONE', toParticipant: 'LNSPNORTH', messageStatus: 'removed' })]);
+    expect(JSON.parse(lines[lines.length - 2]!)).toMatchObject({ status: 400, code: 'IDX_ERR_NMI_CHECKSUM' });
+    const tampered = JSON.parse(lines[lines.length - 1]!);
+    expect(tampered).toMatchObject({ status: 400, code: 'IDX_ERR_SIGNATURE_MISMATCH' });
+    expect(tampered.detail).toMatch(/uncompressed JSON bytes hash to/);
+  });
+
+  it('certificate block (list, rotate, revoke, issue from a CSR, sign with OpenSSL) works as written against the running server', async () => {
+    const { stdout } = await bash(between('certificates'));
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^PARTICIPANT\s+SLOT\s+ACTIVE\s+STATUS/);
+    expect(lines[1]).toMatch(/^MDPTWO\s+primary\s+active\s+registered\s+MDPTWO-NonProd/);
+    expect(lines[3]).toMatch(/^MDPTWO's active certificate is now its secondary/);
+    expect(lines[4]).toMatch(/^revoked MDPTWO's primary certificate/);
+    // The server, in this process, saw the CLI's changes (another process) on its next request.
+    expect(JSON.parse(lines[5]!)).toMatchObject({ status: 401, code: 'IDX_ERR_CLIENT_CERT_REVOKED' });
+    expect(lines[6]).toBe('200');
+    expect(lines[7]).toMatch(/^issued MDPTWO's primary certificate: CN MDPTWO-NonProd/);
+    expect(JSON.parse(lines[lines.length - 1]!).data).toMatchObject({ status: 'delivery_pending', receivingParticipantIds: ['LNSPNORTH'] });
+    expect(server.ctx.certificates.view().current('MDPTWO', 'primary')?.revokedAt).toBeNull();
   });
 
   it('configuration table is the one `idx-sim config` prints', () => {

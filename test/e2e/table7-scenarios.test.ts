@@ -14,6 +14,7 @@ import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import type { BpqdPayload } from '../../src/domain/bpqd-payload.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 let dir: string;
@@ -53,12 +54,19 @@ async function as(participantId: string, scope = 'PQD_BPQD FCTRL_FCTRL FCTRL_STA
   return { authorization: `Bearer ${tokens.get(key)}`, 'x-initiatingParticipantId': participantId };
 }
 
+/** Signs as the sender's primary certificate (x-signature over the uncompressed JSON, spec §3). */
+function signature(participantId: string, json: Buffer): string {
+  const p = pkiPaths(join(dir, 'certs'));
+  return new MessageSigner({ certPem: readFileSync(p.participantCert(participantId, 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey(participantId, 'primary'), 'utf8') }).sign(json);
+}
+
 async function submit(payload: BpqdPayload, priority: 'h' | 'm' | 'l' = 'l') {
   const sender = payload.data.header.initiatingParticipantId;
   const id = `pqd~bpqd~${priority}~${sender.toLowerCase()}~t7-${++sequence}`;
+  const json = Buffer.from(JSON.stringify(payload));
   const res = await call(sender, 'POST', '/pqd/v1/bpqd', {
-    ...(await as(sender)), 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip',
-  }, gzipSync(JSON.stringify(payload)));
+    ...(await as(sender)), 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature(sender, json),
+  }, gzipSync(json));
   return { id, res };
 }
 

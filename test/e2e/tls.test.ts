@@ -12,6 +12,10 @@ import { PROJECT_ROOT } from '../../src/context.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { CertificateRegistry } from '../../src/security/certificate-registry.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
+import { CertificateStore } from '../../src/store/certificate-store.js';
+import { openDatabase } from '../../src/store/database.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 let dir: string;
@@ -26,9 +30,11 @@ async function start(): Promise<RunningServer> {
   });
 }
 
-function agentFor(participantId: string | undefined): Agent {
+/** An undici agent (keep-alive connection pool) presenting the participant's primary certificate. */
+function agentFor(participantId: string | undefined, options: { connections?: number } = {}): Agent {
   const p = pkiPaths(join(dir, 'certs'));
   const agent = new Agent({
+    ...options,
     connect: {
       ca: readFileSync(p.caCert),
       ...(participantId ? { cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } : {}),
@@ -71,7 +77,13 @@ afterAll(async () => {
 describe('over TLS with client certificates', () => {
   const contextId = 'pqd~bpqd~l~mdpone~e2e-0001';
   const payload = generateBpqdPayload(new SeededRandom('e2e'), { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 6 });
-  const gz = gzipSync(JSON.stringify(payload));
+  const json = Buffer.from(JSON.stringify(payload));
+  const gz = gzipSync(json);
+  const signature = () => {
+    const p = pkiPaths(join(dir, 'certs'));
+    const signer = new MessageSigner({ certPem: readFileSync(p.participantCert('MDPONE', 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey('MDPONE', 'primary'), 'utf8') });
+    return signer.sign(json);
+  };
 
   it('generated the dev PKI on first start', () => {
     const p = pkiPaths(join(dir, 'certs'));
@@ -96,7 +108,7 @@ describe('over TLS with client certificates', () => {
     const sender = await token('MDPONE');
     const posted = await call('MDPONE', 'POST', '/pqd/v1/bpqd', {
       authorization: `Bearer ${sender}`, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': contextId,
-      'content-type': 'application/json', 'content-encoding': 'gzip',
+      'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature(),
     }, gz);
     expect(posted.status).toBe(200);
     const lnsp = { authorization: `Bearer ${await token('LNSPNORTH')}`, 'x-initiatingParticipantId': 'LNSPNORTH' };
@@ -107,6 +119,35 @@ describe('over TLS with client certificates', () => {
     expect(got.headers['content-encoding']).toBe('gzip');
     expect(Buffer.compare(got.bytes, gz)).toBe(0);
     expect(JSON.parse(gunzipSync(got.bytes).toString())).toEqual(payload);
+  });
+
+  it('refuses a certificate revoked by another process on its next request, on the same keep-alive TLS connection', async () => {
+    let handshakes = 0;
+    const countHandshake = () => handshakes++;
+    server.app.server.on('secureConnection', countHandshake);
+    try {
+      const agent = agentFor('LNSPSOUTH', { connections: 1 });
+      const lnsp = { authorization: `Bearer ${await token('LNSPSOUTH')}`, 'x-initiatingParticipantId': 'LNSPSOUTH' };
+      const list = async () => {
+        const res = await request(`${server.url}/pqd/v1/bpqd`, { headers: lnsp, dispatcher: agent });
+        return { status: res.statusCode, body: await res.body.json() as { code?: string; detail?: string } };
+      };
+      expect((await list()).status).toBe(200);
+      const afterFirst = handshakes;
+      expect((await list()).status).toBe(200);
+      expect(handshakes, 'the second request reused the connection').toBe(afterFirst);
+      // What `idx-sim certs revoke` does from another process: its own connection to the same SQLite file.
+      const other = openDatabase({ path: join(dir, 'data', 'idx-sim.db') });
+      new CertificateRegistry(new CertificateStore(other), 'NonProd').revoke('LNSPSOUTH', 'primary', Date.now());
+      other.close();
+      const refused = await list();
+      expect(refused.status).toBe(401);
+      expect(refused.body.code).toBe('IDX_ERR_CLIENT_CERT_REVOKED');
+      expect(refused.body.detail).toMatch(/LNSPSOUTH's primary certificate LNSPSOUTH-NonProd \(serial \w+\) was revoked/);
+      expect(handshakes, 'the refusal came over the already-open connection').toBe(afterFirst);
+    } finally {
+      server.app.server.off('secureConnection', countHandshake);
+    }
   });
 
   it('keeps every queued message and log row across a restart (SQLite file in data/)', async () => {

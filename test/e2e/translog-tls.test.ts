@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../../src/context.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 let dir: string;
@@ -61,6 +62,11 @@ afterAll(async () => {
   expect(violations).toEqual([]);
 });
 
+function signer(participantId: string): MessageSigner {
+  const p = pkiPaths(join(dir, 'certs'));
+  return new MessageSigner({ certPem: readFileSync(p.participantCert(participantId, 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey(participantId, 'primary'), 'utf8') });
+}
+
 describe('Transaction Log and BFI over TLS', () => {
   const payload = generateBpqdPayload(new SeededRandom('e2e'), { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 6 });
   const gz = gzipSync(JSON.stringify(payload), { level: 9 });
@@ -69,6 +75,7 @@ describe('Transaction Log and BFI over TLS', () => {
   it('streams the CSV export and downloads the payload byte for byte', async () => {
     const sent = await call('MDPONE', 'POST', '/pqd/v1/bpqd', {
       ...(await as('MDPONE', 'PQD_BPQD')), 'x-messageContextId': 'pqd~bpqd~l~mdpone~e2e-tl-1', 'content-type': 'application/json', 'content-encoding': 'gzip',
+      'x-signature': signer('MDPONE').sign(Buffer.from(JSON.stringify(payload))),
     }, gz);
     expect(sent.status).toBe(200);
     messageId = sent.json().data.messageId;

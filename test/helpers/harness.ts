@@ -1,11 +1,12 @@
 /**
- * A fresh hub per test: in-memory SQLite with the fixtures, a frozen clock, a seeded random source,
- * and `inject` with a client certificate passed out of band (the TLS handshake is exercised by the e2e
- * tests). Every response is checked against the OpenAPI documents; a violation fails the test.
+ * A fresh hub per test: in-memory SQLite with the fixtures and the test PKI's certificates registered, a
+ * frozen clock, a seeded random source, and `inject` with a client certificate passed out of band (the TLS
+ * handshake is exercised by the e2e tests). Submissions are signed like a participant signs them. Every
+ * response is checked against the OpenAPI documents; a violation fails the test.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -16,6 +17,8 @@ import type { BpqdPayload } from '../../src/domain/bpqd-payload.js';
 import { AdjustableClock } from '../../src/domain/clock.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths, type CertificateSlot } from '../../src/pki/dev-ca.js';
+import { registerCertificatesFromDir } from '../../src/security/certificate-registry.js';
+import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
 
@@ -28,6 +31,20 @@ export const pkiDir = (): string => inject('pkiDir');
 
 export function certificatePem(participantId: string, slot: CertificateSlot = 'primary'): string {
   return readFileSync(pkiPaths(pkiDir()).participantCert(participantId, slot), 'utf8');
+}
+
+const signers = new Map<string, MessageSigner>();
+
+/** The signer of a fixture participant's certificate (certs/participants/<ID>/<slot>.{crt,key}), as `idx-sim sign` uses it. */
+export function signerFor(participantId: string, slot: CertificateSlot = 'primary'): MessageSigner {
+  const key = `${participantId}/${slot}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    const paths = pkiPaths(pkiDir());
+    signer = new MessageSigner({ certPem: readFileSync(paths.participantCert(participantId, slot), 'utf8'), keyPem: readFileSync(paths.participantKey(participantId, slot), 'utf8') });
+    signers.set(key, signer);
+  }
+  return signer;
 }
 
 export function certHeader(pem: string): Record<string, string> {
@@ -52,14 +69,21 @@ export interface Harness {
   checked: number;
   violations: string[];
   token(participantId: string, scope?: string): Promise<string>;
-  /** Headers of a fully authenticated request as `participantId`. */
+  /** Headers of a fully authenticated request as `participantId`, over its active (by default primary) certificate. */
   as(participantId: string, scope?: string): Promise<Record<string, string>>;
   payload(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'sender'>): BpqdPayload;
+  /**
+   * POST /pqd/v1/bpqd as `participantId`: gzips a payload object (a Buffer is sent as is), and signs it with
+   * the sender's active (by default primary) key over the bytes the hub verifies, unless `headers` carries
+   * `x-signature` (a value to send, or `undefined` to send none).
+   */
   submit(participantId: string, payload: BpqdPayload | Buffer, headers?: Record<string, string | undefined>): Promise<LightMyRequestResponse>;
   /** Opens the event WebSocket as a participant (in process, through every hook of the real upgrade). */
   events(participantId: string, options?: { scope?: string; query?: string; headers?: Record<string, string> }): Promise<EventClient>;
   /** Headers for the simulator control API. */
   admin(): Record<string, string>;
+  /** The `x-signature` value `participantId`'s certificate gives a body (gzip bytes, as sent), per IDX_SIM_SIGNATURE_OVER. */
+  signature(participantId: string, body: Buffer, slot?: CertificateSlot): string;
   /** A fresh, valid messageContextId for a sender. */
   contextId(participantId: string, priority?: 'h' | 'm' | 'l'): string;
   close(): Promise<void>;
@@ -78,18 +102,22 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     config, db, clock, random,
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
+    hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
   });
-  loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  const fixtures = loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
+  registerCertificatesFromDir(ctx.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), clock.now());
   const violations: string[] = [];
   const openSockets: import('ws').WebSocket[] = [];
   let sequence = 0;
+  /** The certificate a participant uses: the slot it rotated to, primary until then. */
+  const activeSlot = (participantId: string) => ctx.certificates.view().activeSlot(participantId).slot;
   const h: Harness = {
     app: undefined as unknown as FastifyInstance,
     ctx, clock, random, checked: 0, violations,
     async token(participantId, scope = 'PQD_BPQD EVENT_NOTIFY') {
       const res = await h.app.inject({
         method: 'POST', url: '/oauth/v1/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem(participantId)) },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem(participantId, activeSlot(participantId))) },
         payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: `${participantId.toLowerCase()}-api`, client_secret: `${participantId.toLowerCase()}-secret`, scope }).toString(),
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -99,7 +127,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       return {
         authorization: `Bearer ${await h.token(participantId, scope)}`,
         'x-initiatingParticipantId': participantId,
-        ...certHeader(certificatePem(participantId)),
+        ...certHeader(certificatePem(participantId, activeSlot(participantId))),
       };
     },
     payload(options) {
@@ -143,6 +171,17 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     contextId(participantId, priority = 'l') {
       return `pqd~bpqd~${priority}~${participantId.toLowerCase()}~t${String(++sequence).padStart(6, '0')}`;
     },
+    signature(participantId, body, slot = activeSlot(participantId)) {
+      let signed = body;
+      if (ctx.config.signatureOver === 'json') {
+        try {
+          signed = gunzipSync(body);
+        } catch {
+          signed = body; // not gzip: the hub refuses the body before it looks at the signature's bytes
+        }
+      }
+      return signerFor(participantId, slot).sign(signed, { signingTime: new Date(clock.now()) });
+    },
     async submit(participantId, payload, headers = {}) {
       const body = Buffer.isBuffer(payload) ? payload : gzipSync(JSON.stringify(payload));
       const priority = Buffer.isBuffer(payload) ? 'l' : ({ High: 'h', Medium: 'm', Low: 'l' } as const)[payload.data.header.priority];
@@ -151,6 +190,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
         'x-messageContextId': h.contextId(participantId, priority),
         'content-type': 'application/json',
         'content-encoding': 'gzip',
+        ...('x-signature' in headers ? {} : { 'x-signature': h.signature(participantId, body) }),
         ...headers,
       };
       const clean = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as Record<string, string>;

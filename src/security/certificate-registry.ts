@@ -1,0 +1,170 @@
+/**
+ * The certificate registry (spec §6): which certificates each participant holds in its primary and
+ * secondary slot, which slot is active, which were revoked. Only registered certificates are accepted,
+ * for mTLS and for message signatures.
+ *
+ * Requests consult an in-memory view, so a check costs a map lookup plus one `PRAGMA data_version`
+ * (microseconds). The view is rebuilt when this process writes, or when another process (`idx-sim certs`
+ * against the same data directory) commits — a revocation takes effect on the very next request, even on
+ * an already-open keep-alive connection. Public keys are parsed once per certificate and kept.
+ */
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { checkCommonName, CERTIFICATE_SLOTS, type CertificateEnvironment, type CertificateRecord, type CertificateSlot } from '../domain/certificate-rules.js';
+import { pkiPaths } from '../pki/dev-ca.js';
+import type { ActiveSlot, CertificateStore, StoredCertificate } from '../store/certificate-store.js';
+import type { SignerIdentifier } from './cms.js';
+import { commonNameOf } from './client-identity.js';
+import { certificateIdentity, type CertificateIdentity } from './der.js';
+
+export interface RegisteredCertificate extends CertificateRecord {
+  certificateDer: Buffer;
+  publicKey: KeyObject;
+  identity: CertificateIdentity;
+}
+
+interface ParsedKey {
+  certificateDer: Buffer;
+  publicKey: KeyObject;
+  identity: CertificateIdentity;
+}
+
+/** One consistent reading of the registry. */
+export class RegistryView {
+  private readonly byFp = new Map<string, RegisteredCertificate>();
+  private readonly currentBySlot = new Map<string, RegisteredCertificate>();
+
+  constructor(readonly certificates: readonly RegisteredCertificate[], private readonly active: Map<string, ActiveSlot>) {
+    for (const c of certificates) {
+      this.byFp.set(c.fingerprint256, c);
+      if (c.replacedAt === null) this.currentBySlot.set(`${c.participantId}/${c.slot}`, c);
+    }
+  }
+
+  byFingerprint(fingerprint256: string): RegisteredCertificate | undefined {
+    return this.byFp.get(fingerprint256);
+  }
+
+  current(participantId: string, slot: CertificateSlot): RegisteredCertificate | undefined {
+    return this.currentBySlot.get(`${participantId}/${slot}`);
+  }
+
+  /** `primary serial …, secondary serial …` — for messages that tell a participant what is registered. */
+  describeRegistered(participantId: string): string {
+    return CERTIFICATE_SLOTS.map((slot) => this.current(participantId, slot)).filter((c) => c !== undefined)
+      .map((c) => `${c.slot} serial ${c.serialNumber}`).join(', ') || 'none';
+  }
+
+  activeSlot(participantId: string): ActiveSlot {
+    return this.active.get(participantId) ?? { slot: 'primary', changedAt: null };
+  }
+
+  /** Every registered certificate (current or replaced, any participant) a CMS signer identifier names. */
+  matching(sid: SignerIdentifier): RegisteredCertificate[] {
+    return this.certificates.filter((c) => sid.kind === 'subjectKeyIdentifier'
+      ? c.identity.subjectKeyId === sid.keyId
+      : c.identity.serialHex === sid.serialHex && c.identity.issuer.equals(sid.issuer));
+  }
+}
+
+export type RegisterOutcome = 'registered' | 'unchanged' | 'reinstated';
+
+export class CertificateRegistry {
+  private snapshot: RegistryView | undefined;
+  private snapshotVersion = -1;
+  private readonly parsed = new Map<string, ParsedKey>();
+
+  constructor(private readonly store: CertificateStore, private readonly environment: CertificateEnvironment) {}
+
+  /** The registry as of now. */
+  view(): RegistryView {
+    const version = this.store.dataVersion();
+    if (!this.snapshot || version !== this.snapshotVersion) {
+      this.snapshot = this.load();
+      this.snapshotVersion = version;
+    }
+    return this.snapshot;
+  }
+
+  /**
+   * Puts a certificate in a participant's slot (replacing the one there). The CN must follow spec §6 and
+   * name that participant. Registering the certificate already in the slot changes nothing.
+   */
+  register(participantId: string, slot: CertificateSlot, certPem: string, at: number): RegisterOutcome {
+    const cert = new X509Certificate(certPem);
+    const commonName = commonNameOf(cert);
+    const cn = checkCommonName(commonName, this.environment);
+    if (!cn.ok) throw new Error(`cannot register the ${slot} certificate of ${participantId}: ${cn.message}`);
+    if (cn.participantId !== participantId) throw new Error(`cannot register certificate CN "${commonName}" as ${participantId}'s: its CN names ${cn.participantId}`);
+    const existing = this.store.byFingerprint(cert.fingerprint256);
+    if (existing && (existing.participantId !== participantId || existing.slot !== slot)) {
+      throw new Error(`certificate ${cert.fingerprint256} is already registered as ${existing.participantId}'s ${existing.slot} certificate`);
+    }
+    if (existing && existing.replacedAt === null) return 'unchanged';
+    this.store.place({
+      participantId, slot, commonName: commonName!, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256,
+      validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), certPem: cert.toString(), registeredAt: at,
+    }, at);
+    this.snapshot = undefined;
+    return existing ? 'reinstated' : 'registered';
+  }
+
+  /** Revokes the current certificate of a slot: refused from the next request on. */
+  revoke(participantId: string, slot: CertificateSlot, at: number): void {
+    const current = this.store.current(participantId, slot);
+    if (!current) throw new Error(`${participantId} has no registered ${slot} certificate`);
+    if (current.revokedAt !== null) throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is already revoked`);
+    this.store.revoke(participantId, slot, at);
+    this.snapshot = undefined;
+  }
+
+  /** Makes `slot` the participant's active certificate (rotation, spec §6: primary active, secondary contingency). */
+  rotate(participantId: string, slot: CertificateSlot, at: number): void {
+    const current = this.store.current(participantId, slot);
+    if (!current) throw new Error(`${participantId} has no registered ${slot} certificate to rotate to`);
+    if (current.revokedAt !== null) {
+      throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is revoked; issue a new one first (idx-sim certs issue --participant ${participantId} --slot ${slot})`);
+    }
+    this.store.setActiveSlot(participantId, slot, at);
+    this.snapshot = undefined;
+  }
+
+  private load(): RegistryView {
+    const rows = this.store.all();
+    const certificates = rows.map((row) => ({ ...recordOf(row), ...this.parse(row) }));
+    return new RegistryView(certificates, this.store.activeSlots());
+  }
+
+  private parse(row: StoredCertificate): ParsedKey {
+    let key = this.parsed.get(row.fingerprint256);
+    if (!key) {
+      const certificateDer = new X509Certificate(row.certPem).raw;
+      key = { certificateDer, publicKey: createPublicKey(row.certPem), identity: certificateIdentity(certificateDer) };
+      this.parsed.set(row.fingerprint256, key);
+    }
+    return key;
+  }
+}
+
+function recordOf(row: StoredCertificate): CertificateRecord {
+  const { certPem: _pem, ...record } = row;
+  return record;
+}
+
+/**
+ * Registers the certificates found in the certificates directory (`participants/<ID>/{primary,secondary}.crt`,
+ * as `ensureDevPki` and `idx-sim certs issue` write them). Run on every start: unchanged files change nothing,
+ * and a revocation stays in force while the revoked file is still there.
+ */
+export function registerCertificatesFromDir(registry: CertificateRegistry, certsDir: string, participantIds: readonly string[], at: number): Array<{ participantId: string; slot: CertificateSlot; outcome: RegisterOutcome }> {
+  const paths = pkiPaths(certsDir);
+  const out: Array<{ participantId: string; slot: CertificateSlot; outcome: RegisterOutcome }> = [];
+  for (const participantId of participantIds) {
+    for (const slot of CERTIFICATE_SLOTS) {
+      const path = paths.participantCert(participantId, slot);
+      if (!existsSync(path)) continue;
+      out.push({ participantId, slot, outcome: registry.register(participantId, slot, readFileSync(path, 'utf8'), at) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+import type { Db } from './database.js';
+
+export interface ArchivedMessage {
+  id: number;
+  messageId: string;
+  messageContextId: string;
+  senderId: string;
+  recipientId: string;
+  businessFunctionId: string;
+  resourceId: string;
+  priority: 'h' | 'm' | 'l';
+  messageDateTime: string;
+  receivedAt: number;
+  sizeBytes: number;
+  schemaVersion: string;
+  signature: string | null;
+}
+
+export interface ArchiveQuery {
+  recipientId: string;
+  from: number;
+  to: number;
+  businessFunctionId?: string;
+  resourceId?: string;
+}
+
+const COLUMNS = `m.id, m.message_id AS messageId, m.message_context_id AS messageContextId, m.sender_id AS senderId,
+  r.to_participant AS recipientId, m.business_function_id AS businessFunctionId, m.resource_id AS resourceId, m.priority,
+  m.message_date_time AS messageDateTime, m.received_at AS receivedAt, m.size_bytes AS sizeBytes,
+  m.schema_version AS schemaVersion, m.signature`;
+
+const WHERE = `r.to_participant = @recipientId AND m.received_at >= @from AND m.received_at <= @to
+  AND (@businessFunctionId IS NULL OR m.business_function_id = @businessFunctionId)
+  AND (@resourceId IS NULL OR m.resource_id = @resourceId)`;
+
+/**
+ * The outbound archive (spec §4.6): every message accepted for a receiving participant, whose payload is
+ * still retained. Membership comes from the transaction-log records (one per message × receiver), so it
+ * outlives the queue; payload bytes leave with `purge` after the retention period.
+ */
+export class ArchiveStore {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      // Newest first: the list starts at startDateTime (default now) and goes back in time.
+      page: db.prepare(`SELECT ${COLUMNS} FROM translog_records r JOIN messages m ON m.message_id = r.message_id
+        WHERE ${WHERE} AND (m.received_at < @beforeAt OR (m.received_at = @beforeAt AND m.id <= @beforeId))
+        ORDER BY m.received_at DESC, m.id DESC LIMIT @limit`),
+      count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM translog_records r JOIN messages m ON m.message_id = r.message_id WHERE ${WHERE}`),
+      one: db.prepare(`SELECT ${COLUMNS}, m.payload_gzip AS payloadGzip FROM translog_records r JOIN messages m ON m.message_id = r.message_id
+        WHERE r.to_participant = ? AND m.context_key = ? AND m.received_at >= ?`),
+      // The row stays (duplicate detection and the transaction log refer to it); only the bytes go.
+      purge: db.prepare(`UPDATE messages SET payload_gzip = x'' WHERE received_at < ? AND length(payload_gzip) > 0
+        AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id)`),
+    };
+  }
+
+  page(q: ArchiveQuery, before: { at: number; id: number }, limit: number): ArchivedMessage[] {
+    return this.stmts.page.all({ ...this.params(q), beforeAt: before.at, beforeId: before.id, limit }) as ArchivedMessage[];
+  }
+
+  count(q: ArchiveQuery): number {
+    return this.stmts.count.get(this.params(q))!.n;
+  }
+
+  /** The archived message with its stored gzip bytes, if the recipient received it and it is still retained. */
+  one(recipientId: string, contextKey: string, retainedSince: number): (ArchivedMessage & { payloadGzip: Buffer }) | undefined {
+    return this.stmts.one.get(recipientId, contextKey, retainedSince) as (ArchivedMessage & { payloadGzip: Buffer }) | undefined;
+  }
+
+  /** Drops the payload bytes older than the retention that no queue still holds. Returns how many. */
+  purge(olderThan: number): number {
+    return this.stmts.purge.run(olderThan).changes;
+  }
+
+  private params(q: ArchiveQuery) {
+    return { recipientId: q.recipientId, from: q.from, to: q.to, businessFunctionId: q.businessFunctionId ?? null, resourceId: q.resourceId ?? null };
+  }
+}

@@ -1,0 +1,57 @@
+/** The simulator control API (/sim/v1): the simulated clock and injected outages, behind the admin key. */
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../helpers/harness.js';
+
+const h = useHarness({ adminKey: 'k3y-for-tests' });
+const json = { 'content-type': 'application/json' };
+
+describe('control API', () => {
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { authorization: 'Bearer idx-sim-admin' }],
+    ['a participant token', null],
+  ])('refuses %s with 401 IDX_ERR_ADMIN_KEY', async (_label, headers) => {
+    const res = await h().app.inject({ method: 'GET', url: '/sim/v1/clock', headers: headers ?? { authorization: `Bearer ${await h().token('LNSPNORTH')}` } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_ADMIN_KEY', errors: [{ in: 'header', name: 'Authorization' }] });
+  });
+
+  it('reads, sets, advances, freezes and unfreezes the clock', async () => {
+    const get = await h().app.inject({ method: 'GET', url: '/sim/v1/clock', headers: h().admin() });
+    expect(get.json()).toEqual({ now: '2026-07-02T09:00:00.000+10:00', frozen: true });
+    const set = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload: { dateTime: '2026-07-15T00:00:00+10:00', advanceSeconds: 90 } });
+    expect(set.json()).toEqual({ now: '2026-07-15T00:01:30.000+10:00', frozen: true, expiredMessages: 0 });
+    expect(h().clock.now()).toBe(Date.parse('2026-07-15T00:01:30.000+10:00'));
+    const thawed = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload: { frozen: false } });
+    expect(thawed.json().frozen).toBe(false);
+    expect(h().clock.frozen).toBe(false);
+  });
+
+  it.each([
+    [{}, ''],
+    [{ dateTime: 'tomorrow' }, '/dateTime'],
+    [{ advanceSeconds: -5 }, '/advanceSeconds'],
+  ])('refuses clock body %j with 400', async (payload, pointer) => {
+    const res = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_SCHEMA_INVALID', errors: [expect.objectContaining({ in: 'body', pointer })] });
+  });
+
+  it('records outages and refuses impossible ones', async () => {
+    const bad = await h().app.inject({ method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), ...json },
+      payload: { outageStart: '2026-07-03T02:00:00+10:00', outageEnd: '2026-07-03T01:00:00+10:00', description: 'backwards' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ pointer: '/outageEnd', code: 'RANGE' });
+    const unknown = await h().app.inject({ method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), ...json },
+      payload: { outageStart: '2026-07-03T00:00:00+10:00', outageEnd: '2026-07-03T01:00:00+10:00', description: 'x', participantIds: ['NOBODY'] } });
+    expect(unknown.json().detail).toMatch(/unknown participants: NOBODY/);
+    const ok = await h().app.inject({ method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), ...json },
+      payload: { outageStart: '2026-07-03T00:00:00+10:00', outageEnd: '2026-07-03T01:00:00+10:00', description: 'release' } });
+    expect(ok.statusCode).toBe(201);
+    const list = await h().app.inject({ method: 'GET', url: '/sim/v1/outages', headers: h().admin() });
+    expect(list.json().data).toEqual([{ id: 1, outageStart: '2026-07-03T00:00:00.000+10:00', outageEnd: '2026-07-03T01:00:00.000+10:00', description: 'release', participantIds: null }]);
+    // Every participant gets a history row for an outage that names nobody in particular.
+    const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPSOUTH/history', headers: await h().as('LNSPSOUTH', 'FCTRL_STATUS') });
+    expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['OUTAGE']);
+  });
+});
