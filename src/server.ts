@@ -60,10 +60,11 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
-  // Queue expiry follows the simulated clock; reads catch up lazily, this sweeps idle queues too.
+  // Queue expiry and archive retention follow the simulated clock; reads catch up lazily, this sweeps idle queues too.
   const housekeeping = setInterval(() => {
     try {
       ctx.delivery.expire('housekeeping');
+      ctx.archive.purge();
     } catch (err) {
       app.log.error({ err }, 'queue expiry failed');
     }

@@ -95,6 +95,11 @@ export class ArchiveService {
     return { message: view(message), payloadGzip: message.payloadGzip, json, hubSignature: this.signer.sign(signed), originalSignature: message.signature, signed };
   }
 
+  /** Drops payload bytes older than the retention (the rows and their log stay). Returns how many. */
+  purge(): number {
+    return this.store.purge(this.retainedSince(this.clock.now()));
+  }
+
   /** `<messageContextId>.zip`: the payload JSON and the hub's detached signature (`.p7s`) over the signed bytes. */
   zipOf(copy: ArchivedCopy): { fileName: string; bytes: Buffer } {
     const modified = new Date(Date.parse(copy.message.receivedDateTime));

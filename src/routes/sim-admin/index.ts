@@ -22,7 +22,9 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (body.dateTime !== undefined) ctx.clock.set(Date.parse(body.dateTime));
     if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000);
     if (body.frozen === false) ctx.clock.unfreeze();
-    return { ...clockView(), expiredMessages: ctx.delivery.expire(request.id) };
+    const expiredMessages = ctx.delivery.expire(request.id);
+    ctx.archive.purge();
+    return { ...clockView(), expiredMessages };
   });
 
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
