@@ -26,6 +26,7 @@ import { PROJECT_ROOT } from '../src/context.js';
 import { generateBpqdPayload } from '../src/domain/bpqd-generator.js';
 import { createRandom } from '../src/domain/random.js';
 import { pkiPaths } from '../src/pki/dev-ca.js';
+import { MessageSigner } from '../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../src/server.js';
 
 const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/bpqd-submit.js [options])
@@ -34,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/bpqd-sub
   --connections <n>     keep-alive connections = concurrent workers  (default 32)
   --max-requests <n>    hard cap on requests sent, warm-up included  (default 200000)
   --intervals <n>       intervals per meter in the payload           (default 12)
+  --unsigned            send no x-signature (the in-process server stops requiring it); default:
+                        every submission signed by MDPONE's primary certificate and verified
   --cpu-prof <file>     write a V8 CPU profile of the measured window only (summarise it with
                         node dist/bench/cpuprofile-summary.js <file>)
   --url <https://...>   target a running server (loopback only) instead of starting one
@@ -59,6 +62,8 @@ interface Options {
   ca?: string;
   cert?: string;
   key?: string;
+  /** Send no x-signature (the in-process server then runs with IDX_SIM_SIGNATURE_REQUIRED=false). */
+  unsigned: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -72,6 +77,7 @@ function parseOptions(argv: string[]): Options {
       'max-requests': { type: 'string', default: '200000' },
       intervals: { type: 'string', default: '12' },
       'cpu-prof': { type: 'string' },
+      unsigned: { type: 'boolean', default: false },
       url: { type: 'string' },
       'certs-dir': { type: 'string' },
       ca: { type: 'string' },
@@ -98,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     maxRequests: num('max-requests', values['max-requests'], 1, 10_000_000, true),
     intervals: num('intervals', values.intervals, 1, 288, true),
     cpuProf: values['cpu-prof'],
+    unsigned: values.unsigned,
     url: values.url,
     certsDir: values['certs-dir'],
     ca: values.ca,
@@ -172,6 +179,7 @@ async function main(): Promise<number> {
         logLevel: 'warn',
         // Quotas relaxed: 50 requests per minute would end a throughput test in its first second (issue #3).
         profile: 'ci',
+        signatureRequired: !options.unsigned,
       });
       url = server.url;
       const p = pkiPaths(certsDir);
@@ -216,6 +224,9 @@ async function main(): Promise<number> {
     });
     const json = Buffer.from(JSON.stringify(payload));
     const gz = gzipSync(json);
+    // x-signature over the uncompressed JSON with MDPONE's primary certificate (spec §3); the server
+    // verifies it on every request, so the measured path includes CMS parsing and the RSA check.
+    const signature = options.unsigned ? undefined : new MessageSigner({ certPem: tls.cert, keyPem: tls.key }).sign(json);
     // Unique per run, so re-running against the same --url server never collides: b<8 hex>-<counter>.
     const runId = createRandom().hex(4);
     const contextId = (n: number) => `pqd~bpqd~l~mdpone~b${runId}-${n}`;
@@ -225,6 +236,7 @@ async function main(): Promise<number> {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
       'content-encoding': 'gzip',
+      ...(signature ? { 'x-signature': signature } : {}),
     });
 
     // Preflight: one submission, checked in full, so a setup mistake fails fast with the reason.
@@ -325,6 +337,7 @@ async function main(): Promise<number> {
     let sum = 0;
     for (const v of sorted) sum += v;
     const result = {
+      signed: !options.unsigned,
       acceptedPerSecond: windowS > 0 ? round(measuredAccepted / windowS, 1) : 0,
       p50Ms: round(percentile(sorted, 0.5)),
       p90Ms: round(percentile(sorted, 0.9)),
@@ -364,6 +377,7 @@ async function main(): Promise<number> {
 
     const rows: [string, string][] = [
       ['mode', `${result.mode} (${url})`],
+      ['signatures', result.signed ? 'x-signature on every submission, verified by the hub' : 'none (--unsigned)'],
       ['payload', `${result.payloadBytes} B JSON, ${result.gzipBytes} B gzip (1 NMI, ${result.intervals} intervals, 3 phases)`],
       ['connections', `${result.connections} (keep-alive, pipelining 1, ${result.connections} closed-loop workers)`],
       ['warm-up / measured', `${result.warmupS} s (${warmupRequests} requests) / ${result.measuredSeconds} s (${measured} requests)`],

@@ -14,6 +14,7 @@ import { EventHub } from './services/event-hub.js';
 import { FlowControlService } from './services/flow-control-service.js';
 import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
+import { GroupCommit } from './store/group-commit.js';
 import { TranslogService } from './services/translog-service.js';
 import { CertificateRegistry } from './security/certificate-registry.js';
 import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
@@ -81,7 +82,7 @@ export function createContext(o: ContextOptions): AppContext {
   const flowControlStore = new FlowControlStore(o.db);
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
-  const delivery = new DeliveryService(messages, flowControlStore, transactionLog, events, {
+  const delivery = new DeliveryService(new GroupCommit(o.db), messages, flowControlStore, transactionLog, events, {
     watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../domain/clock.js';
 import { IdxError } from '../domain/errors.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
-import { PRIORITY_WORD } from '../domain/message-context-id.js';
+import { parseMessageContextId, PRIORITY_WORD } from '../domain/message-context-id.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
 
@@ -84,7 +84,8 @@ export class ArchiveService {
   /** The archived copy: stored gzip bytes, the hub's signature, and the sender's original one. */
   retrieve(recipientId: string, messageContextId: string) {
     const now = this.clock.now();
-    const message = this.store.one(recipientId, messageContextId.toLowerCase(), this.retainedSince(now));
+    const parsed = parseMessageContextId(messageContextId); // the path pattern already checked the grammar
+    const message = parsed.ok ? this.store.one(recipientId, parsed.value.participantId, parsed.value.key, this.retainedSince(now)) : undefined;
     if (!message || message.payloadGzip.length === 0) {
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND',
         `${messageContextId} is not in ${recipientId}'s outbound archive (never sent to it, or older than the ${this.settings.archiveRetentionDays}-day retention)`,

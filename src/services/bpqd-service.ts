@@ -132,11 +132,12 @@ export class BpqdService {
 
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
-    // From here to record() nothing awaits, so concurrent submissions cannot both take the last message
-    // of the quota; only accepted messages count (docs/spec-variance.md).
+    // check() and record() run with no await between them (record() inside the acceptance write), so
+    // concurrent submissions cannot both take the last message of the quota; only accepted messages
+    // count (docs/spec-variance.md).
     this.dailyMessages.check(s.initiatingParticipantId, context.priority, receivedAt, context.raw);
     try {
-      this.delivery.accept({
+      await this.delivery.accept({
         messageId,
         messageContextId: context.raw,
         contextKey: context.key,
@@ -152,7 +153,7 @@ export class BpqdService {
         signature: s.signature ?? null,
         traceId: s.traceId,
         payloadGzip: s.body,
-      }, recipients);
+      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt));
     } catch (err) {
       // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -161,7 +162,6 @@ export class BpqdService {
       }
       throw err;
     }
-    this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt);
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
 
@@ -212,7 +212,8 @@ export class BpqdService {
   private find(recipientId: string, messageContextId: string, traceId: string) {
     // Expiry is driven by the simulated clock: catch up before answering about the queue.
     this.delivery.expire(traceId);
-    const item = this.messages.queued(recipientId, messageContextId.toLowerCase());
+    const context = this.parseContext(messageContextId);
+    const item = this.messages.queued(recipientId, context.participantId, context.key);
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,

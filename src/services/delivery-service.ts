@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import { PendingEvents, type EventSink } from '../domain/events.js';
 import { DeleteRateMonitor, deliveryOpen, nextMessageStatus, transitionEvent, watermarkOf, type OutboundDelivery, type Watermarks } from '../domain/flow-control.js';
 import type { FlowControlRow, FlowControlStore } from '../store/flow-control-store.js';
+import type { GroupCommit } from '../store/group-commit.js';
 import type { MessageStore, NewMessage, QueuedMessage } from '../store/message-store.js';
 import type { TransactionLog } from '../store/transaction-log.js';
 
@@ -28,6 +29,7 @@ export class DeliveryService {
   private readonly toldSenders = new Map<string, Set<string>>();
 
   constructor(
+    private readonly commits: GroupCommit,
     private readonly messages: MessageStore,
     private readonly flow: FlowControlStore,
     private readonly log: TransactionLog,
@@ -44,17 +46,21 @@ export class DeliveryService {
     return w;
   }
 
-  /** Stores an accepted message and delivers (or holds) it for each recipient, atomically. */
-  accept(message: NewMessage, recipients: readonly string[]): void {
+  /**
+   * Stores an accepted message and delivers (or holds) it for each recipient, atomically, together with
+   * `alsoWrite` (the sender's quota count); resolves once committed, and only then are events published.
+   */
+  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}): Promise<void> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
-    this.messages.transaction(() => {
+    await this.commits.run(() => {
+      alsoWrite();
       const messagePk = this.messages.insertMessage(message);
       for (const recipientId of recipients) {
         let state = this.flow.get(recipientId, message.businessFunctionId, now);
         // Held messages go out first, in order: while any are held, new ones queue up behind them.
         const open = deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0;
-        const item = this.messages.enqueue(messagePk, recipientId, message.businessFunctionId, now, open ? 'delivered' : 'held');
+        const item = this.messages.enqueue(message, messagePk, recipientId, now, open ? 'delivered' : 'held');
         this.logState(item, recipientId, now, message.traceId, open ? null : 'HELD',
           open ? null : `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`);
         if (open) {

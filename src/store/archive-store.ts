@@ -48,8 +48,10 @@ export class ArchiveStore {
         WHERE ${WHERE} AND (m.received_at < @beforeAt OR (m.received_at = @beforeAt AND m.id <= @beforeId))
         ORDER BY m.received_at DESC, m.id DESC LIMIT @limit`),
       count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM translog_records r JOIN messages m ON m.message_id = r.message_id WHERE ${WHERE}`),
-      one: db.prepare(`SELECT ${COLUMNS}, m.payload_gzip AS payloadGzip FROM translog_records r JOIN messages m ON m.message_id = r.message_id
-        WHERE r.to_participant = ? AND m.context_key = ? AND m.received_at >= ?`),
+      // The context id names its sender: the (sender_id, context_key) index finds the message directly.
+      one: db.prepare(`SELECT ${COLUMNS}, m.payload_gzip AS payloadGzip FROM messages m
+        JOIN translog_records r ON r.message_id = m.message_id AND r.to_participant = ?
+        WHERE m.sender_id = ? AND m.context_key = ? AND m.received_at >= ?`),
       // The row stays (duplicate detection and the transaction log refer to it); only the bytes go.
       purge: db.prepare(`UPDATE messages SET payload_gzip = x'' WHERE received_at < ? AND length(payload_gzip) > 0
         AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id)`),
@@ -65,8 +67,8 @@ export class ArchiveStore {
   }
 
   /** The archived message with its stored gzip bytes, if the recipient received it and it is still retained. */
-  one(recipientId: string, contextKey: string, retainedSince: number): (ArchivedMessage & { payloadGzip: Buffer }) | undefined {
-    return this.stmts.one.get(recipientId, contextKey, retainedSince) as (ArchivedMessage & { payloadGzip: Buffer }) | undefined;
+  one(recipientId: string, senderId: string, contextKey: string, retainedSince: number): (ArchivedMessage & { payloadGzip: Buffer }) | undefined {
+    return this.stmts.one.get(recipientId, senderId, contextKey, retainedSince) as (ArchivedMessage & { payloadGzip: Buffer }) | undefined;
   }
 
   /** Drops the payload bytes older than the retention that no queue still holds. Returns how many. */

@@ -23,6 +23,8 @@ export function openDatabase({ path, synchronous = 'NORMAL' }: OpenOptions): Db 
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (default 2 MiB): queue, log and index pages stay hot under load.
+  db.pragma('cache_size = -65536');
   migrate(db);
   return db;
 }

@@ -78,10 +78,11 @@ export class MessageStore {
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
            @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)`),
-      enqueue: db.prepare(
+      enqueue: db.prepare<Record<string, unknown>, { id: number; deliverySeq: number | null }>(
         `INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq)
          VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
-           CASE WHEN @state = 'delivered' THEN (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId) END)`),
+           CASE WHEN @state = 'delivered' THEN (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId) END)
+         RETURNING id, delivery_seq AS deliverySeq`),
       item: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE q.id = ?`),
       oldestHeld: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
         WHERE q.recipient_id = ? AND q.business_function_id = ? AND q.state = 'held' ORDER BY q.id LIMIT 1`),
@@ -91,9 +92,10 @@ export class MessageStore {
       page: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
         WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`),
       count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`),
+      // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
       queued: db.prepare(`SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
-        FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE q.recipient_id = ? AND m.context_key = ? AND q.state = 'delivered'`),
+        FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
+        WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered'`),
       markRetrieved: db.prepare('UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL'),
       dequeue: db.prepare('DELETE FROM queue_items WHERE id = ?'),
       expired: db.prepare(`SELECT ${QUEUED_COLUMNS}, q.recipient_id AS recipientId FROM queue_items q JOIN messages m ON m.id = q.message_pk
@@ -122,9 +124,15 @@ export class MessageStore {
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */
-  enqueue(messagePk: number, recipientId: string, businessFunctionId: string, at: number, state: 'delivered' | 'held'): QueuedMessage {
-    const id = Number(this.stmts.enqueue.run({ messagePk, recipientId, businessFunctionId, at, state }).lastInsertRowid);
-    return this.stmts.item.get(id) as QueuedMessage;
+  enqueue(message: NewMessage, messagePk: number, recipientId: string, at: number, state: 'delivered' | 'held'): QueuedMessage {
+    const { id, deliverySeq } = this.stmts.enqueue.get({ messagePk, recipientId, businessFunctionId: message.businessFunctionId, at, state })!;
+    return {
+      queueItemId: id, deliverySeq, state, enqueuedAt: at, retrievedAt: null,
+      messageId: message.messageId, messageContextId: message.messageContextId, senderId: message.senderId,
+      businessFunctionId: message.businessFunctionId, resourceId: message.resourceId, priority: message.priority,
+      messageDateTime: message.messageDateTime, receivedAt: message.receivedAt, sizeBytes: message.sizeBytes,
+      schemaVersion: message.schemaVersion, transactionCount: message.transactionCount,
+    };
   }
 
   /** Delivers the oldest held message of a recipient's business function, if any. */
@@ -145,8 +153,8 @@ export class MessageStore {
   }
 
   /** The delivered message with its stored gzip bytes, if it is in this recipient's queue. */
-  queued(recipientId: string, contextKey: string): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
-    return this.stmts.queued.get(recipientId, contextKey) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
+  queued(recipientId: string, senderId: string, contextKey: string): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
+    return this.stmts.queued.get(recipientId, senderId, contextKey) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
   }
 
   /** True when this was the first retrieval. */

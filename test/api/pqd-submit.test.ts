@@ -209,3 +209,19 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
     expectRefusal(res, 401, 'IDX_ERR_TOKEN_EXPIRED');
   });
 });
+
+describe('POST /pqd/v1/bpqd — concurrent submissions (group commit)', () => {
+  const hc = useHarness();
+
+  it('answers simultaneous submissions independently: the same id twice → one 200, one 409; others 200', async () => {
+    const payload = () => hc().payload({ sender: 'MDPONE' });
+    const [a, b, c] = await Promise.all([
+      hc().submit('MDPONE', payload(), { 'x-messageContextId': 'pqd~bpqd~l~mdpone~same' }),
+      hc().submit('MDPONE', payload(), { 'x-messageContextId': 'pqd~bpqd~l~mdpone~same' }),
+      hc().submit('MDPONE', payload(), { 'x-messageContextId': 'pqd~bpqd~l~mdpone~other' }),
+    ]);
+    expect([a!.statusCode, b!.statusCode].sort()).toEqual([200, 409]);
+    expect(c!.statusCode).toBe(200);
+    expect(hc().ctx.db.prepare('SELECT count(*) AS n FROM queue_items').get()).toEqual({ n: 2 });
+  });
+});
