@@ -193,7 +193,7 @@ export class Contract {
           pointer: `#/paths/${escapePointer(path)}/${method}`,
           auth: op['x-idx-auth'] ?? {},
           quotas: op['x-idx-quota'] ?? [],
-          parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => this.derefObject(file, p)),
+          parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => this.parameter(file, p)),
         };
         if (this.operations.has(op.operationId)) throw new Error(`duplicate operationId ${op.operationId}`);
         this.operations.set(op.operationId, operation);
@@ -224,6 +224,17 @@ export class Contract {
       pointer = `#${fragment}`;
     }
     throw new Error(`$ref chain too long at ${file}${pointer}`);
+  }
+
+  /** A parameter object with its schema inlined, each `$ref` resolved against the file it was written in. */
+  private parameter(file: string, node: Json): Json {
+    let loc = { file, pointer: '' };
+    if (typeof node?.$ref === 'string') {
+      const [target = '', fragment = ''] = node.$ref.split('#');
+      loc = this.follow(target || file, `#${fragment}`);
+      node = this.at(loc.file, loc.pointer);
+    }
+    return node.schema === undefined ? node : { ...node, schema: this.deref(loc.file, node.schema) };
   }
 
   private derefObject(file: string, node: Json): Json {

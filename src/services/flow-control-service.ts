@@ -11,8 +11,10 @@ import type { FlowControlRow, FlowControlStore, Outage } from '../store/flow-con
 import type { DeliveryService } from './delivery-service.js';
 import type { EventHub } from './event-hub.js';
 
-/** Business functions IDX runs and their resources (spec §4.1: pqd / bpqd is the first). */
-export const BUSINESS_FUNCTIONS: Record<string, string[]> = { pqd: ['bpqd'] };
+/** Business functions IDX runs, their market and resources (spec §4.1: pqd / bpqd, NEM, is the first). */
+export const BUSINESS_FUNCTIONS: Record<string, { market: string; resources: string[] }> = { pqd: { market: 'NEM', resources: ['bpqd'] } };
+
+const inMarket = (market: string) => Object.keys(BUSINESS_FUNCTIONS).filter((bf) => BUSINESS_FUNCTIONS[bf]!.market === market);
 
 const at = (ms: number | null) => (ms === null ? null : formatMarketDateTime(ms));
 
@@ -39,33 +41,33 @@ export class FlowControlService {
   ) {}
 
   /** Flow-control information of one business function; `expand` adds delivery state, watermarks and resources. */
-  information(participantId: string, businessFunctionId: string, expand: boolean, traceId: string): FlowControlInformation {
-    this.knownBusinessFunction(businessFunctionId);
+  information(participantId: string, businessFunctionId: string, market: string, expand: boolean, traceId: string): FlowControlInformation {
+    this.knownBusinessFunction(businessFunctionId, market);
     this.delivery.expire(traceId);
     return this.shape(this.store.get(participantId, businessFunctionId, this.clock.now()), expand);
   }
 
   /** "Business functions that have flow control breaches for your Participant ID" (spec §4.2). */
-  breaches(participantId: string, expand: boolean, traceId: string): FlowControlInformation[] {
+  breaches(participantId: string, market: string, expand: boolean, traceId: string): FlowControlInformation[] {
     this.delivery.expire(traceId);
-    return Object.keys(BUSINESS_FUNCTIONS)
+    return inMarket(market)
       .map((bf) => this.store.get(participantId, bf, this.clock.now()))
       .filter((row) => row.messageStatus !== 'Normal')
       .map((row) => this.shape(row, expand));
   }
 
-  manage(participantId: string, businessFunctionId: string, outboundDelivery: OutboundDelivery, traceId: string): FlowControlInformation {
-    this.knownBusinessFunction(businessFunctionId);
+  manage(participantId: string, businessFunctionId: string, market: string, outboundDelivery: OutboundDelivery, traceId: string): FlowControlInformation {
+    this.knownBusinessFunction(businessFunctionId, market);
     return this.shape(this.delivery.setOutboundDelivery(participantId, businessFunctionId, outboundDelivery, traceId), true);
   }
 
   /** Current operational status of each business function and resource for a participant (spec §4.3). */
-  participantStatus(participantId: string, businessFunctionId: string | undefined, traceId: string) {
-    if (businessFunctionId !== undefined) this.knownBusinessFunction(businessFunctionId);
+  participantStatus(participantId: string, businessFunctionId: string | undefined, market: string, traceId: string) {
+    if (businessFunctionId !== undefined) this.knownBusinessFunction(businessFunctionId, market);
     this.delivery.expire(traceId);
     const now = this.clock.now();
     const outage = this.activeOutage(participantId, now);
-    return Object.keys(BUSINESS_FUNCTIONS)
+    return inMarket(market)
       .filter((bf) => businessFunctionId === undefined || bf === businessFunctionId)
       .map((bf) => {
         const row = this.store.get(participantId, bf, now);
@@ -77,8 +79,8 @@ export class FlowControlService {
       });
   }
 
-  history(q: { participantId: string; businessFunctionId?: string; from?: number; to?: number; afterId: number; limit: number }) {
-    if (q.businessFunctionId !== undefined) this.knownBusinessFunction(q.businessFunctionId);
+  history(q: { participantId: string; businessFunctionId?: string; market: string; from?: number; to?: number; afterId: number; limit: number }) {
+    if (q.businessFunctionId !== undefined) this.knownBusinessFunction(q.businessFunctionId, q.market);
     return this.store.history({ ...q, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
       id: r.id,
       recordedDateTime: formatMarketDateTime(r.recordedAt),
@@ -114,9 +116,10 @@ export class FlowControlService {
     return this.store.outages().find((o) => o.outageStart <= now && now < o.outageEnd && (o.participantIds === null || o.participantIds.includes(participantId)));
   }
 
-  private knownBusinessFunction(businessFunctionId: string): void {
-    if (!BUSINESS_FUNCTIONS[businessFunctionId]) {
-      throw new IdxError('IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', `business function "${businessFunctionId}" does not exist on this hub; known: ${Object.keys(BUSINESS_FUNCTIONS).join(', ')}`,
+  private knownBusinessFunction(businessFunctionId: string, market: string): void {
+    if (BUSINESS_FUNCTIONS[businessFunctionId]?.market !== market) {
+      throw new IdxError('IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND',
+        `business function "${businessFunctionId}" does not exist in market ${market} on this hub; ${market} has: ${inMarket(market).join(', ') || 'none'}`,
         { errors: [{ in: 'path', name: 'businessFunctionId', code: 'UNKNOWN', message: 'unknown business function' }] });
     }
   }
@@ -138,7 +141,7 @@ export class FlowControlService {
       outboundDelivery: row.outboundDelivery,
       heldCount: row.heldCount,
       watermarks: this.delivery.watermarks(row.businessFunctionId),
-      resources: (BUSINESS_FUNCTIONS[row.businessFunctionId] ?? []).map((r) => ({ businessFunctionResourceId: r, messageCount: row.messageCount })),
+      resources: (BUSINESS_FUNCTIONS[row.businessFunctionId]?.resources ?? []).map((r) => ({ businessFunctionResourceId: r, messageCount: row.messageCount })),
     };
   }
 }

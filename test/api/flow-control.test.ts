@@ -160,6 +160,19 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_SCHEMA_INVALID', errors: [expect.objectContaining({ in: 'body', pointer })] });
   });
 
+  it('needs x-market (spec §3), and finds pqd only in NEM', async () => {
+    const headers = await h().as('LNSPNORTH', 'FCTRL_STATUS');
+    const { 'x-market': _market, ...withoutMarket } = headers;
+    const missing = await h().app.inject({ method: 'GET', url: '/fctrl/v1/businessFunctions/pqd', headers: withoutMarket });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ code: 'IDX_ERR_HEADER_MISSING', errors: [{ in: 'header', name: 'x-market' }] });
+    const gas = await h().app.inject({ method: 'GET', url: '/fctrl/v1/businessFunctions/pqd', headers: { ...headers, 'x-market': 'VICGAS' } });
+    expect(gas.statusCode).toBe(404);
+    expect(gas.json().detail).toMatch(/does not exist in market VICGAS/);
+    const breaches = await h().app.inject({ method: 'GET', url: '/fctrl/v1/businessFunctions', headers: { ...headers, 'x-market': 'VICGAS' } });
+    expect(breaches.json()).toEqual({ data: { businessFunctions: [] } });
+  });
+
   it('refuses an unknown business function with 404', async () => {
     const res = await h().app.inject({ method: 'GET', url: '/fctrl/v1/businessFunctions/sord', headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });
     expect(res.statusCode).toBe(404);

@@ -51,7 +51,7 @@ async function as(participantId: string, scope = 'PQD_BPQD FCTRL_FCTRL FCTRL_STA
     expect(res.status).toBe(200);
     tokens.set(key, res.json().access_token);
   }
-  return { authorization: `Bearer ${tokens.get(key)}`, 'x-initiatingParticipantId': participantId };
+  return { authorization: `Bearer ${tokens.get(key)}`, 'x-initiatingParticipantId': participantId, 'x-market': 'NEM' };
 }
 
 /** Signs as the sender's primary certificate (x-signature over the uncompressed JSON, spec §3). */

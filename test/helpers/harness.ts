@@ -127,6 +127,8 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       return {
         authorization: `Bearer ${await h.token(participantId, scope)}`,
         'x-initiatingParticipantId': participantId,
+        // Required on Flow Control and BFI (spec §3), ignored elsewhere: sent always, as a client library would.
+        'x-market': 'NEM',
         ...certHeader(certificatePem(participantId, activeSlot(participantId))),
       };
     },

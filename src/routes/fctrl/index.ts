@@ -7,6 +7,8 @@ import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 
 const participantOf = (request: FastifyRequest) => request.headers['x-initiatingparticipantid'] as string;
+/** x-market is required by the contract on every Flow Control operation (spec §3). */
+const marketOf = (request: FastifyRequest) => request.headers['x-market'] as string;
 const HISTORY_CURSOR = 'fctrl~history~';
 
 /** A participant sees only its own status (spec §6: participants never see each other's queues). */
@@ -22,24 +24,24 @@ function ownParticipant(request: FastifyRequest, asked: string | undefined, wher
 export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: { businessFunctions: ctx.flowControl.breaches(participantOf(request), expand, request.id) } };
+    return { data: { businessFunctions: ctx.flowControl.breaches(participantOf(request), marketOf(request), expand, request.id) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
     const { businessFunctionId } = request.params as { businessFunctionId: string };
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: ctx.flowControl.information(participantOf(request), businessFunctionId, expand, request.id) };
+    return { data: ctx.flowControl.information(participantOf(request), businessFunctionId, marketOf(request), expand, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
     const { businessFunctionId } = request.params as { businessFunctionId: string };
     const { outboundDelivery } = request.body as { outboundDelivery: OutboundDelivery };
-    return { data: ctx.flowControl.manage(participantOf(request), businessFunctionId, outboundDelivery, request.id) };
+    return { data: ctx.flowControl.manage(participantOf(request), businessFunctionId, marketOf(request), outboundDelivery, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
     const { participantId, businessFunctionId } = request.query as { participantId?: string; businessFunctionId?: string };
-    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, request.id) };
+    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
@@ -58,6 +60,7 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     const rows = ctx.flowControl.history({
       participantId: ownParticipant(request, participantId, 'path'),
       businessFunctionId: q.businessFunctionId,
+      market: marketOf(request),
       from: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
       to: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
       afterId,
