@@ -6,8 +6,8 @@
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../domain/clock.js';
 import { IdxError } from '../domain/errors.js';
-import { formatMarketDateTime } from '../domain/market-time.js';
-import { parseMessageContextId, PRIORITY_WORD } from '../domain/message-context-id.js';
+import { parseMessageContextId } from '../domain/message-context-id.js';
+import { messageFields } from './bpqd-service.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
 
@@ -131,17 +131,5 @@ function decodeCursor(cursor: string): { at: number; id: number } {
 }
 
 function view(m: ArchivedMessage) {
-  return {
-    messageContextId: m.messageContextId,
-    messageId: m.messageId,
-    businessFunctionId: m.businessFunctionId,
-    businessFunctionResourceId: m.resourceId,
-    initiatingParticipantId: m.senderId,
-    receivingParticipantId: m.recipientId,
-    priority: PRIORITY_WORD[m.priority],
-    messageDateTime: m.messageDateTime,
-    receivedDateTime: formatMarketDateTime(m.receivedAt),
-    sizeBytes: m.sizeBytes,
-    schemaVersion: m.schemaVersion,
-  };
+  return { ...messageFields(m), receivingParticipantId: m.recipientId };
 }

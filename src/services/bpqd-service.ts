@@ -324,7 +324,9 @@ export function schemaProblems(errors: NonNullable<ValidateFunction['errors']>):
   return out;
 }
 
-function toMetadata(m: QueuedMessage): MessageMetadata {
+/** The fields every view of a stored message shares: queue metadata, archive records. */
+export function messageFields(m: Pick<QueuedMessage, 'messageContextId' | 'messageId' | 'businessFunctionId' | 'resourceId' | 'senderId'
+  | 'priority' | 'messageDateTime' | 'receivedAt' | 'sizeBytes' | 'schemaVersion'>) {
   return {
     messageContextId: m.messageContextId,
     messageId: m.messageId,
@@ -334,9 +336,15 @@ function toMetadata(m: QueuedMessage): MessageMetadata {
     priority: PRIORITY_WORD[m.priority],
     messageDateTime: m.messageDateTime,
     receivedDateTime: formatMarketDateTime(m.receivedAt),
-    retrievedDateTime: m.retrievedAt === null ? null : formatMarketDateTime(m.retrievedAt),
     sizeBytes: m.sizeBytes,
     schemaVersion: m.schemaVersion,
+  };
+}
+
+function toMetadata(m: QueuedMessage): MessageMetadata {
+  return {
+    ...messageFields(m),
+    retrievedDateTime: m.retrievedAt === null ? null : formatMarketDateTime(m.retrievedAt),
     transactionCount: m.transactionCount,
   };
 }

@@ -3,50 +3,26 @@
  * MESSAGE_AVAILABLE arrives within 100 ms of the POST's 200, refusals happen at the upgrade, participants
  * never see each other's events, and an expired token closes the socket.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PROJECT_ROOT } from '../../src/context.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
-import { pkiPaths } from '../../src/pki/dev-ca.js';
-import { MessageSigner } from '../../src/security/message-signature.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { useE2eServer } from '../helpers/e2e.js';
 
-let dir: string;
-let server: RunningServer;
+const e2e = useE2eServer('e2e-events', { eventHeartbeatSeconds: 1 });
 const closers: Array<() => unknown> = [];
 const random = new SeededRandom('e2e-events');
-
-const tls = (participantId: string) => {
-  const p = pkiPaths(join(dir, 'certs'));
-  return { ca: readFileSync(p.caCert), cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) };
-};
-
-async function token(participantId: string, scope: string): Promise<string> {
-  const agent = new Agent({ connect: tls(participantId) });
-  closers.push(() => agent.close());
-  const pid = participantId.toLowerCase();
-  const res = await request(`${server.url}/oauth/v1/token`, {
-    method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${pid}-api&client_secret=${pid}-secret&scope=${encodeURIComponent(scope)}`,
-  });
-  return ((await res.body.json()) as { access_token: string }).access_token;
-}
 
 interface Socket { ws: WebSocket; frames: any[]; arrivals: number[] }
 
 async function connect(participantId: string, scope = 'EVENT_NOTIFY'): Promise<Socket> {
-  const ws = new WebSocket(`${server.url.replace('https', 'wss')}/events/v1`, {
-    ...tls(participantId),
-    headers: { authorization: `Bearer ${await token(participantId, scope)}`, 'x-initiatingParticipantId': participantId },
+  const ws = new WebSocket(`${e2e.server.url.replace('https', 'wss')}/events/v1`, {
+    ...e2e.tls(participantId),
+    headers: { authorization: `Bearer ${await e2e.token(participantId, scope)}`, 'x-initiatingParticipantId': participantId },
   });
   const socket: Socket = { ws, frames: [], arrivals: [] };
-  const validate = server.ctx.contract.validator('events.asyncapi.yaml', '#/components/schemas/ServerFrame');
+  const validate = e2e.server.ctx.contract.validator('events.asyncapi.yaml', '#/components/schemas/ServerFrame');
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString());
     expect(validate(frame), JSON.stringify(validate.errors)).toBe(true);
@@ -76,39 +52,22 @@ async function waitFor(socket: Socket, predicate: (f: any) => boolean, ms = 2000
   }
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'idx-sim-e2e-events-'));
-  server = await startServer({
-    port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(PROJECT_ROOT, 'fixtures'),
-    clockStart: '2026-07-02T09:00:00.000+10:00', clockFrozen: true, seed: 'e2e-events', eventHeartbeatSeconds: 1,
-  });
-});
-
-afterAll(async () => {
-  for (const close of closers) await close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+afterAll(() => {
+  for (const close of closers) close();
 });
 
 describe('event WebSocket over TLS', () => {
   it('delivers MESSAGE_AVAILABLE within 100 ms of the POST answering 200, to the LNSP only', async () => {
     const north = await connect('LNSPNORTH');
     const south = await connect('LNSPSOUTH');
-    const agent = new Agent({ connect: tls('MDPONE') });
-    closers.push(() => agent.close());
-    const auth = `Bearer ${await token('MDPONE', 'PQD_BPQD')}`;
     const id = 'pqd~bpqd~l~mdpone~ws-0001';
     const json = Buffer.from(JSON.stringify(generateBpqdPayload(random, { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 2 })));
-    const body = gzipSync(json);
-    const p = pkiPaths(join(dir, 'certs'));
-    const signature = new MessageSigner({ certPem: readFileSync(p.participantCert('MDPONE', 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey('MDPONE', 'primary'), 'utf8') }).sign(json);
-    const res = await request(`${server.url}/pqd/v1/bpqd`, {
-      method: 'POST', dispatcher: agent, body,
-      headers: { authorization: auth, 'x-initiatingParticipantId': 'MDPONE', 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature },
-    });
-    expect(res.statusCode).toBe(200);
+    const res = await e2e.call('MDPONE', 'POST', '/pqd/v1/bpqd', {
+      ...(await e2e.as('MDPONE')), 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': e2e.signer('MDPONE').sign(json),
+    }, gzipSync(json));
+    expect(res.status).toBe(200);
+    // e2e.call has read the whole response: the 200 is in hand from here.
     const answeredAt = performance.now();
-    await res.body.dump();
     const { frame, at } = await waitFor(north, (f) => f.eventType === 'MESSAGE_AVAILABLE');
     expect(frame).toMatchObject({ messageContextId: id, receivingParticipantId: 'LNSPNORTH' });
     expect(at - answeredAt).toBeLessThan(100);
@@ -125,7 +84,7 @@ describe('event WebSocket over TLS', () => {
     const north = await connect('LNSPNORTH');
     await waitFor(north, (f) => f.eventType === 'HEARTBEAT', 3000);
     const closed = new Promise<number>((resolve) => north.ws.once('close', (code) => resolve(code)));
-    server.clock.advance(3600_000 + 61_000);
+    e2e.server.clock.advance(3600_000 + 61_000);
     expect(await closed).toBe(4001);
   });
 });

@@ -3,69 +3,26 @@
  * scenario end to end, over TLS with client certificates, as an MC/MDP and an LNSP would run it in
  * pre-production. Small watermarks (Low 2, Warn 4, High 5) make the High-watermark scenario quick.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/context.js';
+import { describe, expect, it } from 'vitest';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import type { BpqdPayload } from '../../src/domain/bpqd-payload.js';
 import { SeededRandom } from '../../src/domain/random.js';
-import { pkiPaths } from '../../src/pki/dev-ca.js';
-import { MessageSigner } from '../../src/security/message-signature.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { useE2eServer } from '../helpers/e2e.js';
 
-let dir: string;
-let server: RunningServer;
-const agents = new Map<string, Agent>();
-const violations: string[] = [];
+const e2e = useE2eServer('table7', { fcPqdLow: 2, fcPqdWarn: 4, fcPqdHigh: 5 });
+const call = e2e.call;
+const as = (participantId: string) => e2e.as(participantId, 'PQD_BPQD FCTRL_FCTRL FCTRL_STATUS');
 const random = new SeededRandom('table7');
 let sequence = 0;
-
-function agent(participantId: string): Agent {
-  let a = agents.get(participantId);
-  if (!a) {
-    const p = pkiPaths(join(dir, 'certs'));
-    a = new Agent({ connect: { ca: readFileSync(p.caCert), cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } });
-    agents.set(participantId, a);
-  }
-  return a;
-}
-
-async function call(participantId: string, method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, headers: Record<string, string>, body?: Buffer | string) {
-  const res = await request(`${server.url}${path}`, { method, headers, body, dispatcher: agent(participantId) });
-  const bytes = Buffer.from(await res.body.arrayBuffer());
-  violations.push(...(server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
-  return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
-}
-
-const tokens = new Map<string, string>();
-async function as(participantId: string, scope = 'PQD_BPQD FCTRL_FCTRL FCTRL_STATUS'): Promise<Record<string, string>> {
-  const key = `${participantId} ${scope}`;
-  if (!tokens.has(key)) {
-    const pid = participantId.toLowerCase();
-    const res = await call(participantId, 'POST', '/oauth/v1/token', { 'content-type': 'application/x-www-form-urlencoded' },
-      new URLSearchParams({ grant_type: 'client_credentials', client_id: `${pid}-api`, client_secret: `${pid}-secret`, scope }).toString());
-    expect(res.status).toBe(200);
-    tokens.set(key, res.json().access_token);
-  }
-  return { authorization: `Bearer ${tokens.get(key)}`, 'x-initiatingParticipantId': participantId, 'x-market': 'NEM' };
-}
-
-/** Signs as the sender's primary certificate (x-signature over the uncompressed JSON, spec §3). */
-function signature(participantId: string, json: Buffer): string {
-  const p = pkiPaths(join(dir, 'certs'));
-  return new MessageSigner({ certPem: readFileSync(p.participantCert(participantId, 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey(participantId, 'primary'), 'utf8') }).sign(json);
-}
 
 async function submit(payload: BpqdPayload, priority: 'h' | 'm' | 'l' = 'l') {
   const sender = payload.data.header.initiatingParticipantId;
   const id = `pqd~bpqd~${priority}~${sender.toLowerCase()}~t7-${++sequence}`;
   const json = Buffer.from(JSON.stringify(payload));
+  // x-signature over the uncompressed JSON with the sender's primary certificate (spec §3).
   const res = await call(sender, 'POST', '/pqd/v1/bpqd', {
-    ...(await as(sender)), 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': signature(sender, json),
+    ...(await as(sender)), 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-signature': e2e.signer(sender).sign(json),
   }, gzipSync(json));
   return { id, res };
 }
@@ -85,21 +42,6 @@ async function drainAll() {
   }
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'idx-sim-table7-'));
-  server = await startServer({
-    port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(PROJECT_ROOT, 'fixtures'),
-    clockStart: '2026-07-02T09:00:00.000+10:00', clockFrozen: true, seed: 'table7', fcPqdLow: 2, fcPqdWarn: 4, fcPqdHigh: 5,
-  });
-});
-
-afterAll(async () => {
-  for (const a of agents.values()) await a.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-  expect(violations).toEqual([]);
-});
-
 describe('Table 7 — Verify IDX API Functionality', () => {
   it('Submit POST request for BPQD Payload and verify message is received in expected format', async () => {
     const payload = bpqd();
@@ -113,7 +55,7 @@ describe('Table 7 — Verify IDX API Functionality', () => {
     // Received exactly as sent, and valid against the BPQD schema.
     const received = JSON.parse(gunzipSync(got.bytes).toString());
     expect(received).toEqual(payload);
-    expect(server.ctx.contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')(received)).toBe(true);
+    expect(e2e.server.ctx.contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')(received)).toBe(true);
     await drainAll();
   });
 
@@ -170,8 +112,7 @@ describe('Table 7 — Verify IDX API Functionality', () => {
     expect(third.json().code).toMatch(/^IDX_ERR_(RATE_LIMITED|QUOTA_EXCEEDED)$/);
     expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
     // The next market day it works again.
-    server.clock.set(Date.parse('2026-07-03T00:00:00.000+10:00'));
-    tokens.clear(); // an hour-long token does not survive the night
+    e2e.server.clock.set(Date.parse('2026-07-03T00:00:00.000+10:00'));
     expect((await patch('Stopped')).status).toBe(200);
     expect((await patch('Started')).status).toBe(200);
     await drainAll();

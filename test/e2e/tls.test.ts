@@ -2,93 +2,34 @@
  * Through a real TLS socket: the HTTPS server of `idx-sim start`, client certificates presented in the
  * handshake (undici), the SQLite file on disk, and a restart.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/context.js';
+import { describe, expect, it } from 'vitest';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { CertificateRegistry } from '../../src/security/certificate-registry.js';
-import { MessageSigner } from '../../src/security/message-signature.js';
 import { CertificateStore } from '../../src/store/certificate-store.js';
 import { openDatabase } from '../../src/store/database.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { useE2eServer } from '../helpers/e2e.js';
 
-let dir: string;
-let server: RunningServer;
-const agents: Agent[] = [];
-const violations: string[] = [];
-
-async function start(): Promise<RunningServer> {
-  return startServer({
-    port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'),
-    fixturesDir: join(PROJECT_ROOT, 'fixtures'), clockStart: '2026-07-02T09:00:00.000+10:00', clockFrozen: true, seed: 'e2e',
-  });
-}
-
-/** An undici agent (keep-alive connection pool) presenting the participant's primary certificate. */
-function agentFor(participantId: string | undefined, options: { connections?: number } = {}): Agent {
-  const p = pkiPaths(join(dir, 'certs'));
-  const agent = new Agent({
-    ...options,
-    connect: {
-      ca: readFileSync(p.caCert),
-      ...(participantId ? { cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } : {}),
-      servername: 'localhost',
-    },
-  });
-  agents.push(agent);
-  return agent;
-}
-
-/** A request over TLS whose response is checked against the OpenAPI documents on the client side. */
-async function call(participantId: string | undefined, method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
-  const res = await request(`${server.url}${path}`, { method, headers, body, dispatcher: agentFor(participantId) });
-  const bytes = Buffer.from(await res.body.arrayBuffer());
-  const problems = server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes });
-  violations.push(...(problems ?? []));
-  return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
-}
-
-async function token(participantId: string): Promise<string> {
-  const pid = participantId.toLowerCase();
-  const res = await call(participantId, 'POST', '/oauth/v1/token', { 'content-type': 'application/x-www-form-urlencoded' },
-    `grant_type=client_credentials&client_id=${pid}-api&client_secret=${pid}-secret&scope=PQD_BPQD`);
-  expect(res.status).toBe(200);
-  return res.json().access_token;
-}
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'idx-sim-e2e-'));
-  server = await start();
-});
-
-afterAll(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-  expect(violations).toEqual([]);
-});
+const e2e = useE2eServer('e2e');
+const call = e2e.call;
+const token = (participantId: string) => e2e.token(participantId);
 
 describe('over TLS with client certificates', () => {
   const contextId = 'pqd~bpqd~l~mdpone~e2e-0001';
   const payload = generateBpqdPayload(new SeededRandom('e2e'), { sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 6 });
   const json = Buffer.from(JSON.stringify(payload));
   const gz = gzipSync(json);
-  const signature = () => {
-    const p = pkiPaths(join(dir, 'certs'));
-    const signer = new MessageSigner({ certPem: readFileSync(p.participantCert('MDPONE', 'primary'), 'utf8'), keyPem: readFileSync(p.participantKey('MDPONE', 'primary'), 'utf8') });
-    return signer.sign(json);
-  };
+  const signature = () => e2e.signer('MDPONE').sign(json);
 
   it('generated the dev PKI on first start', () => {
-    const p = pkiPaths(join(dir, 'certs'));
+    const p = pkiPaths(join(e2e.dir, 'certs'));
     for (const path of [p.caCert, p.serverCert, p.participantCert('LNSPSOUTH', 'secondary')]) expect(readFileSync(path, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
-    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(e2e.server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('refuses a connection without a client certificate with a problem, not a TLS alert', async () => {
@@ -124,9 +65,10 @@ describe('over TLS with client certificates', () => {
   it('refuses a certificate revoked by another process on its next request, on the same keep-alive TLS connection', async () => {
     let handshakes = 0;
     const countHandshake = () => handshakes++;
+    const server = e2e.server;
     server.app.server.on('secureConnection', countHandshake);
+    const agent = new Agent({ connections: 1, connect: { ...e2e.tls('LNSPSOUTH'), servername: 'localhost' } });
     try {
-      const agent = agentFor('LNSPSOUTH', { connections: 1 });
       const lnsp = { authorization: `Bearer ${await token('LNSPSOUTH')}`, 'x-initiatingParticipantId': 'LNSPSOUTH' };
       const list = async () => {
         const res = await request(`${server.url}/pqd/v1/bpqd`, { headers: lnsp, dispatcher: agent });
@@ -137,7 +79,7 @@ describe('over TLS with client certificates', () => {
       expect((await list()).status).toBe(200);
       expect(handshakes, 'the second request reused the connection').toBe(afterFirst);
       // What `idx-sim certs revoke` does from another process: its own connection to the same SQLite file.
-      const other = openDatabase({ path: join(dir, 'data', 'idx-sim.db') });
+      const other = openDatabase({ path: join(e2e.dir, 'data', 'idx-sim.db') });
       new CertificateRegistry(new CertificateStore(other), 'NonProd').revoke('LNSPSOUTH', 'primary', Date.now());
       other.close();
       const refused = await list();
@@ -147,15 +89,15 @@ describe('over TLS with client certificates', () => {
       expect(handshakes, 'the refusal came over the already-open connection').toBe(afterFirst);
     } finally {
       server.app.server.off('secureConnection', countHandshake);
+      await agent.close();
     }
   });
 
   it('keeps every queued message and log row across a restart (SQLite file in data/)', async () => {
-    const rowsBefore = server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
+    const rowsBefore = e2e.server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
     expect(rowsBefore.length).toBeGreaterThanOrEqual(3);
-    await server.close();
-    server = await start();
-    const rowsAfter = server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
+    await e2e.restart();
+    const rowsAfter = e2e.server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
     expect(rowsAfter).toEqual(rowsBefore);
     const lnsp = { authorization: `Bearer ${await token('LNSPNORTH')}`, 'x-initiatingParticipantId': 'LNSPNORTH' };
     const listed = await call('LNSPNORTH', 'GET', '/pqd/v1/bpqd', lnsp);
