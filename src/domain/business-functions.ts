@@ -8,6 +8,14 @@ import { MESSAGE_CONTEXT_ID_PATTERN, type PriorityLetter, type PriorityWord } fr
 
 const MIB = 1024 * 1024;
 
+/**
+ * The business functions this hub runs, their market and resources (spec §4.1: pqd / bpqd, NEM, is the
+ * first). The one list the catalogue, flow control and participant status all read.
+ */
+export const HUB_BUSINESS_FUNCTIONS: Readonly<Record<string, { market: string; resources: readonly string[] }>> = {
+  pqd: { market: 'NEM', resources: ['bpqd'] },
+};
+
 export interface PriorityLimit {
   priority: PriorityLetter;
   priorityName: PriorityWord;
@@ -94,11 +102,11 @@ export function businessFunctionCatalogue(s: CatalogueSettings): BusinessFunctio
     businessFunctionId: 'pqd',
     businessFunctionName: 'Power Quality Data',
     description: 'API for submitting basic and advanced power quality data in the NEM',
-    market: 'NEM',
+    market: HUB_BUSINESS_FUNCTIONS.pqd!.market,
     apiVersion: '1.0.0',
     basePath: '/pqd/v1',
     resources: [{
-      businessFunctionResourceId: 'bpqd',
+      businessFunctionResourceId: HUB_BUSINESS_FUNCTIONS.pqd!.resources[0]!,
       businessFunctionResourceName: 'Basic Power Quality Data',
       description: 'Voltage, current and phase angle of small customers\' smart meters, sent by the MC (or its MDP) to the LNSP',
       path: '/pqd/v1/bpqd',

@@ -69,7 +69,7 @@ export class DeliveryService {
           state = { ...state, heldCount: state.heldCount + 1, updatedAt: now };
           this.tellSenderQueueFull(state, message.senderId, pending);
         }
-        this.watchDeleteRate(state, pending, now, 'arrival');
+        this.watchDeleteRate(state, pending, now);
         this.flow.save(state);
       }
     });
@@ -198,9 +198,10 @@ export class DeliveryService {
     pending.publish(senderId, this.flowEvent(state, 'QUEUE_FULL'));
   }
 
-  private watchDeleteRate(state: FlowControlRow, pending: PendingEvents, now: number, what: 'arrival'): void {
+  /** Counts an arrival and raises INSUFFICIENT_DELETE_RATE when drains fall behind (drains are counted in drain()). */
+  private watchDeleteRate(state: FlowControlRow, pending: PendingEvents, now: number): void {
     const key = `${state.participantId}|${state.businessFunctionId}`;
-    if (what === 'arrival') this.deleteRate.arrival(key, now);
+    this.deleteRate.arrival(key, now);
     if (state.messageStatus === 'Normal' || !this.deleteRate.alertDue(key, now)) return;
     this.flow.recordHistory(state, now, 'INSUFFICIENT_DELETE_RATE',
       `more messages arrived than were retrieved or deleted in the last ${this.settings.deleteRateWindowMinutes} minutes`);

@@ -4,6 +4,7 @@
  * flow-control state kept by the delivery service. Also the tester's outage injection (spec §4.7).
  */
 import type { Clock } from '../domain/clock.js';
+import { HUB_BUSINESS_FUNCTIONS } from '../domain/business-functions.js';
 import { IdxError } from '../domain/errors.js';
 import type { OutboundDelivery } from '../domain/flow-control.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
@@ -11,10 +12,8 @@ import type { FlowControlRow, FlowControlStore, Outage } from '../store/flow-con
 import type { DeliveryService } from './delivery-service.js';
 import type { EventHub } from './event-hub.js';
 
-/** Business functions IDX runs, their market and resources (spec §4.1: pqd / bpqd, NEM, is the first). */
-export const BUSINESS_FUNCTIONS: Record<string, { market: string; resources: string[] }> = { pqd: { market: 'NEM', resources: ['bpqd'] } };
 
-const inMarket = (market: string) => Object.keys(BUSINESS_FUNCTIONS).filter((bf) => BUSINESS_FUNCTIONS[bf]!.market === market);
+const inMarket = (market: string) => Object.keys(HUB_BUSINESS_FUNCTIONS).filter((bf) => HUB_BUSINESS_FUNCTIONS[bf]!.market === market);
 
 const at = (ms: number | null) => (ms === null ? null : formatMarketDateTime(ms));
 
@@ -117,7 +116,7 @@ export class FlowControlService {
   }
 
   private knownBusinessFunction(businessFunctionId: string, market: string): void {
-    if (BUSINESS_FUNCTIONS[businessFunctionId]?.market !== market) {
+    if (HUB_BUSINESS_FUNCTIONS[businessFunctionId]?.market !== market) {
       throw new IdxError('IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND',
         `business function "${businessFunctionId}" does not exist in market ${market} on this hub; ${market} has: ${inMarket(market).join(', ') || 'none'}`,
         { errors: [{ in: 'path', name: 'businessFunctionId', code: 'UNKNOWN', message: 'unknown business function' }] });
@@ -141,7 +140,7 @@ export class FlowControlService {
       outboundDelivery: row.outboundDelivery,
       heldCount: row.heldCount,
       watermarks: this.delivery.watermarks(row.businessFunctionId),
-      resources: (BUSINESS_FUNCTIONS[row.businessFunctionId]?.resources ?? []).map((r) => ({ businessFunctionResourceId: r, messageCount: row.messageCount })),
+      resources: (HUB_BUSINESS_FUNCTIONS[row.businessFunctionId]?.resources ?? []).map((r) => ({ businessFunctionResourceId: r, messageCount: row.messageCount })),
     };
   }
 }

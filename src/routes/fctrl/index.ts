@@ -5,15 +5,15 @@ import { IdxError } from '../../domain/errors.js';
 import type { OutboundDelivery } from '../../domain/flow-control.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
+import { header, initiatingParticipant } from '../request-headers.js';
 
-const participantOf = (request: FastifyRequest) => request.headers['x-initiatingparticipantid'] as string;
 /** x-market is required by the contract on every Flow Control operation (spec §3). */
-const marketOf = (request: FastifyRequest) => request.headers['x-market'] as string;
+const marketOf = (request: FastifyRequest) => header(request, 'x-market')!;
 const HISTORY_CURSOR = 'fctrl~history~';
 
 /** A participant sees only its own status (spec §6: participants never see each other's queues). */
 function ownParticipant(request: FastifyRequest, asked: string | undefined, where: 'query' | 'path'): string {
-  const self = participantOf(request);
+  const self = initiatingParticipant(request);
   if (asked !== undefined && asked !== self) {
     throw new IdxError('IDX_ERR_OTHER_PARTICIPANT', `${self} may read only its own participant status, not ${asked}'s`,
       { errors: [{ in: where, name: 'participantId', code: 'OTHER_PARTICIPANT', message: `not ${self}` }] });
@@ -24,19 +24,19 @@ function ownParticipant(request: FastifyRequest, asked: string | undefined, wher
 export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: { businessFunctions: ctx.flowControl.breaches(participantOf(request), marketOf(request), expand, request.id) } };
+    return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand, request.id) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
     const { businessFunctionId } = request.params as { businessFunctionId: string };
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: ctx.flowControl.information(participantOf(request), businessFunctionId, marketOf(request), expand, request.id) };
+    return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
     const { businessFunctionId } = request.params as { businessFunctionId: string };
     const { outboundDelivery } = request.body as { outboundDelivery: OutboundDelivery };
-    return { data: ctx.flowControl.manage(participantOf(request), businessFunctionId, marketOf(request), outboundDelivery, request.id) };
+    return { data: ctx.flowControl.manage(initiatingParticipant(request), businessFunctionId, marketOf(request), outboundDelivery, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {

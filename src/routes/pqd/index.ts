@@ -1,17 +1,11 @@
 /** PQD API, resource bpqd (spec §4.1, §13.4): thin handlers over BpqdService. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { ListQuery } from '../../services/bpqd-service.js';
+import { header, initiatingParticipant } from '../request-headers.js';
 
-const header = (request: FastifyRequest, name: string): string | undefined => {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-};
-
-/** Validated by the route schema, so always present. */
-const participantOf = (request: FastifyRequest) => header(request, 'x-initiatingparticipantid')!;
 
 export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // The body is gzip bytes, kept exactly as received: no JSON parser here, every media type arrives as a
@@ -21,7 +15,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
 
   contractRoute(app, ctx, auth, 'submitBpqd', async (request) => {
     const receipt = await ctx.bpqd.submit({
-      initiatingParticipantId: participantOf(request),
+      initiatingParticipantId: initiatingParticipant(request),
       messageContextId: header(request, 'x-messagecontextid')!,
       contentType: header(request, 'content-type'),
       contentEncoding: header(request, 'content-encoding'),
@@ -33,11 +27,11 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(participantOf(request), request.query as ListQuery, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery, request.id));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
     const { messageContextId } = request.params as { messageContextId: string };
-    const item = ctx.bpqd.retrieve(participantOf(request), messageContextId, request.id);
+    const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
       'content-encoding': 'gzip',
       'x-messageContextId': item.messageContextId,
@@ -50,7 +44,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
     const { messageContextId } = request.params as { messageContextId: string };
-    ctx.bpqd.remove(participantOf(request), messageContextId, request.id);
+    ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
     return reply.code(204).send();
   });
 }
