@@ -8,8 +8,10 @@ import type { ValidateFunction } from 'ajv';
 import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, MAX_PROBLEMS_LISTED, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
-import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
+import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
+import { bodyProblem, headerProblem, IdxError } from '../domain/errors.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { schemaProblems } from '../domain/schema-problems.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
@@ -78,22 +80,8 @@ export interface Page<T> {
   meta: { itemCount: number; nextCursor: string | null; totalRecords: number; totalPages: number };
 }
 
-const CURSOR_PREFIX = 'pqd~bpqd~';
-
-/** Cursors are opaque to callers (spec §4.1 [D]); inside, the delivery position to resume from. */
-export function encodeCursor(deliverySeq: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${deliverySeq}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(id) || id < 1) {
-    throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page, or omit it to start over',
-      { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
-  }
-  return id;
-}
+/** Queue cursors hold the delivery position to resume from. */
+const QUEUE_CURSOR = 'pqd~bpqd';
 
 export class BpqdService {
   constructor(
@@ -182,7 +170,7 @@ export class BpqdService {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `fromDateTime ${q.fromDateTime} is after toDateTime ${q.toDateTime}`,
         { errors: [{ in: 'query', name: 'fromDateTime', code: 'RANGE', message: 'after toDateTime' }] });
     }
-    const startAt = q.cursor === undefined ? 0 : decodeCursor(q.cursor);
+    const startAt = q.cursor === undefined ? 0 : decodeCursor(QUEUE_CURSOR, q.cursor, [isPositiveInteger])[0] as number;
     const rows = this.messages.page(filter, startAt, itemCount + 1);
     const page = rows.slice(0, itemCount);
     const totalRecords = this.messages.count(filter);
@@ -190,7 +178,7 @@ export class BpqdService {
       data: page.map(toMetadata),
       meta: {
         itemCount: page.length,
-        nextCursor: rows.length > itemCount ? encodeCursor(rows[itemCount]!.deliverySeq!) : null,
+        nextCursor: rows.length > itemCount ? encodeCursor(QUEUE_CURSOR, [rows[itemCount]!.deliverySeq!]) : null,
         totalRecords,
         totalPages: Math.ceil(totalRecords / itemCount),
       },
@@ -279,7 +267,7 @@ export class BpqdService {
         { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
     }
     if (!this.validatePayload(payload)) {
-      const problems = schemaProblems(this.validatePayload.errors ?? []);
+      const problems = schemaProblems(this.validatePayload.errors ?? [], { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
         (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
     }
@@ -297,31 +285,6 @@ function checkEncoding(contentType: string | undefined, contentEncoding: string 
     throw new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : `"${contentType}"`}`,
       { errors: [headerProblem('Content-Type', 'MEDIA_TYPE', 'must be application/json')], messageContextId });
   }
-}
-
-/** ajv errors → problems with JSON pointers to the offending field. */
-export function schemaProblems(errors: NonNullable<ValidateFunction['errors']>): ProblemItem[] {
-  const seen = new Set<string>();
-  const out: ProblemItem[] = [];
-  for (const e of errors) {
-    let pointer = e.instancePath;
-    let message = `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`;
-    if (e.keyword === 'required') {
-      pointer = `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
-      message = `${pointer} is required`;
-    } else if (e.keyword === 'additionalProperties') {
-      pointer = `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`;
-      message = `${pointer} is not a field of the BPQD schema`;
-    } else if (e.keyword === 'const' || e.keyword === 'enum') {
-      const allowed = (e.params as { allowedValue?: unknown; allowedValues?: unknown[] });
-      message = `${e.instancePath} must be ${allowed.allowedValues ? `one of ${allowed.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : JSON.stringify(allowed.allowedValue)}`;
-    }
-    const key = `${pointer}|${e.keyword}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(bodyProblem(pointer, e.keyword.toUpperCase(), message));
-  }
-  return out;
 }
 
 /** The fields every view of a stored message shares: queue metadata, archive records. */

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../domain/clock.js';
 import { HUB_BUSINESS_FUNCTIONS } from '../domain/business-functions.js';
+import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
 import { IdxError } from '../domain/errors.js';
 import type { OutboundDelivery } from '../domain/flow-control.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
@@ -30,6 +31,8 @@ export interface FlowControlInformation {
   watermarks?: { low: number; warn: number; high: number };
   resources?: Array<{ businessFunctionResourceId: string; messageCount: number }>;
 }
+
+const HISTORY_CURSOR = 'fctrl~history';
 
 export class FlowControlService {
   constructor(
@@ -78,9 +81,11 @@ export class FlowControlService {
       });
   }
 
-  history(q: { participantId: string; businessFunctionId?: string; market: string; from?: number; to?: number; afterId: number; limit: number }) {
+  /** A page of a participant's status history, oldest first (keyset paging on the record id). */
+  history(q: { participantId: string; businessFunctionId?: string; market: string; from?: number; to?: number; cursor?: string; itemCount: number }) {
     if (q.businessFunctionId !== undefined) this.knownBusinessFunction(q.businessFunctionId, q.market);
-    return this.store.history({ ...q, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
+    const afterId = q.cursor === undefined ? 0 : decodeCursor(HISTORY_CURSOR, q.cursor, [isPositiveInteger])[0] as number;
+    const rows = this.store.history({ ...q, afterId, limit: q.itemCount + 1, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
       id: r.id,
       recordedDateTime: formatMarketDateTime(r.recordedAt),
       businessFunctionId: r.businessFunctionId,
@@ -91,6 +96,11 @@ export class FlowControlService {
       heldCount: r.heldCount,
       detail: r.detail,
     }));
+    const page = rows.slice(0, q.itemCount);
+    return {
+      data: page,
+      meta: { itemCount: page.length, nextCursor: rows.length > q.itemCount ? encodeCursor(HISTORY_CURSOR, [page[page.length - 1]!.id]) : null },
+    };
   }
 
   /** Records an outage, notes it in the status history of those concerned and notifies them (spec §4.7). */

@@ -9,7 +9,6 @@ import { header, initiatingParticipant } from '../request-headers.js';
 
 /** x-market is required by the contract on every Flow Control operation (spec §3). */
 const marketOf = (request: FastifyRequest) => header(request, 'x-market')!;
-const HISTORY_CURSOR = 'fctrl~history~';
 
 /** A participant sees only its own status (spec §6: participants never see each other's queues). */
 function ownParticipant(request: FastifyRequest, asked: string | undefined, where: 'query' | 'path'): string {
@@ -47,29 +46,14 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
     const { participantId } = request.params as { participantId: string };
     const q = request.query as { businessFunctionId?: string; fromDateTime?: string; toDateTime?: string; itemCount?: number; cursor?: string };
-    const limit = q.itemCount ?? 100;
-    let afterId = 0;
-    if (q.cursor !== undefined) {
-      const text = Buffer.from(q.cursor, 'base64url').toString();
-      afterId = text.startsWith(HISTORY_CURSOR) ? Number(text.slice(HISTORY_CURSOR.length)) : NaN;
-      if (!Number.isSafeInteger(afterId) || afterId < 0) {
-        throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page',
-          { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
-      }
-    }
-    const rows = ctx.flowControl.history({
+    return ctx.flowControl.history({
       participantId: ownParticipant(request, participantId, 'path'),
       businessFunctionId: q.businessFunctionId,
       market: marketOf(request),
       from: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
       to: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
-      afterId,
-      limit: limit + 1,
+      cursor: q.cursor,
+      itemCount: q.itemCount ?? 100,
     });
-    const page = rows.slice(0, limit);
-    return {
-      data: page,
-      meta: { itemCount: page.length, nextCursor: rows.length > limit ? Buffer.from(`${HISTORY_CURSOR}${page[page.length - 1]!.id}`).toString('base64url') : null },
-    };
   });
 }
