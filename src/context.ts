@@ -122,7 +122,10 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService({
+      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
+    }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

@@ -8,7 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import { decodeCursor, encodeCursor, isInteger } from '../domain/cursor.js';
 import { IdxError } from '../domain/errors.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
-import { messageFields } from './bpqd-service.js';
+import { messageFields } from '../domain/message-fields.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
 

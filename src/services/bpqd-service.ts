@@ -11,6 +11,7 @@ import type { Clock } from '../domain/clock.js';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
 import { bodyProblem, headerProblem, IdxError } from '../domain/errors.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { messageFields } from '../domain/message-fields.js';
 import { schemaProblems } from '../domain/schema-problems.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
@@ -83,18 +84,43 @@ export interface Page<T> {
 /** Queue cursors hold the delivery position to resume from. */
 const QUEUE_CURSOR = 'pqd~bpqd';
 
+/** What BpqdService works with, by name. */
+export interface BpqdServiceOptions {
+  messages: MessageStore;
+  delivery: DeliveryService;
+  /** NMI roles and participants, for routing (spec §4.1). */
+  standingData: StandingDataLookup;
+  /** The contract's BpqdPayload schema, compiled. */
+  validatePayload: ValidateFunction;
+  settings: BpqdSettings;
+  clock: Clock;
+  random: Random;
+  dailyMessages: DailyMessageQuota;
+  signatures: SignatureVerifier;
+}
+
 export class BpqdService {
-  constructor(
-    private readonly messages: MessageStore,
-    private readonly delivery: DeliveryService,
-    private readonly standingData: StandingDataLookup,
-    private readonly validatePayload: ValidateFunction,
-    private readonly settings: BpqdSettings,
-    private readonly clock: Clock,
-    private readonly random: Random,
-    private readonly dailyMessages: DailyMessageQuota,
-    private readonly signatures: SignatureVerifier,
-  ) {}
+  private readonly messages: MessageStore;
+  private readonly delivery: DeliveryService;
+  private readonly standingData: StandingDataLookup;
+  private readonly validatePayload: ValidateFunction;
+  private readonly settings: BpqdSettings;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly dailyMessages: DailyMessageQuota;
+  private readonly signatures: SignatureVerifier;
+
+  constructor(o: BpqdServiceOptions) {
+    this.messages = o.messages;
+    this.delivery = o.delivery;
+    this.standingData = o.standingData;
+    this.validatePayload = o.validatePayload;
+    this.settings = o.settings;
+    this.clock = o.clock;
+    this.random = o.random;
+    this.dailyMessages = o.dailyMessages;
+    this.signatures = o.signatures;
+  }
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
     const context = this.parseContext(s.messageContextId);
@@ -285,23 +311,6 @@ function checkEncoding(contentType: string | undefined, contentEncoding: string 
     throw new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : `"${contentType}"`}`,
       { errors: [headerProblem('Content-Type', 'MEDIA_TYPE', 'must be application/json')], messageContextId });
   }
-}
-
-/** The fields every view of a stored message shares: queue metadata, archive records. */
-export function messageFields(m: Pick<QueuedMessage, 'messageContextId' | 'messageId' | 'businessFunctionId' | 'resourceId' | 'senderId'
-  | 'priority' | 'messageDateTime' | 'receivedAt' | 'sizeBytes' | 'schemaVersion'>) {
-  return {
-    messageContextId: m.messageContextId,
-    messageId: m.messageId,
-    businessFunctionId: m.businessFunctionId,
-    businessFunctionResourceId: m.resourceId,
-    initiatingParticipantId: m.senderId,
-    priority: PRIORITY_WORD[m.priority],
-    messageDateTime: m.messageDateTime,
-    receivedDateTime: formatMarketDateTime(m.receivedAt),
-    sizeBytes: m.sizeBytes,
-    schemaVersion: m.schemaVersion,
-  };
 }
 
 function toMetadata(m: QueuedMessage): MessageMetadata {
