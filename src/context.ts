@@ -99,6 +99,12 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
+  o.clock.onMove((cause) => {
+    delivery.expire(cause ?? 'clock');
+    archive.purge();
+  });
   return {
     config,
     db: o.db,
@@ -128,6 +134,6 @@ export function createContext(o: ContextOptions): AppContext {
     }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
-    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    archive,
   };
 }

@@ -179,8 +179,7 @@ export class BpqdService {
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
 
-  list(recipientId: string, q: ListQuery, traceId: string): Page<MessageMetadata> {
-    this.delivery.expire(traceId);
+  list(recipientId: string, q: ListQuery): Page<MessageMetadata> {
     const itemCount = q.itemCount ?? this.settings.pageSizeDefault;
     if (itemCount > this.settings.pageSizeMax) {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `itemCount ${itemCount} exceeds the maximum page size ${this.settings.pageSizeMax}`,
@@ -188,6 +187,7 @@ export class BpqdService {
     }
     const filter: QueueFilter = {
       recipientId,
+      expiredUpTo: this.delivery.expiredUpTo(),
       fromReceivedAt: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
       toReceivedAt: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
       priority: q.priority === undefined ? undefined : q.priority.length === 1 ? (q.priority as PriorityLetter) : PRIORITY_LETTER[q.priority as PriorityWord],
@@ -213,21 +213,19 @@ export class BpqdService {
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
   retrieve(recipientId: string, messageContextId: string, traceId: string) {
-    const item = this.find(recipientId, messageContextId, traceId);
+    const item = this.find(recipientId, messageContextId);
     this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
   remove(recipientId: string, messageContextId: string, traceId: string): void {
-    const item = this.find(recipientId, messageContextId, traceId);
+    const item = this.find(recipientId, messageContextId);
     this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
-  private find(recipientId: string, messageContextId: string, traceId: string) {
-    // Expiry is driven by the simulated clock: catch up before answering about the queue.
-    this.delivery.expire(traceId);
+  private find(recipientId: string, messageContextId: string) {
     const context = this.parseContext(messageContextId);
-    const item = this.messages.queued(recipientId, context.participantId, context.key);
+    const item = this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo());
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,

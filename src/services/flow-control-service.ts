@@ -43,15 +43,13 @@ export class FlowControlService {
   ) {}
 
   /** Flow-control information of one business function; `expand` adds delivery state, watermarks and resources. */
-  information(participantId: string, businessFunctionId: string, market: string, expand: boolean, traceId: string): FlowControlInformation {
+  information(participantId: string, businessFunctionId: string, market: string, expand: boolean): FlowControlInformation {
     this.knownBusinessFunction(businessFunctionId, market);
-    this.delivery.expire(traceId);
     return this.shape(this.store.get(participantId, businessFunctionId, this.clock.now()), expand);
   }
 
   /** "Business functions that have flow control breaches for your Participant ID" (spec §4.2). */
-  breaches(participantId: string, market: string, expand: boolean, traceId: string): FlowControlInformation[] {
-    this.delivery.expire(traceId);
+  breaches(participantId: string, market: string, expand: boolean): FlowControlInformation[] {
     return inMarket(market)
       .map((bf) => this.store.get(participantId, bf, this.clock.now()))
       .filter((row) => row.messageStatus !== 'Normal')
@@ -64,9 +62,8 @@ export class FlowControlService {
   }
 
   /** Current operational status of each business function and resource for a participant (spec §4.3). */
-  participantStatus(participantId: string, businessFunctionId: string | undefined, market: string, traceId: string) {
+  participantStatus(participantId: string, businessFunctionId: string | undefined, market: string) {
     if (businessFunctionId !== undefined) this.knownBusinessFunction(businessFunctionId, market);
-    this.delivery.expire(traceId);
     const now = this.clock.now();
     const outage = this.activeOutage(participantId, now);
     return inMarket(market)

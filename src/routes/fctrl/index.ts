@@ -23,13 +23,13 @@ function ownParticipant(request: FastifyRequest, asked: string | undefined, wher
 export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand, request.id) } };
+    return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
     const { businessFunctionId } = request.params as { businessFunctionId: string };
     const { expand = false } = request.query as { expand?: boolean };
-    return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand, request.id) };
+    return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
@@ -40,7 +40,7 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
     const { participantId, businessFunctionId } = request.query as { participantId?: string; businessFunctionId?: string };
-    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
+    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, marketOf(request)) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {

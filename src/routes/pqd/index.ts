@@ -27,7 +27,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
     const { messageContextId } = request.params as { messageContextId: string };
