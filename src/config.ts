@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { SIGNATURE_ALGORITHM_NAMES, type SignatureAlgorithmNames } from './security/message-signature.js';
 
 type Parser<T> = (raw: string) => T;
 
@@ -132,6 +133,8 @@ export const SETTINGS = {
     '`POST /pqd/v1/bpqd` without `x-signature` is refused (spec §3: required); `false` accepts unsigned messages. A signature that is sent is always verified.'),
   signatureOver: setting('IDX_SIM_SIGNATURE_OVER', 'json' as 'json' | 'gzip', oneOf('json', 'gzip'),
     'What `x-signature` signs: the uncompressed JSON bytes (`json`) or the gzip bytes as sent (`gzip`); AEMO does not say (spec §6, §13.3).'),
+  signatureAlgorithmNames: setting('IDX_SIM_SIGNATURE_ALGORITHM_NAMES', 'both' as SignatureAlgorithmNames, oneOf(...SIGNATURE_ALGORITHM_NAMES),
+    '`x-signature` algorithm names accepted: `both` (`RSA-SHA256` as in AEMO\'s example, and `RSA-256` as its text says; the same algorithm) or only `RSA-SHA256` (spec §3).'),
   tlsCertificateSlots: setting('IDX_SIM_TLS_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),

@@ -97,7 +97,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
   const signatures = new SignatureVerifier(certificates,
-    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
   return {
     config,
