@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
 import type { OutboundDelivery } from '../../domain/flow-control.js';
+import { dateTimeParameter } from '../../domain/market-time.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import { header, initiatingParticipant } from '../request-headers.js';
@@ -65,8 +66,8 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
       participantId: statusParticipant(ctx, request, participantId, 'path'),
       businessFunctionId: q.businessFunctionId,
       market: marketOf(request),
-      from: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
-      to: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      from: dateTimeParameter('fromDateTime', q.fromDateTime),
+      to: dateTimeParameter('toDateTime', q.toDateTime),
       afterId,
       limit: limit + 1,
     });
