@@ -9,7 +9,7 @@ import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmi
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
-import { formatMarketDateTime } from '../domain/market-time.js';
+import { dateTimeParameter, formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
@@ -183,8 +183,8 @@ export class BpqdService {
     }
     const filter: QueueFilter = {
       recipientId,
-      fromReceivedAt: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
-      toReceivedAt: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      fromReceivedAt: dateTimeParameter('fromDateTime', q.fromDateTime),
+      toReceivedAt: dateTimeParameter('toDateTime', q.toDateTime),
       priority: q.priority === undefined ? undefined : q.priority.length === 1 ? (q.priority as PriorityLetter) : PRIORITY_LETTER[q.priority as PriorityWord],
     };
     if (filter.fromReceivedAt !== undefined && filter.toReceivedAt !== undefined && filter.fromReceivedAt > filter.toReceivedAt) {
