@@ -132,11 +132,11 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
     expect(queueOf('LNSPNORTH').n).toBe(1);
   });
 
-  it('more than 10 MB uncompressed → 413 IDX_ERR_PAYLOAD_TOO_LARGE (gzip bomb or not)', async () => {
+  it('more than 10 MB (10,000,000 bytes) uncompressed → 413 IDX_ERR_PAYLOAD_TOO_LARGE (gzip bomb or not)', async () => {
     const p = h().payload({ sender: 'MDPONE' });
     const json = JSON.stringify(p);
     // Pad with insignificant whitespace: still valid JSON, compresses to almost nothing.
-    const padded = json.slice(0, -1) + ' '.repeat(10 * 1024 * 1024) + '}';
+    const padded = json.slice(0, -1) + ' '.repeat(10_000_000) + '}';
     const res = await h().submit('MDPONE', gzipSync(padded));
     expectRefusal(res, 413, 'IDX_ERR_PAYLOAD_TOO_LARGE');
   });
