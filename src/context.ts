@@ -107,7 +107,7 @@ export function createContext(o: ContextOptions): AppContext {
   const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
   // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
   o.clock.onMove((cause) => {
-    delivery.expire(cause ?? 'clock');
+    delivery.expire(() => cause ?? o.random.hex(16));
     archive.purge();
   });
   return {

@@ -74,7 +74,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
     }
   };
   const timers = [
-    setInterval(housekeep('queue expiry', () => ctx.delivery.expire('housekeeping')), 1_000),
+    setInterval(housekeep('queue expiry', () => ctx.delivery.expire(() => ctx.random.hex(16))), 1_000),
     setInterval(housekeep('archive purge', () => ctx.archive.purge()), 30_000),
   ];
   for (const timer of timers) timer.unref();

@@ -142,12 +142,15 @@ export class DeliveryService {
   /**
    * Removes every queued message older than the retention, with its log record, counters and events.
    * Runs when the simulated clock moves and on the housekeeping timer — never on a read. One index
-   * lookup (the oldest queue item) says whether anything is due. Returns how many were removed.
+   * lookup (the oldest queue item) says whether anything is due. `traceId` (for the log records) is
+   * asked for only then, so an idle sweep draws nothing from the seeded random source. Returns how many
+   * were removed.
    */
-  expire(traceId: string): number {
+  expire(traceIdOf: string | (() => string)): number {
     const cutoff = this.expiredUpTo();
     const oldest = this.messages.oldestEnqueuedAt();
     if (oldest === undefined || oldest > cutoff) return 0;
+    const traceId = typeof traceIdOf === 'string' ? traceIdOf : traceIdOf();
     let removed = 0;
     for (;;) {
       const batch = this.messages.expired(cutoff, 500);

@@ -302,11 +302,12 @@ describe('queue expiry (spec §4.1: up to 10 calendar days)', () => {
       // The refused GET and DELETE are logged as refusals (spec §7); nothing removed it, nothing recounted.
       expect(log().filter(([status]) => status !== 'message_rejected')).toEqual(before);
       expect(await flowInfo()).toMatchObject({ messageCount: 1 });
-      expect(h().ctx.delivery.expire('housekeeping')).toBe(1);
-      expect(log().at(-1)).toEqual(['removed', 'EXPIRED', 'housekeeping']);
+      const sweep = 'ab'.repeat(16);
+      expect(h().ctx.delivery.expire(sweep)).toBe(1);
+      expect(log().at(-1)).toEqual(['removed', 'EXPIRED', sweep]);
       expect(await flowInfo()).toMatchObject({ messageCount: 0 });
       // Nothing else is due: the next sweep is one index lookup and removes nothing.
-      expect(h().ctx.delivery.expire('housekeeping')).toBe(0);
+      expect(h().ctx.delivery.expire(() => { throw new Error('no trace id is needed when nothing is due'); })).toBe(0);
     } finally {
       now.mockRestore();
       h().clock.freeze();
