@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm test` runs `vitest run --coverage` (package.json); CI runs `npm test` (.ci/run).
+// `npm test` runs scripts/check.mjs (tsc + ESLint), then `vitest run --coverage` (coverage thresholds
+// below are enforced there); CI runs `npm test` (.ci/run).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -20,8 +21,9 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**/*.ts'],
       reporter: ['text-summary'],
-      // Just below what the suite reaches (measured with this config): coverage may not fall unnoticed.
-      thresholds: { lines: 0, functions: 0, branches: 0, statements: 0 },
+      // A point below what the suite reached when they were set (2026-11-30: statements 92.3%, branches
+      // 84.6%, functions 94.4%, lines 94.9%): new code comes with tests, or the suite fails.
+      thresholds: { statements: 91, branches: 83, functions: 93, lines: 93 },
     },
   },
 });

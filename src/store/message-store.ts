@@ -1,17 +1,8 @@
+import type { StoredMessageFacts } from '../domain/message-fields.js';
 import type { Db } from './database.js';
 
-export interface NewMessage {
-  messageId: string;
-  messageContextId: string;
+export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
-  senderId: string;
-  businessFunctionId: string;
-  resourceId: string;
-  priority: 'h' | 'm' | 'l';
-  messageDateTime: string;
-  receivedAt: number;
-  sizeBytes: number;
-  schemaVersion: string;
   transactionCount: number;
   signature: string | null;
   traceId: string;
