@@ -1,6 +1,6 @@
 /**
  * Registers a route straight from its OpenAPI operation: method, URL, header/query/path schemas, the
- * authentication hooks (`x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
+ * authentication hooks (`security` and the CRUD letter of `x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
  * contract cannot drift from the code.
  */
 import type { FastifyInstance, RouteHandlerMethod, RouteOptions } from 'fastify';

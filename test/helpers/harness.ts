@@ -21,6 +21,7 @@ import { registerCertificatesFromDir } from '../../src/security/certificate-regi
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
+import { recordExercised } from './contract-coverage.js';
 
 /** Test-only header carrying the client certificate (base64 PEM) when there is no TLS socket. */
 export const TEST_CERT_HEADER = 'x-test-client-cert';
@@ -215,6 +216,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
         method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,
       });
       if (problems === undefined) return;
+      recordExercised(ctx.contract, { method: request.method, url: request.url, statusCode: reply.statusCode });
       h.checked++;
       violations.push(...problems);
     },
