@@ -153,6 +153,8 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
           }),
         });
       openSockets.push(ws);
+      // The upgrade's 101 never reaches the response observer: record it here.
+      recordExercised(ctx.contract, { method: 'GET', url: '/events/v1', statusCode: 101 });
       return {
         frames,
         async waitFor(predicate, ms = 2000) {
