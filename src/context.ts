@@ -48,6 +48,8 @@ export interface ContextOptions {
   hubSigning: SignerIdentity;
   /** The contract to serve; by default the project's openapi/ documents. */
   contract?: Contract;
+  /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
 }
 
 export interface AppContext {
@@ -60,6 +62,8 @@ export interface AppContext {
   participants: ParticipantStore;
   transactionLog: TransactionLog;
   messages: MessageStore;
+  /** The one write path that batches: submissions share a transaction per event-loop turn (src/store/group-commit.ts). */
+  commits: GroupCommit;
   flowControlStore: FlowControlStore;
   events: EventHub;
   delivery: DeliveryService;
@@ -86,7 +90,8 @@ export function createContext(o: ContextOptions): AppContext {
   const flowControlStore = new FlowControlStore(o.db);
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
-  const delivery = new DeliveryService(new GroupCommit(o.db), messages, flowControlStore, transactionLog, events, {
+  const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
     watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
@@ -113,6 +118,7 @@ export function createContext(o: ContextOptions): AppContext {
     participants,
     transactionLog,
     messages,
+    commits,
     flowControlStore,
     events,
     delivery,

@@ -88,14 +88,14 @@ export class DeliveryService {
       state = this.drain({ ...state, messageCount: Math.max(0, state.messageCount - 1) }, pending, now, traceId);
       this.flow.save(state);
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Removes a message from a queue (spec §4.5 `removed`): deleted by the recipient, or expired. */
   remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): void {
     const pending = new PendingEvents();
     this.messages.transaction(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Manual stop / start of outbound delivery (spec §4.2 "Manage Outbound Delivery"). */
@@ -112,7 +112,7 @@ export class DeliveryService {
       }
       return state;
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
     return result;
   }
 
@@ -133,9 +133,17 @@ export class DeliveryService {
           this.removeInTransaction(item.recipientId, item, traceId, 'EXPIRED', `not deleted within ${this.settings.queueRetentionDays} calendar days of arrival`, pending);
         }
       });
-      pending.flushTo(this.events);
+      this.publishOnceCommitted(pending);
       removed += batch.length;
     }
+  }
+
+  /**
+   * A write outside the group commit may still have joined its open batch (same connection, same turn):
+   * nobody hears of it before that batch commits.
+   */
+  private publishOnceCommitted(pending: PendingEvents): void {
+    this.commits.afterCommit(() => pending.flushTo(this.events));
   }
 
   private removeInTransaction(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string, pending: PendingEvents): void {

@@ -90,17 +90,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+/** How a harness is built beyond its configuration. */
+export interface HarnessOptions {
+  /** A SQLite file instead of ':memory:', so a second connection can see what is committed. */
+  databasePath?: string;
+  /** When the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
+}
+
+export async function createHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
   // The `aemo` profile, so every published limit is real in the suite; a test that needs more requests
   // moves the clock past the window, or asks for `profile: 'ci'` (or a single limit) explicitly.
   const config = loadConfig({ logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel'] | undefined) ?? 'silent', profile: 'aemo', ...overrides }, {});
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');
-  const db = openDatabase({ path: ':memory:' });
+  const db = openDatabase({ path: options.databasePath ?? ':memory:' });
   const paths = pkiPaths(pkiDir());
   const ctx = createContext({
-    config, db, clock, random,
+    config, db, clock, random, scheduleCommit: options.scheduleCommit,
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
@@ -231,10 +239,10 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
  * Registers beforeEach/afterEach: a fresh harness per test, and after each test the contract check —
  * every API response the test produced must match the OpenAPI documents.
  */
-export function useHarness(overrides: Partial<Config> = {}): () => Harness {
+export function useHarness(overrides: Partial<Config> = {}, options: () => HarnessOptions = () => ({})): () => Harness {
   let current: Harness | undefined;
   beforeEach(async () => {
-    current = await createHarness(overrides);
+    current = await createHarness(overrides, options());
   });
   afterEach(async () => {
     const h = current!;
