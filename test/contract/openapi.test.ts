@@ -4,6 +4,7 @@ import { Contract } from '../../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { parse as parseYaml } from 'yaml';
 import { isRequestQuotaName } from '../../src/domain/quotas.js';
+import { ACCEPTED_UNEXERCISED } from './coverage-exemptions.js';
 import { exampleProblems, schemaCompileProblems, securityProblems } from '../helpers/contract-checks.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -46,6 +47,16 @@ describe('the OpenAPI documents', () => {
 
   it('give only examples that validate against their schemas', () => {
     expect(exampleProblems(contract)).toEqual([]);
+  });
+
+  it('accept unexercised statuses only for pairs they document, each with a reason', () => {
+    const documented = new Set(contract.documentedStatuses().map(({ operationId, status }) => `${operationId} ${status}`));
+    const statuses = new Set(contract.documentedStatuses().map(({ status }) => status));
+    for (const [key, reason] of Object.entries(ACCEPTED_UNEXERCISED)) {
+      const [operationId, status] = key.split(' ');
+      expect(operationId === '*' ? statuses.has(status!) : documented.has(key), `${key} is a documented pair`).toBe(true);
+      expect(reason.length, `${key} has a reason`).toBeGreaterThan(40);
+    }
   });
 
   it('match literal paths before templated ones, whatever the document order', () => {

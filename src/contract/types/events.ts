@@ -95,16 +95,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not found. */
-        NotFound: {
-            headers: {
-                "x-traceId": components["headers"]["TraceId"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description Quota or rate limit exceeded (spec §8): `IDX_ERR_RATE_LIMITED` (requests per minute or day), `IDX_ERR_QUOTA_EXCEEDED` (daily messages), `IDX_ERR_CONCURRENT_REQUEST` (another request in flight, when idx-sim is set to refuse them). `Retry-After` says when to try again. */
         TooManyRequests: {
             headers: {
@@ -166,7 +156,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             /** @description A plain GET without `Upgrade: websocket`. */
             426: {
                 headers: {
