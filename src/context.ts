@@ -106,7 +106,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
   const signatures = new SignatureVerifier(certificates,
-    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
   return {
     config,
@@ -132,7 +132,8 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures,
+      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

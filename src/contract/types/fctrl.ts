@@ -49,7 +49,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current operational status of your business functions and resources (Participant Status) */
+        /** Current operational status of a participant's business functions and resources (Participant Status) */
         get: operations["getParticipantStatus"];
         put?: never;
         post?: never;
@@ -415,7 +415,7 @@ export interface operations {
     getParticipantStatus: {
         parameters: {
             query?: {
-                /** @description Defaults to the initiating participant; another participant's status is refused (403). */
+                /** @description Defaults to the initiating participant; a holder of FCTRL_STATUS may name any participant (FC-OAS "as well as for other participants"); an unknown one is 404. */
                 participantId?: string;
                 businessFunctionId?: string;
             };

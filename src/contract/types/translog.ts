@@ -136,7 +136,7 @@ export interface components {
             isArchived: boolean;
             /** @description Trace id of the request that set the current status. */
             traceId: components["schemas"]["TraceId"];
-            /** @description Why the current status was reached: `RETRIEVED`, `DELETED`, or the `IDX_ERR_*` code of a refusal. */
+            /** @description Why the current status was reached: `RETRIEVED`, `DELETED`, `HELD`, `CHURN_DAY` (accepted from the outgoing or incoming MC/MDP on the day the role changed; `detail` names the party), or the `IDX_ERR_*` code of a refusal. */
             reasonCode: string | null;
             detail: string | null;
         };
