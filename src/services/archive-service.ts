@@ -12,6 +12,7 @@ import { parseMessageContextId } from '../domain/message-context-id.js';
 import { messageFields } from '../domain/message-fields.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
 const ARCHIVE_CURSOR = 'archive';
@@ -30,14 +31,8 @@ export interface ArchiveSettings {
   signatureOver: 'json' | 'gzip';
 }
 
-export interface ArchiveListQuery {
-  startDateTime?: string;
-  endDateTime?: string;
-  itemCount?: number;
-  cursor?: string;
-  businessFunctionId?: string;
-  businessFunctionResourceId?: string;
-}
+/** The query parameters of `listArchivedMessages`, as generated from the OpenAPI document (src/contract/types). */
+export type ArchiveListQuery = QueryOf<'listArchivedMessages'>;
 
 export class ArchiveService {
   constructor(

@@ -19,6 +19,7 @@ import type { Random } from '../domain/random.js';
 import type { SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const gunzipAsync = promisify(gunzip);
 /** Below this, inflating on the event loop is cheaper than a thread-pool round trip. */
@@ -57,13 +58,8 @@ export interface SubmissionReceipt {
   receivingParticipantIds: string[];
 }
 
-export interface ListQuery {
-  itemCount?: number;
-  cursor?: string;
-  fromDateTime?: string;
-  toDateTime?: string;
-  priority?: PriorityLetter | PriorityWord;
-}
+/** The query parameters of `listBpqd`, as generated from the OpenAPI document (src/contract/types). */
+export type ListQuery = QueryOf<'listBpqd'>;
 
 export interface MessageMetadata {
   messageContextId: string;

@@ -51,7 +51,7 @@ beforeAll(async () => {
   else await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
   cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
-});
+}, 180_000); // a full tsc build: ~10 s of CPU, but minutes of wall time on a loaded 2-core machine
 
 afterAll(async () => {
   await server?.close();

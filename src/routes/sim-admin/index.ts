@@ -17,7 +17,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
-    const body = request.body as { dateTime?: string; advanceSeconds?: number; frozen?: boolean };
+    const body = request.body;
     // Moving the clock runs queue expiry and archive retention (context.ts), logged under this request's trace id.
     const expiredBefore = ctx.delivery.expiredCount;
     if (body.frozen === true) ctx.clock.freeze();
@@ -30,7 +30,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
 
   contractRoute(app, ctx, auth, 'createOutage', async (request, reply) => {
-    const body = request.body as { outageStart: string; outageEnd: string; description: string; participantIds?: string[] };
+    const body = request.body;
     const start = Date.parse(body.outageStart);
     const end = Date.parse(body.outageEnd);
     if (!(end > start)) {
