@@ -5,6 +5,8 @@
  */
 import { resolve } from 'node:path';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { isSimulatedInstant } from './domain/clock.js';
+import { DEFAULT_ADMIN_KEY, isLoopbackHost } from './security/admin-key.js';
 
 type Parser<T> = (raw: string) => T;
 
@@ -46,6 +48,7 @@ const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filt
 const optionalInstant: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
   if (Number.isNaN(Date.parse(raw))) throw new Error(`expected an ISO 8601 date-time, got "${raw}"`);
+  if (!isSimulatedInstant(Date.parse(raw))) throw new Error(`expected an instant from 2000 until 2100, got "${raw}"`);
   return raw;
 };
 
@@ -91,7 +94,8 @@ export const SETTINGS = {
     'Window (minutes) over which arrivals outpacing retrievals/deletions raise INSUFFICIENT_DELETE_RATE.'),
   queueRetentionDays: setting('IDX_SIM_QUEUE_RETENTION_DAYS', 10, int(1, 3650), 'Days a message stays in a queue before it is removed as expired (spec §4.1: 10 calendar days).'),
   eventHeartbeatSeconds: setting('IDX_SIM_EVENT_HEARTBEAT', 30, int(1, 3600), 'Seconds between HEARTBEAT frames on the event WebSocket (real time).'),
-  adminKey: setting('IDX_SIM_ADMIN_KEY', 'idx-sim-admin', str, 'Bearer key of the simulator control API `/sim/v1` (clock, outages). Change it if the port is reachable by others.'),
+  adminKey: setting('IDX_SIM_ADMIN_KEY', '', str,
+    'Bearer key of the simulator control API `/sim/v1` (clock, outages). Empty: `idx-sim-admin` on a loopback host; on any other host a key generated at first start, kept in `<data dir>/admin-key` and printed once. `idx-sim-admin` itself is refused on a non-loopback host.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
   // Quotas and rate limits (spec §4.1, §4.2, §4.4, §8; docs/security.md). 0 refuses every request.
@@ -163,6 +167,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!(c.fcPqdLow < c.fcPqdWarn && c.fcPqdWarn < c.fcPqdHigh)) throw new Error('flow-control watermarks must satisfy IDX_SIM_FC_PQD_LOW < IDX_SIM_FC_PQD_WARN < IDX_SIM_FC_PQD_HIGH');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
   for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
+  // On loopback the documented default key serves; elsewhere startServer generates one (src/security/admin-key.ts).
+  if (c.adminKey === '' && isLoopbackHost(c.host)) c.adminKey = DEFAULT_ADMIN_KEY;
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };
 }
 

@@ -10,6 +10,7 @@ import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
 import { createRandom } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
+import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
@@ -19,11 +20,15 @@ export interface RunningServer {
   ctx: AppContext;
   clock: AdjustableClock;
   url: string;
+  /** The control API key when this start generated it (shown once, by `idx-sim start`). */
+  generatedAdminKey?: { key: string; path: string };
   close(): Promise<void>;
 }
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
+  const adminKey = resolveAdminKey(config.adminKey, config.host, config.dataDir);
+  config.adminKey = adminKey.key;
   const random = createRandom(config.seed || undefined);
   const clock = new AdjustableClock();
   if (config.clockStart) clock.set(Date.parse(config.clockStart));
@@ -57,6 +62,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
@@ -74,6 +80,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   let closed = false;
   return {
     app, ctx, clock, url,
+    ...(adminKey.generatedAt ? { generatedAdminKey: { key: adminKey.key, path: adminKey.generatedAt } } : {}),
     async close() {
       if (closed) return;
       closed = true;
@@ -85,7 +92,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
 }
 
 /** What `idx-sim start` prints: where it listens, where the docs are, and a token request to paste. */
-export function banner(config: ResolvedConfig, url: string, cwd = process.cwd()): string {
+export function banner(config: ResolvedConfig, url: string, cwd = process.cwd(), generatedAdminKey?: { key: string; path: string }): string {
   const p = pkiPaths(config.certsDir);
   const rel = (path: string) => relative(cwd, path) || '.';
   return [
@@ -100,5 +107,10 @@ export function banner(config: ResolvedConfig, url: string, cwd = process.cwd())
     `      -d grant_type=client_credentials -d client_id=mdpone-api -d client_secret=mdpone-secret -d scope=PQD_BPQD \\`,
     `      ${url}/oauth/v1/token`,
     '',
+    ...(generatedAdminKey ? [
+      `  Control API key (/sim/v1), generated now and shown only this once (kept in ${rel(generatedAdminKey.path)}):`,
+      `    ${generatedAdminKey.key}`,
+      '',
+    ] : []),
   ].join('\n');
 }
