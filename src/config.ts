@@ -5,7 +5,9 @@
  */
 import { resolve } from 'node:path';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { isIP } from 'node:net';
 import { isSimulatedInstant } from './domain/clock.js';
+import { DEFAULT_SERVER_HOSTS } from './pki/dev-ca.js';
 import { DEFAULT_ADMIN_KEY, isLoopbackHost } from './security/admin-key.js';
 
 type Parser<T> = (raw: string) => T;
@@ -45,6 +47,14 @@ const bool: Parser<boolean> = (raw) => {
   return raw === 'true' || raw === '1';
 };
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** Host names (RFC 1123) and IP addresses, at least one: what the server certificate names. */
+const hostList: Parser<string[]> = (raw) => {
+  const hosts = list(raw);
+  if (hosts.length === 0) throw new Error('expected at least one host name or IP address');
+  const bad = hosts.filter((h) => !isIP(h) && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(h));
+  if (bad.length) throw new Error(`not a host name or IP address: ${bad.join(', ')}`);
+  return hosts;
+};
 const optionalInstant: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
   if (Number.isNaN(Date.parse(raw))) throw new Error(`expected an ISO 8601 date-time, got "${raw}"`);
@@ -67,6 +77,8 @@ const MiB = 1024 * 1024;
 export const SETTINGS = {
   host: setting('IDX_SIM_HOST', '127.0.0.1', str, 'Interface the HTTPS server listens on.'),
   port: setting('IDX_SIM_PORT', 8443, int(0, 65535), 'HTTPS port (0 picks a free one).'),
+  serverHosts: setting('IDX_SIM_SERVER_HOSTS', DEFAULT_SERVER_HOSTS, hostList,
+    'Host names and IP addresses the server certificate names (clients verify the one they connect to); the certificate is issued again at start when the list changes. Add the name other containers or hosts use, e.g. `idx-sim`.'),
   dataDir: setting('IDX_SIM_DATA_DIR', 'data', str, 'Directory of the SQLite database `idx-sim.db`.'),
   certsDir: setting('IDX_SIM_CERTS_DIR', 'certs', str, 'Directory of the dev CA, server and participant certificates (generated on first start).'),
   fixturesDir: setting('IDX_SIM_FIXTURES_DIR', 'fixtures', str, 'Directory of participants, URM users and NMI standing data loaded on start.'),

@@ -36,7 +36,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
 
   // Certificates are needed for every fixture participant, so read the fixtures first.
   const fixtures = readFixtures(config.fixturesDir);
-  const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId));
+  const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
@@ -63,6 +63,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
+  for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 

@@ -4,12 +4,13 @@
  * directories directly, so it can run while the server does: the server notices the change on its next
  * request (the registry watches SQLite's data_version).
  */
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type ResolvedConfig } from '../config.js';
 import { checkCommonName, CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { writeFileAtomically } from '../store/files.js';
 import { ensureDevPki, issueClientCertificate, participantCommonName, pkiPaths, readCertificateRequest, type KeyAndCert } from '../pki/dev-ca.js';
 import { CertificateRegistry, registerCertificatesFromDir } from '../security/certificate-registry.js';
 import { CertificateStore } from '../store/certificate-store.js';
@@ -42,7 +43,7 @@ interface Workspace {
 
 function open(config: ResolvedConfig, now: number): Workspace {
   const participantIds = readFixtures(config.fixturesDir).participants.map((p) => p.participantId);
-  const pki = ensureDevPki(config.certsDir, participantIds);
+  const pki = ensureDevPki(config.certsDir, participantIds, config.serverHosts);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const registry = new CertificateRegistry(new CertificateStore(db), config.certificateEnvironment);
   registerCertificatesFromDir(registry, config.certsDir, participantIds, now);
@@ -122,9 +123,11 @@ function issue(ws: Workspace, participantId: string, slot: CertificateSlot, csrP
   }
   mkdirSync(dirname(certPath), { recursive: true });
   ws.registry.register(participantId, slot, issued.certPem, now);
-  writeFileSync(certPath, issued.certPem, { mode: 0o644 });
-  if (issued.keyPem) writeFileSync(keyPath, issued.keyPem, { mode: 0o600 });
+  // Key before certificate, each written atomically: a crash in between leaves a pair the next start
+  // recognises as broken (src/pki/dev-ca.ts), never a certificate next to a key that is not its own.
+  if (issued.keyPem) writeFileAtomically(keyPath, issued.keyPem, 0o600);
   else if (existsSync(keyPath)) rmSync(keyPath); // the old key no longer matches the certificate in the slot
+  writeFileAtomically(certPath, issued.certPem, 0o644);
   const cert = ws.registry.view().current(participantId, slot)!;
   const rel = (p: string) => relative(process.cwd(), p) || p;
   return `issued ${participantId}'s ${slot} certificate: CN ${cert.commonName}, serial ${cert.serialNumber}, valid ${formatMarketDateTime(cert.validFrom)} to ${formatMarketDateTime(cert.validTo)}\n` +
