@@ -83,7 +83,7 @@ export const SETTINGS = {
   certsDir: setting('IDX_SIM_CERTS_DIR', 'certs', str, 'Directory of the dev CA, server and participant certificates (generated on first start).'),
   fixturesDir: setting('IDX_SIM_FIXTURES_DIR', 'fixtures', str, 'Directory of participants, URM users and NMI standing data loaded on start.'),
   logLevel: setting('IDX_SIM_LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
-  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged.'),
+  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged. On later starts on the same data directory the start number (`<data dir>/boot-count`) is mixed in (`<seed>#boot<n>`), so a restart does not replay identifiers.'),
   clockStart: setting('IDX_SIM_CLOCK_START', undefined as string | undefined, optionalInstant, 'Start the simulated clock at this instant (ISO 8601) instead of now.'),
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),

@@ -8,10 +8,11 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config, type ResolvedConfig } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
-import { createRandom } from './domain/random.js';
+import { createRandom, seedForBoot } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
 import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
+import { countBoot } from './store/boot-counter.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 
@@ -29,7 +30,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const config = loadConfig(overrides);
   const adminKey = resolveAdminKey(config.adminKey, config.host, config.dataDir);
   config.adminKey = adminKey.key;
-  const random = createRandom(config.seed || undefined);
+  const boot = countBoot(config.dataDir);
+  const random = createRandom(config.seed ? seedForBoot(config.seed, boot) : undefined);
   const clock = new AdjustableClock();
   if (config.clockStart) clock.set(Date.parse(config.clockStart));
   if (config.clockFrozen) clock.freeze();
@@ -65,7 +67,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
+  app.log.info({ seed: random.seed, boot, database: config.databasePath, profile: config.profile }, 'state');
 
   // Queue expiry and archive retention follow the simulated clock; reads catch up lazily, this sweeps idle queues too.
   const housekeeping = setInterval(() => {
