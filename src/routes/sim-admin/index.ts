@@ -23,7 +23,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
-    const body = request.body as { dateTime?: string; advanceSeconds?: number; frozen?: boolean };
+    const body = request.body;
     const before = ctx.clock.now();
     // Where the clock would land, checked before anything moves: a finite instant in the simulated range.
     const target = body.dateTime !== undefined ? Date.parse(body.dateTime) : before;
@@ -45,7 +45,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
 
   contractRoute(app, ctx, auth, 'createOutage', async (request, reply) => {
-    const body = request.body as { outageStart: string; outageEnd: string; description: string; participantIds?: string[] };
+    const body = request.body;
     const start = Date.parse(body.outageStart);
     const end = Date.parse(body.outageEnd);
     if (!isSimulatedInstant(start)) throw outOfRange('/outageStart', body.outageStart);
