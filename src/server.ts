@@ -34,8 +34,9 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const boot = countBoot(config.dataDir);
   const random = createRandom(config.seed ? seedForBoot(config.seed, boot) : undefined);
   const clock = new AdjustableClock();
-  if (config.clockStart) clock.set(Date.parse(config.clockStart));
+  // Freeze first, then set: set-then-freeze read the running clock twice and could freeze it a millisecond late.
   if (config.clockFrozen) clock.freeze();
+  if (config.clockStart) clock.set(Date.parse(config.clockStart));
 
   // Certificates are needed for every fixture participant, so read the fixtures first.
   const fixtures = readFixtures(config.fixturesDir);
