@@ -31,12 +31,13 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (body.advanceSeconds !== undefined && !isSimulatedInstant(target + body.advanceSeconds * 1000)) {
       throw outOfRange('/advanceSeconds', `${body.dateTime ?? formatMarketDateTime(before)} + ${body.advanceSeconds} s`);
     }
+    // Moving the clock runs queue expiry and archive retention (context.ts), logged under this request's trace id.
+    const expiredBefore = ctx.delivery.expiredCount;
     if (body.frozen === true) ctx.clock.freeze();
-    if (body.dateTime !== undefined) ctx.clock.set(target);
-    if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000);
+    if (body.dateTime !== undefined) ctx.clock.set(target, request.id);
+    if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000, request.id);
     if (body.frozen === false) ctx.clock.unfreeze();
-    const expiredMessages = ctx.delivery.expire(request.id);
-    ctx.archive.purge();
+    const expiredMessages = ctx.delivery.expiredCount - expiredBefore;
     request.log.info({ controlAction: 'setClock', change: body, from: formatMarketDateTime(before), to: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen, expiredMessages, remoteAddress: request.ip },
       'control API: clock changed');
     return { ...clockView(), expiredMessages };
