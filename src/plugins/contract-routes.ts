@@ -3,10 +3,11 @@
  * authentication hooks (`x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
  * contract cannot drift from the code.
  */
-import type { FastifyInstance, RouteHandlerMethod, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { AppContext } from '../context.js';
+import { apiOfPath } from '../domain/outages.js';
 import type { Authenticator } from './auth.js';
-import { quotaHooks } from './quotas.js';
+import { countedParticipant, quotaHooks } from './quotas.js';
 
 export function contractRoute(
   app: FastifyInstance,
@@ -18,13 +19,20 @@ export function contractRoute(
 ): void {
   const { method, url, schema, auth, quotas } = ctx.contract.route(operationId);
   const { path } = ctx.contract.operation(operationId);
+  // Outages (spec §4.7): right after authentication — the participant is known — and before quotas, so a
+  // request refused with 503 costs nothing. The control API (not IDX) stays up.
+  const api = auth.admin ? undefined : apiOfPath(path);
+  const outageHooks = api === undefined ? [] : [async (request: FastifyRequest) => {
+    const participantId = countedParticipant(request);
+    if (participantId !== undefined) ctx.flowControl.checkAvailable(participantId, api);
+  }];
   app.route({
     method,
     url,
     schema,
     ...extra,
     // Quotas count right after authentication, before anything else is checked (src/plugins/quotas.ts).
-    onRequest: [async (request) => authenticator.authenticate(request, auth), ...quotaHooks(ctx, { operationId, method, path, quotas })],
+    onRequest: [async (request) => authenticator.authenticate(request, auth), ...outageHooks, ...quotaHooks(ctx, { operationId, method, path, quotas })],
     preHandler: async (request) => authenticator.authorize(request, auth),
     handler,
   });

@@ -29,6 +29,8 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  /** A submission to a recipient stopped by flow control: accepted and held, or refused with 503 (spec §9). */
+  stoppedRecipient: 'hold' | 'refuse';
 }
 
 export interface Submission {
@@ -129,6 +131,7 @@ export class BpqdService {
     checkContentRules(payload, context.raw);
     checkContextAgreement(context, s.initiatingParticipantId, payload);
     const recipients = checkRouting(payload, s.initiatingParticipantId, this.standingData, context.raw);
+    if (this.settings.stoppedRecipient === 'refuse') this.refuseStoppedRecipients(recipients, context);
 
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
@@ -163,6 +166,19 @@ export class BpqdService {
       throw err;
     }
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
+  }
+
+  /**
+   * spec §9 [D] "optionally reject with 503 via config": nothing is accepted while a receiver's queue is
+   * stopped; the sender resends later. No Retry-After: only the receiver's retrievals decide when.
+   */
+  private refuseStoppedRecipients(recipients: readonly string[], context: MessageContextId): void {
+    const closed = this.delivery.closedRecipients(recipients, context.businessFunctionId, this.clock.now());
+    if (closed.length === 0) return;
+    throw new IdxError('IDX_ERR_RECIPIENT_STOPPED',
+      `${closed.map((c) => `${c.participantId}'s ${context.businessFunctionId} queue is not taking messages (${c.reason})`).join('; ')}; ` +
+      `nothing was accepted: send the message again once delivery has resumed (GET /fctrl/v1/participants?participantId=${closed[0]!.participantId} tells when)`,
+      { errors: closed.map((c) => bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_STOPPED', `${c.participantId}: ${c.reason}`)), messageContextId: context.raw });
   }
 
   list(recipientId: string, q: ListQuery, traceId: string): Page<MessageMetadata> {

@@ -202,4 +202,8 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX queue_items_held;
   CREATE INDEX queue_items_held ON queue_items (recipient_id, business_function_id, id) WHERE state = 'held';
   `,
+  /* 7: outages take down named IDX APIs (503 while active); null = every IDX API */ `
+  ALTER TABLE outages ADD COLUMN apis_json TEXT;
+  CREATE INDEX outages_by_end ON outages (outage_end);
+  `,
 ];
