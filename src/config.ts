@@ -4,6 +4,7 @@
  * two cannot drift. Precedence: built-in default < environment < explicit overrides (CLI flags, tests).
  */
 import { resolve } from 'node:path';
+import { CHURN_DAY_RULES, ROUTING_RULES, type ChurnDayRule, type RoutingRule } from './domain/bpqd-rules.js';
 import type { SlotRule } from './domain/certificate-rules.js';
 import { SIGNATURE_ALGORITHM_NAMES, type SignatureAlgorithmNames } from './security/message-signature.js';
 
@@ -141,6 +142,10 @@ export const SETTINGS = {
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  routingRule: setting('IDX_SIM_ROUTING_RULE', 'strict' as RoutingRule, oneOf(...ROUTING_RULES),
+    'How BPQD receivers are checked against NMI standing data (spec §12): `strict` — exactly the LNSP(s) of every NMI; `fanout` — every NMI\'s LNSP addressed, each addressed LNSP owns at least one NMI and receives the whole message; `off` — no standing-data check, any registered LNSP.'),
+  churnDay: setting('IDX_SIM_CHURN_DAY', 'either' as ChurnDayRule, oneOf(...CHURN_DAY_RULES),
+    'Who may send BPQD for the day an NMI\'s MC or MDP changes (seed 000: partial BPQD Period): `either` the outgoing or the incoming party (logged as `CHURN_DAY`), or `strict` only the incoming one.'),
 } as const;
 
 export type Settings = typeof SETTINGS;

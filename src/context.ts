@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
-import { projectContract, type Contract } from './contract/openapi.js';
+import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
@@ -34,6 +34,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (openapi/, fixtures/ live there), whether running from src/ or dist/src/. */
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
+/** The project's OpenAPI documents, bundled once per process when this module loads (src/contract/openapi.ts). */
+const PROJECT_CONTRACT = await loadContract(join(PROJECT_ROOT, 'openapi'));
+
 export interface ContextOptions {
   config: ResolvedConfig;
   db: Db;
@@ -43,7 +46,8 @@ export interface ContextOptions {
   tokenSigningKeyPem: string;
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
-  openapiDir?: string;
+  /** The contract to serve; by default the project's openapi/ documents. */
+  contract?: Contract;
   /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
   scheduleCommit?: (commit: () => void) => void;
 }
@@ -79,7 +83,7 @@ export interface AppContext {
 }
 
 export function createContext(o: ContextOptions): AppContext {
-  const contract = projectContract(o.openapiDir ?? join(PROJECT_ROOT, 'openapi'));
+  const contract = o.contract ?? PROJECT_CONTRACT;
   const participants = new ParticipantStore(o.db);
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db);
@@ -128,7 +132,8 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures,
+      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

@@ -1,20 +1,24 @@
 /**
  * Registers a route straight from its OpenAPI operation: method, URL, header/query/path schemas, the
- * authentication hooks (`x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
+ * authentication hooks (`security` and the CRUD letter of `x-idx-auth`) and the quotas (`x-idx-quota`) all come from the document, so the
  * contract cannot drift from the code.
  */
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { RouteTypes } from '../contract/types/index.js';
 import { apiOfPath } from '../domain/outages.js';
 import type { Authenticator } from './auth.js';
 import { countedParticipant, quotaHooks } from './quotas.js';
 
-export function contractRoute(
+/** A handler whose request query, path parameters and body have the operation's types (generated from the documents). */
+export type ContractHandler<Id extends string> = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, RouteTypes<Id>>;
+
+export function contractRoute<Id extends string>(
   app: FastifyInstance,
   ctx: AppContext,
   authenticator: Authenticator,
-  operationId: string,
-  handler: RouteHandlerMethod,
+  operationId: Id,
+  handler: ContractHandler<Id>,
   extra: Partial<RouteOptions> = {},
 ): void {
   const { method, url, schema, auth, quotas } = ctx.contract.route(operationId);
@@ -26,7 +30,7 @@ export function contractRoute(
     const participantId = countedParticipant(request);
     if (participantId !== undefined) ctx.flowControl.checkAvailable(participantId, api);
   }];
-  app.route({
+  app.route<RouteTypes<Id>>({
     method,
     url,
     schema,

@@ -11,6 +11,7 @@ import { parseMessageContextId } from '../domain/message-context-id.js';
 import { messageFields } from './bpqd-service.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
 const CURSOR_PREFIX = 'archive~';
@@ -29,14 +30,8 @@ export interface ArchiveSettings {
   signatureOver: 'json' | 'gzip';
 }
 
-export interface ArchiveListQuery {
-  startDateTime?: string;
-  endDateTime?: string;
-  itemCount?: number;
-  cursor?: string;
-  businessFunctionId?: string;
-  businessFunctionResourceId?: string;
-}
+/** The query parameters of `listArchivedMessages`, as generated from the OpenAPI document (src/contract/types). */
+export type ArchiveListQuery = QueryOf<'listArchivedMessages'>;
 
 export class ArchiveService {
   constructor(

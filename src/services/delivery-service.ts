@@ -23,6 +23,12 @@ export interface DeliverySettings {
   deleteRateWindowMinutes: number;
 }
 
+/** Why an accepted message is worth a remark in its transaction log entries. */
+export interface AcceptanceNote {
+  reasonCode: string;
+  detail: string;
+}
+
 export class DeliveryService {
   private readonly deleteRate: DeleteRateMonitor;
   /** Senders told their recipient's queue is full, per stop episode (participant|bf|breach time). */
@@ -49,8 +55,9 @@ export class DeliveryService {
   /**
    * Stores an accepted message and delivers (or holds) it for each recipient, atomically, together with
    * `alsoWrite` (the sender's quota count); resolves once committed, and only then are events published.
+   * `note` goes on each recipient's `delivery_pending` log entry (e.g. a churn-day sender, spec §12).
    */
-  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}): Promise<void> {
+  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<void> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
     await this.commits.run(() => {
@@ -61,8 +68,9 @@ export class DeliveryService {
         // Held messages go out first, in order: while any are held, new ones queue up behind them.
         const open = deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0;
         const item = this.messages.enqueue(message, messagePk, recipientId, now, open ? 'delivered' : 'held');
-        this.logState(item, recipientId, now, message.traceId, open ? null : 'HELD',
-          open ? null : `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`);
+        const held = `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`;
+        this.logState(item, recipientId, now, message.traceId, open ? note?.reasonCode ?? null : 'HELD',
+          open ? note?.detail ?? null : note ? `${held}; ${note.detail}` : held);
         if (open) {
           state = this.deliver(state, item, pending, now);
         } else {

@@ -178,6 +178,28 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [{ in: 'path', name: 'businessFunctionId' }] });
   });
+
+  it.each([
+    ['PATCH', '/fctrl/v1/businessFunctions/sord', 'path'],
+    ['GET', '/fctrl/v1/participants?businessFunctionId=sord', 'query'],
+    ['GET', '/fctrl/v1/participants/LNSPNORTH/history?businessFunctionId=sord', 'query'],
+  ])('%s %s: an unknown business function → 404 naming it', async (method, url) => {
+    const res = await h().app.inject({
+      method: method as 'GET', url, headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL FCTRL_STATUS')), 'content-type': 'application/json' },
+      ...(method === 'PATCH' ? { payload: { outboundDelivery: 'Stopped' } } : {}),
+    });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [expect.objectContaining({ name: 'businessFunctionId' })] });
+  });
+
+  it('refuses a PATCH body that is not JSON with 415', async () => {
+    const res = await h().app.inject({
+      method: 'PATCH', url: '/fctrl/v1/businessFunctions/pqd',
+      headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL')), 'content-type': 'text/plain' }, payload: 'outboundDelivery=Stopped',
+    });
+    expect(res.statusCode, res.body).toBe(415);
+    expect(res.json().status).toBe(415);
+  });
 });
 
 describe('participant status (spec §4.3)', () => {

@@ -5,9 +5,9 @@
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { certHeader, certificatePem, useHarness, type Harness } from '../helpers/harness.js';
+import { certHeader, certificatePem, useHarness, type Harness, type Json } from '../helpers/harness.js';
 
-type Response = { statusCode: number; headers: Record<string, unknown>; json(): any };
+type Response = { statusCode: number; headers: Record<string, unknown>; json(): Json };
 
 /** A refusal as a client sees it: status, code, Retry-After, problem+json, and a row in the transaction log. */
 function expectThrottled(h: Harness, res: Response, code: string, retryAfter: number, status = 429) {

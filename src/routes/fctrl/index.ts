@@ -2,7 +2,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
-import type { OutboundDelivery } from '../../domain/flow-control.js';
 import { dateTimeParameter } from '../../domain/market-time.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
@@ -27,31 +26,34 @@ function statusParticipant(ctx: AppContext, request: FastifyRequest, asked: stri
 }
 
 export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  // The PATCH body is JSON only (fctrl.yaml documents 415): without this, Fastify's default text/plain
+  // parser would hand the string to the schema check and the caller would get a misleading 400.
+  app.removeContentTypeParser('text/plain');
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
-    const { expand = false } = request.query as { expand?: boolean };
+    const { expand = false } = request.query;
     return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand, request.id) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
-    const { businessFunctionId } = request.params as { businessFunctionId: string };
-    const { expand = false } = request.query as { expand?: boolean };
+    const { businessFunctionId } = request.params;
+    const { expand = false } = request.query;
     return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
-    const { businessFunctionId } = request.params as { businessFunctionId: string };
-    const { outboundDelivery } = request.body as { outboundDelivery: OutboundDelivery };
+    const { businessFunctionId } = request.params;
+    const { outboundDelivery } = request.body;
     return { data: ctx.flowControl.manage(initiatingParticipant(request), businessFunctionId, marketOf(request), outboundDelivery, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
-    const { participantId, businessFunctionId } = request.query as { participantId?: string; businessFunctionId?: string };
+    const { participantId, businessFunctionId } = request.query;
     return { data: ctx.flowControl.participantStatus(statusParticipant(ctx, request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
-    const { participantId } = request.params as { participantId: string };
-    const q = request.query as { businessFunctionId?: string; fromDateTime?: string; toDateTime?: string; itemCount?: number; cursor?: string };
+    const { participantId } = request.params;
+    const q = request.query;
     const limit = q.itemCount ?? 100;
     let afterId = 0;
     if (q.cursor !== undefined) {

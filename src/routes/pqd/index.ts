@@ -6,7 +6,6 @@ import type { AppContext } from '../../context.js';
 import { acceptsGzip } from '../../domain/content-coding.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
-import type { ListQuery } from '../../services/bpqd-service.js';
 import { header, initiatingParticipant } from '../request-headers.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -25,16 +24,16 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
       contentEncoding: header(request, 'content-encoding'),
       schemaVersion: header(request, 'x-schemaversion'),
       signature: header(request, 'x-signature'),
-      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      body: request.body ?? Buffer.alloc(0),
       traceId: request.id,
     });
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query, request.id));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
       // The answer depends on Accept-Encoding (RFC 9110 §12.5.5): caches must key on it.
@@ -52,7 +51,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
   });
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
     return reply.code(204).send();
   });
