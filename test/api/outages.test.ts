@@ -90,6 +90,20 @@ describe('outages answer 503 with Retry-After (RFC 9110 §15.6.4)', () => {
     expect((await listQueue()).statusCode).toBe(200);
   });
 
+  it('every IDX operation that documents 503 answers it during an outage of every API (the contract holds for each)', async () => {
+    const headers = await h().as('LNSPNORTH', 'PQD_BPQD FCTRL_STATUS FCTRL_FCTRL TRANSLOG_TRANSLOG ARCH_RETRIEVE EVENT_NOTIFY');
+    await createOutage(h(), { outageStart: at(T0), outageEnd: at(T0 + MINUTE), description: 'hub down' });
+    const values: Record<string, string> = { messageContextId: 'pqd~bpqd~l~mdpone~x1', businessFunctionId: 'pqd', participantId: 'LNSPNORTH', messageId: 'MSG-x' };
+    const operations = [...h().ctx.contract.operations.values()].filter((op) => h().ctx.contract.documentedStatuses().some((d) => d.operationId === op.operationId && d.status === '503'));
+    expect(operations.length).toBeGreaterThan(15);
+    for (const op of operations) {
+      const url = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
+      const res = await h().app.inject({ method: op.method.toUpperCase() as 'GET', url, headers });
+      expect(res.statusCode, `${op.operationId}: ${res.body}`).toBe(503);
+      expect(res.headers['retry-after'], op.operationId).toBe('60');
+    }
+  });
+
   it('refuses an unknown API name in an outage with 400', async () => {
     const res = await h().app.inject({
       method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), 'content-type': 'application/json' },
