@@ -30,7 +30,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
     const { messageContextId } = request.params;
