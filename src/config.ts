@@ -131,6 +131,8 @@ export const SETTINGS = {
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  bpqdIntervalGaps: setting('IDX_SIM_BPQD_INTERVAL_GAPS', 'refuse' as 'refuse' | 'accept', oneOf('refuse', 'accept'),
+    'Intervals missing between the first and last of a meter: `refuse` (400 `IDX_ERR_PAYLOAD_RULE`, `INTERVAL_GAP`; send missing readings with qualityFlag N) or `accept`. Partial days are always accepted (spec §12).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

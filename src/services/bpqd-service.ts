@@ -29,6 +29,7 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  bpqdIntervalGaps: 'refuse' | 'accept';
 }
 
 export interface Submission {
@@ -126,7 +127,7 @@ export class BpqdService {
     signature?.verify({ json, gzip: s.body });
     const payload = this.parse(json, context.raw);
     checkNmiChecksums(payload, context.raw);
-    checkContentRules(payload, context.raw);
+    checkContentRules(payload, context.raw, { allowGaps: this.settings.bpqdIntervalGaps === 'accept' });
     checkContextAgreement(context, s.initiatingParticipantId, payload);
     const recipients = checkRouting(payload, s.initiatingParticipantId, this.standingData, context.raw);
 
