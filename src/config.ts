@@ -133,6 +133,8 @@ export const SETTINGS = {
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
   bpqdIntervalGaps: setting('IDX_SIM_BPQD_INTERVAL_GAPS', 'refuse' as 'refuse' | 'accept', oneOf('refuse', 'accept'),
     'Intervals missing between the first and last of a meter: `refuse` (400 `IDX_ERR_PAYLOAD_RULE`, `INTERVAL_GAP`; send missing readings with qualityFlag N) or `accept`. Partial days are always accepted (spec §12).'),
+  counterpartyTickMs: setting('IDX_SIM_COUNTERPARTY_TICK_MS', 1000, int(0, 3_600_000),
+    'Real milliseconds between runs of the virtual counterparties (each run does what is due at the simulated now); 0 = only on `POST /sim/v1/counterparties/tick`.'),
 } as const;
 
 export type Settings = typeof SETTINGS;

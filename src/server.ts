@@ -13,6 +13,7 @@ import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
+import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -57,6 +58,11 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // Virtual counterparties call this server like any participant: over TLS, with their certificates.
+  connectCounterparties(ctx, url, config.certsDir, pki.ca.certPem);
+  const counterparties = loadCounterpartyFixtures(ctx, config.fixturesDir);
+  if (counterparties) app.log.info({ counterparties }, 'started virtual counterparties from fixtures');
+  ctx.counterparties.start(config.counterpartyTickMs);
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
@@ -78,6 +84,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       if (closed) return;
       closed = true;
       clearInterval(housekeeping);
+      await ctx.counterparties.stop();
       await app.close();
       db.close();
     },

@@ -2,11 +2,9 @@
  * `idx-sim poll`: an LNSP's drain loop (spec §4.1 delivery flow): list queue metadata page by page
  * following nextCursor, GET each message, save it, DELETE it (unless --keep).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
-import type { IdxClient, Reply } from '../client/idx-client.js';
+import { drainQueue } from '../client/drain.js';
 import { connect, CONNECTION_OPTIONS, CONNECTION_USAGE, describeError, EXIT, isUnreachable, UsageError } from './connection.js';
 
 export const POLL_USAGE = `usage: idx-sim poll [--as LNSP] [--out DIR] [--keep] [--page N] [--max N] [options]
@@ -19,60 +17,6 @@ GET /pqd/v1/bpqd/{messageContextId} for each message, saves it, and DELETEs it.
   --page N      itemCount per list call (default 100)
   --max N       stop after N messages
 ${CONNECTION_USAGE}`;
-
-export interface PollResult {
-  listed: number;
-  retrieved: number;
-  deleted: number;
-  failed: Array<{ messageContextId: string; step: 'get' | 'delete'; status: number; code?: string }>;
-  messages: Array<{ messageContextId: string; initiatingParticipantId: string; sizeBytes: number; saved?: string }>;
-}
-
-function refusal(reply: Reply): string {
-  const p = reply.json() as { code?: string; detail?: string } | undefined;
-  return `${reply.status}${p?.code ? ` ${p.code}` : ''}${p?.detail ? ` — ${p.detail}` : ''}`;
-}
-
-/** One drain pass; `onMessage` sees each message as it is handled. */
-export async function drainQueue(client: IdxClient, o: { keep: boolean; out?: string; page: number; max: number },
-  onMessage: (m: PollResult['messages'][number]) => void = () => {}): Promise<PollResult> {
-  const result: PollResult = { listed: 0, retrieved: 0, deleted: 0, failed: [], messages: [] };
-  if (o.out) mkdirSync(o.out, { recursive: true });
-  let cursor: string | undefined;
-  do {
-    const page = await client.list({ itemCount: o.page, ...(cursor ? { cursor } : {}) });
-    if (page.status !== 200) throw new Error(`listing the queue was refused: ${refusal(page)}`);
-    const body = page.json() as { data: Array<{ messageContextId: string; initiatingParticipantId: string; sizeBytes: number }>; meta: { nextCursor: string | null } };
-    result.listed += body.data.length;
-    for (const item of body.data) {
-      if (result.retrieved + result.failed.length >= o.max) return result;
-      const got = await client.get(item.messageContextId);
-      if (got.status !== 200) {
-        result.failed.push({ messageContextId: item.messageContextId, step: 'get', status: got.status, code: (got.json() as { code?: string } | undefined)?.code });
-        continue;
-      }
-      result.retrieved++;
-      const entry: PollResult['messages'][number] = { messageContextId: item.messageContextId, initiatingParticipantId: item.initiatingParticipantId, sizeBytes: item.sizeBytes };
-      if (o.out) {
-        const isGzip = got.body[0] === 0x1f && got.body[1] === 0x8b;
-        const file = join(o.out, `${item.messageContextId.replace(/~/g, '_')}.json`);
-        writeFileSync(file, isGzip ? gunzipSync(got.body) : got.body);
-        const signature = got.headers['x-signature'];
-        if (typeof signature === 'string') writeFileSync(file.replace(/\.json$/, '.sig'), `${signature}\n`);
-        entry.saved = file;
-      }
-      if (!o.keep) {
-        const del = await client.delete(item.messageContextId);
-        if (del.status === 204) result.deleted++;
-        else result.failed.push({ messageContextId: item.messageContextId, step: 'delete', status: del.status, code: (del.json() as { code?: string } | undefined)?.code });
-      }
-      result.messages.push(entry);
-      onMessage(entry);
-    }
-    cursor = body.meta.nextCursor ?? undefined;
-  } while (cursor);
-  return result;
-}
 
 export async function pollCommand(args: string[], out: (text: string) => void, err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
   const { values } = parseArgs({

@@ -164,48 +164,9 @@ export function generateDataset(o: DatasetOptions): Dataset {
     addedNmis = invented.reduce((n, e) => n + expandNmis(e.nmis).length, 0);
   }
 
-  const ids = new SeededRandom(`${o.seed}:ids`);
+  const writer = new MessageWriter({ seed: o.seed, intervalLength: o.intervalLength, overrides: o.overrides, hubMaxPayloadBytes: o.hubMaxPayloadBytes });
   const files: DatasetFile[] = [];
   const priorityWord = PRIORITY_WORD[o.priority];
-  const detailJson = new Map<string, string>();
-  const detailFor = (nmi: string, date: string): string => {
-    const key = `${nmi}|${date}`;
-    let json = detailJson.get(key);
-    if (json === undefined) {
-      const profile = siteProfile(o.seed, nmi);
-      const detail: NmiDetail = {
-        nmi,
-        nmiChecksum: String(nmiChecksum(nmi)),
-        meters: [{
-          meterSerialNumber: `M${nmi.slice(-6)}${profile.phases.length === 3 ? '3' : '1'}`,
-          intervalLength: o.intervalLength,
-          phases: profile.phases,
-          intervals: meterIntervals(o.seed, nmi, date, o.intervalLength, profile, o.overrides),
-        }],
-      };
-      json = JSON.stringify(detail);
-      // Only the variants re-read details; keep the cache small for big sets.
-      if (detailJson.size < 64) detailJson.set(key, json);
-    }
-    return json;
-  };
-  const contextId = (sender: string, priority: PriorityLetter) => `pqd~bpqd~${priority}~${sender.toLowerCase()}~g${ids.hex(12)}`;
-  const skeleton = (sender: string, recipients: string[], date: string, priority: PriorityLetter): BpqdPayload => {
-    const messageDateTime = messageDateTimeOf(date);
-    return {
-      data: {
-        header: {
-          initiatingParticipantId: sender, receivingParticipantId: recipients, messageId: ids.uuid(), messageDateTime,
-          businessFunctionId: 'pqd', businessFunctionResourceId: 'bpqd', priority: PRIORITY_WORD[priority], market: 'NEM',
-        },
-        transactions: [{
-          transactionId: `TXN-${date.replace(/-/g, '')}-${ids.hex(4)}`, transactionType: 'BasicPowerQualityData', transactionDateTime: messageDateTime,
-          nmiDetails: ['__NMI_DETAILS__' as unknown as NmiDetail],
-        }],
-      },
-    };
-  };
-
   const firstGroup: { sender: string; lnsp: string; date: string; nmis: string[] } = { sender: '', lnsp: '', date: '', nmis: [] };
   for (let d = 0; d < o.days; d++) {
     const date = addDays(o.from, d);
@@ -221,128 +182,39 @@ export function generateDataset(o: DatasetOptions): Dataset {
     }
     for (const g of groups.values()) {
       if (!firstGroup.sender) Object.assign(firstGroup, { sender: g.sender, lnsp: g.lnsp, date, nmis: g.nmis.slice(0, 3) });
-      let part = 0;
-      let details: string[] = [];
-      let size = 0;
-      const flush = () => {
-        if (!details.length) return;
-        part += 1;
-        const json = assemble(skeleton(g.sender, [g.lnsp], date, o.priority), details);
-        files.push({
-          name: `valid-${date}-${g.sender.toLowerCase()}-${g.lnsp.toLowerCase()}-${String(part).padStart(3, '0')}`,
-          sender: g.sender, priority: o.priority, messageContextId: contextId(g.sender, o.priority), marketDate: date, messageDateTime: messageDateTimeOf(date), nmiCount: details.length,
-          expect: { status: 200, recipients: [g.lnsp] },
-          about: `${details.length} NMIs of ${g.lnsp} on ${date}, ${o.intervalLength}-minute intervals, ${priorityWord} priority`,
-          json,
-        });
-        details = [];
-        size = 0;
-      };
-      // Room for the header and transaction around the details.
-      const envelope = 1024;
-      for (const nmi of g.nmis) {
-        const json = detailFor(nmi, date);
-        if (details.length && size + json.length + 1 + envelope > o.maxPayloadBytes) flush();
-        details.push(json);
-        size += json.length + 1;
-      }
-      flush();
+      writer.pack(g.sender, g.lnsp, date, g.nmis, o.priority, o.maxPayloadBytes).forEach((m, i) => files.push({
+        ...m,
+        name: `valid-${date}-${g.sender.toLowerCase()}-${g.lnsp.toLowerCase()}-${String(i + 1).padStart(3, '0')}`,
+        sender: g.sender, priority: o.priority, marketDate: date,
+        expect: { status: 200, recipients: [g.lnsp] },
+        about: `${m.nmiCount} NMIs of ${g.lnsp} on ${date}, ${o.intervalLength}-minute intervals, ${priorityWord} priority`,
+      }));
     }
   }
 
   const skipped: Dataset['skipped'] = [];
-  const variantFile = (variant: InvalidVariant, sender: string, recipients: string[], date: string, details: string[], expect: Expectation, about: string, priority = o.priority) => {
-    files.push({
-      name: `invalid-${variant}`, sender, priority, messageContextId: contextId(sender, priority), marketDate: date, messageDateTime: messageDateTimeOf(date), nmiCount: details.length,
-      expect, variant, about, json: assemble(skeleton(sender, recipients, date, priority), details),
-    });
-  };
-  const mutate = (json: string, change: (d: NmiDetail) => void) => {
-    const d = JSON.parse(json) as NmiDetail;
-    change(d);
-    return JSON.stringify(d);
-  };
-  const base = () => firstGroup.nmis.map((nmi) => detailFor(nmi, firstGroup.date));
   const lnsps = [...new Set(standingData.flatMap((e) => e.roles.filter((r) => r.role === 'LNSP').map((r) => r.participantId)))];
   for (const variant of o.variants) {
+    if (variant === 'wrong-party-after-churn') {
+      const churn = findChurn(standing);
+      if (!churn) {
+        skipped.push({ variant, reason: 'the standing data has no NMI whose MC or MDP changes' });
+        continue;
+      }
+      const recipient = standing.on(churn.nmi, 'LNSP', churn.date)[0]!;
+      const m = writer.message(churn.formerParty, [recipient], churn.date, [writer.detail(churn.nmi, churn.date, true)], o.priority);
+      files.push({ ...m, name: `invalid-${variant}`, sender: churn.formerParty, priority: o.priority, marketDate: churn.date, variant,
+        expect: { status: 422, code: 'IDX_ERR_SENDER_NOT_RESPONSIBLE' },
+        about: `${churn.formerParty} was the ${churn.role} of ${churn.nmi} until ${addDays(churn.date, -1)}; it sends the churn date ${churn.date}` });
+      continue;
+    }
     if (!firstGroup.sender) {
       skipped.push({ variant, reason: 'no valid message to derive it from' });
       continue;
     }
-    const { sender, lnsp, date } = firstGroup;
-    switch (variant) {
-      case 'bad-checksum': {
-        const [first, ...rest] = base();
-        const nmi = firstGroup.nmis[0]!;
-        const wrong = String((nmiChecksum(nmi) + 1) % 10);
-        variantFile(variant, sender, [lnsp], date, [mutate(first!, (d) => { d.nmiChecksum = wrong; }), ...rest],
-          { status: 400, code: 'IDX_ERR_NMI_CHECKSUM', problem: 'NMI_CHECKSUM' }, `NMI ${nmi} with check digit ${wrong} (right: ${nmiChecksum(nmi)})`);
-        break;
-      }
-      case 'gaps': {
-        const [first, ...rest] = base();
-        let removed = '';
-        variantFile(variant, sender, [lnsp], date, [mutate(first!, (d) => {
-          const intervals = d.meters[0]!.intervals;
-          const at = Math.floor(intervals.length / 2);
-          removed = `${intervals[at]!.intervalStartDateTime}, ${Math.min(3, intervals.length - at - 1)} intervals`;
-          intervals.splice(at, Math.min(3, intervals.length - at - 1));
-        }), ...rest], { status: 400, code: 'IDX_ERR_PAYLOAD_RULE', problem: 'INTERVAL_GAP' }, `intervals missing in the middle of the day (from ${removed})`);
-        break;
-      }
-      case 'duplicate-intervals': {
-        const [first, ...rest] = base();
-        variantFile(variant, sender, [lnsp], date, [mutate(first!, (d) => {
-          const intervals = d.meters[0]!.intervals;
-          intervals.splice(2, 0, structuredClone(intervals[1]!));
-        }), ...rest], { status: 400, code: 'IDX_ERR_PAYLOAD_RULE', problem: 'INTERVAL_DUPLICATE' }, 'the second interval appears twice');
-        break;
-      }
-      case 'out-of-range': {
-        const [first, ...rest] = base();
-        variantFile(variant, sender, [lnsp], date, [mutate(first!, (d) => {
-          const v = d.meters[0]!.intervals[0]!.readings[0]!.voltage;
-          Object.assign(v, { avg: 2300, min: 2290, max: 2310 });
-        }), ...rest], { status: 400, code: 'IDX_ERR_SCHEMA_INVALID', problem: 'MAXIMUM' }, 'a voltage of 2300 V (a misplaced decimal point), beyond the schema maximum of 1000 V');
-        break;
-      }
-      case 'wrong-lnsp': {
-        const other = lnsps.find((l) => l !== lnsp) ?? 'NOTLNSP';
-        variantFile(variant, sender, [other], date, base(), { status: 422, code: 'IDX_ERR_RECIPIENT_NOT_LNSP' },
-          `NMIs of ${lnsp} addressed to ${other}`);
-        break;
-      }
-      case 'wrong-party-after-churn': {
-        const churn = findChurn(standing);
-        if (!churn) {
-          skipped.push({ variant, reason: 'the standing data has no NMI whose MC or MDP changes' });
-          break;
-        }
-        const recipient = standing.on(churn.nmi, 'LNSP', churn.date)[0]!;
-        const detail = JSON.stringify({
-          nmi: churn.nmi, nmiChecksum: String(nmiChecksum(churn.nmi)),
-          meters: [{ meterSerialNumber: `M${churn.nmi.slice(-6)}1`, intervalLength: o.intervalLength, phases: ['A'],
-            intervals: meterIntervals(o.seed, churn.nmi, churn.date, o.intervalLength, { ...siteProfile(o.seed, churn.nmi), phases: ['A'], phaseShare: [1] }, o.overrides) }],
-        } satisfies NmiDetail);
-        variantFile(variant, churn.formerParty, [recipient], churn.date, [detail], { status: 422, code: 'IDX_ERR_SENDER_NOT_RESPONSIBLE' },
-          `${churn.formerParty} was the ${churn.role} of ${churn.nmi} until ${addDays(churn.date, -1)}; it sends the churn date ${churn.date}`);
-        break;
-      }
-      case 'oversize': {
-        // Whole days of the first NMIs, repeated past the hub's limit: refused before it is even parsed.
-        const unit = base();
-        const details: string[] = [];
-        let size = 0;
-        for (let i = 0; size <= o.hubMaxPayloadBytes; i++) {
-          const next = unit[i % unit.length]!;
-          details.push(next);
-          size += next.length + 1;
-        }
-        variantFile(variant, sender, [lnsp], date, details, { status: 413, code: 'IDX_ERR_PAYLOAD_TOO_LARGE' },
-          `more than ${o.hubMaxPayloadBytes} bytes uncompressed (the hub's limit)`, 'l');
-        break;
-      }
-    }
+    const { sender, lnsp, date, nmis } = firstGroup;
+    const v = writer.variant(variant, { sender, lnsp, date, nmis, priority: o.priority, otherLnsp: lnsps.find((l) => l !== lnsp) ?? 'NOTLNSP' });
+    files.push({ ...v, name: `invalid-${variant}`, sender, marketDate: date, variant });
   }
   return { files, standingData, addedNmis, skipped };
 }
@@ -421,4 +293,153 @@ function probeSkeleton(o: ProbeOptions, ids: SeededRandom, details: NmiDetail[])
       transactions: [{ transactionId: `TXN-PROBE-${ids.hex(4)}`, transactionType: 'BasicPowerQualityData', transactionDateTime: messageDateTime, nmiDetails: details }],
     },
   };
+}
+
+/** A message as written: the bytes and the identifiers a sender needs to send it. */
+export interface WrittenMessage {
+  json: string;
+  nmiCount: number;
+  messageContextId: string;
+  messageDateTime: string;
+}
+
+/** What a message-level invalid variant is and what the hub answers to it. */
+export interface VariantMessage extends WrittenMessage {
+  priority: PriorityLetter;
+  recipients: string[];
+  expect: Expectation;
+  about: string;
+}
+
+/** Variants that can be made from any sender's message (wrong-party-after-churn needs standing data). */
+export const MESSAGE_VARIANTS = INVALID_VARIANTS.filter((v) => v !== 'wrong-party-after-churn');
+
+/**
+ * Writes messages: NMI details from the PQ model, headers with identifiers from the seed, packed per
+ * sender, LNSP and day below a size cap. Shared by `idx-sim generate` and the virtual senders.
+ */
+export class MessageWriter {
+  private readonly ids: SeededRandom;
+  private readonly cache = new Map<string, string>();
+
+  constructor(private readonly o: { seed: string; intervalLength: 1 | 5 | 15 | 30; overrides?: OverrideLookup; hubMaxPayloadBytes: number; idPrefix?: string }) {
+    this.ids = new SeededRandom(`${o.seed}:ids`);
+  }
+
+  /** One NMI's day as JSON; `singlePhase` for the small messages of variants. */
+  detail(nmi: string, date: string, singlePhase = false): string {
+    const key = `${nmi}|${date}|${singlePhase}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const site = siteProfile(this.o.seed, nmi);
+    const profile = singlePhase ? { ...site, phases: ['A'] as Array<'A' | 'B' | 'C'>, phaseShare: [1] } : site;
+    const json = JSON.stringify({
+      nmi,
+      nmiChecksum: String(nmiChecksum(nmi)),
+      meters: [{
+        meterSerialNumber: `M${nmi.slice(-6)}${profile.phases.length === 3 ? '3' : '1'}`,
+        intervalLength: this.o.intervalLength,
+        phases: profile.phases,
+        intervals: meterIntervals(this.o.seed, nmi, date, this.o.intervalLength, profile, this.o.overrides),
+      }],
+    } satisfies NmiDetail);
+    // Only the variants re-read details; keep the cache small for big sets.
+    if (this.cache.size < 64) this.cache.set(key, json);
+    return json;
+  }
+
+  contextId(sender: string, priority: PriorityLetter): string {
+    return `pqd~bpqd~${priority}~${sender.toLowerCase()}~${this.o.idPrefix ?? 'g'}${this.ids.hex(12)}`;
+  }
+
+  message(sender: string, recipients: string[], date: string, details: string[], priority: PriorityLetter): WrittenMessage {
+    const messageDateTime = messageDateTimeOf(date);
+    const skeleton: BpqdPayload = {
+      data: {
+        header: {
+          initiatingParticipantId: sender, receivingParticipantId: recipients, messageId: this.ids.uuid(), messageDateTime,
+          businessFunctionId: 'pqd', businessFunctionResourceId: 'bpqd', priority: PRIORITY_WORD[priority], market: 'NEM',
+        },
+        transactions: [{
+          transactionId: `TXN-${date.replace(/-/g, '')}-${this.ids.hex(4)}`, transactionType: 'BasicPowerQualityData', transactionDateTime: messageDateTime,
+          nmiDetails: ['__NMI_DETAILS__' as unknown as NmiDetail],
+        }],
+      },
+    };
+    const json = assemble(skeleton, details);
+    return { json, nmiCount: details.length, messageContextId: this.contextId(sender, priority), messageDateTime };
+  }
+
+  /** The messages of one sender to one LNSP for one day, split below `maxBytes`. */
+  pack(sender: string, lnsp: string, date: string, nmis: string[], priority: PriorityLetter, maxBytes: number): WrittenMessage[] {
+    const out: WrittenMessage[] = [];
+    let details: string[] = [];
+    let size = 0;
+    // Room for the header and transaction around the details.
+    const envelope = 1024;
+    for (const nmi of nmis) {
+      const json = this.detail(nmi, date);
+      if (details.length && size + json.length + 1 + envelope > maxBytes) {
+        out.push(this.message(sender, [lnsp], date, details, priority));
+        details = [];
+        size = 0;
+      }
+      details.push(json);
+      size += json.length + 1;
+    }
+    if (details.length) out.push(this.message(sender, [lnsp], date, details, priority));
+    return out;
+  }
+
+  /** A message of `sender` for `nmis` (a few) broken the way `variant` names. */
+  variant(variant: Exclude<InvalidVariant, 'wrong-party-after-churn'>, g: { sender: string; lnsp: string; date: string; nmis: string[]; priority: PriorityLetter; otherLnsp: string }): VariantMessage {
+    const base = () => g.nmis.map((nmi) => this.detail(nmi, g.date));
+    const mutate = (json: string, change: (d: NmiDetail) => void) => {
+      const d = JSON.parse(json) as NmiDetail;
+      change(d);
+      return JSON.stringify(d);
+    };
+    const make = (details: string[], expect: Expectation, about: string, recipients = [g.lnsp], priority = g.priority): VariantMessage =>
+      ({ ...this.message(g.sender, recipients, g.date, details, priority), priority, recipients, expect, about });
+    const [first, ...rest] = base();
+    switch (variant) {
+      case 'bad-checksum': {
+        const nmi = g.nmis[0]!;
+        const wrong = String((nmiChecksum(nmi) + 1) % 10);
+        return make([mutate(first!, (d) => { d.nmiChecksum = wrong; }), ...rest],
+          { status: 400, code: 'IDX_ERR_NMI_CHECKSUM', problem: 'NMI_CHECKSUM' }, `NMI ${nmi} with check digit ${wrong} (right: ${nmiChecksum(nmi)})`);
+      }
+      case 'gaps': {
+        let removed = '';
+        return make([mutate(first!, (d) => {
+          const intervals = d.meters[0]!.intervals;
+          const at = Math.floor(intervals.length / 2);
+          const count = Math.max(1, Math.min(3, intervals.length - at - 1));
+          removed = `${intervals[at]!.intervalStartDateTime}, ${count} interval(s)`;
+          intervals.splice(at, count);
+        }), ...rest], { status: 400, code: 'IDX_ERR_PAYLOAD_RULE', problem: 'INTERVAL_GAP' }, `intervals missing in the middle of the day (from ${removed})`);
+      }
+      case 'duplicate-intervals':
+        return make([mutate(first!, (d) => {
+          const intervals = d.meters[0]!.intervals;
+          intervals.splice(2, 0, structuredClone(intervals[1]!));
+        }), ...rest], { status: 400, code: 'IDX_ERR_PAYLOAD_RULE', problem: 'INTERVAL_DUPLICATE' }, 'the second interval appears twice');
+      case 'out-of-range':
+        return make([mutate(first!, (d) => {
+          Object.assign(d.meters[0]!.intervals[0]!.readings[0]!.voltage, { avg: 2300, min: 2290, max: 2310 });
+        }), ...rest], { status: 400, code: 'IDX_ERR_SCHEMA_INVALID', problem: 'MAXIMUM' }, 'a voltage of 2300 V (a misplaced decimal point), beyond the schema maximum of 1000 V');
+      case 'wrong-lnsp':
+        return make(base(), { status: 422, code: 'IDX_ERR_RECIPIENT_NOT_LNSP' }, `NMIs of ${g.lnsp} addressed to ${g.otherLnsp}`, [g.otherLnsp]);
+      case 'oversize': {
+        // Whole days of the first NMIs, repeated past the hub's limit: refused before it is even parsed.
+        const unit = base();
+        const details: string[] = [];
+        for (let i = 0, size = 0; size <= this.o.hubMaxPayloadBytes; i++) {
+          details.push(unit[i % unit.length]!);
+          size += unit[i % unit.length]!.length + 1;
+        }
+        return make(details, { status: 413, code: 'IDX_ERR_PAYLOAD_TOO_LARGE' }, `more than ${this.o.hubMaxPayloadBytes} bytes uncompressed (the hub's limit)`, [g.lnsp], 'l');
+      }
+    }
+  }
 }
