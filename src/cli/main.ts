@@ -12,6 +12,7 @@ import { banner, startServer } from '../server.js';
 import { certsCommand } from './certs.js';
 import { signCommand } from './sign.js';
 import { EXIT, UsageError } from './connection.js';
+import { counterpartyCommand } from './counterparty.js';
 import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
 import { pollCommand } from './poll.js';
@@ -33,6 +34,7 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   token    get an access token over mTLS          submit   send BPQD files or folders (gzip, sign, check)
   poll     drain an LNSP queue (list, get, save, delete)   events   print the WebSocket event stream
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
+  counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
   help     this text
 `;
 
@@ -87,6 +89,7 @@ async function participantCommand(command: string, args: string[]): Promise<numb
       case 'submit': return await submitCommand(args, out);
       case 'poll': return await pollCommand(args, out);
       case 'events': return await eventsCommand(args, out);
+      case 'counterparty': return await counterpartyCommand(args, out);
       default: return await doctorCommand(args, out);
     }
   } catch (err) {
@@ -120,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'poll':
     case 'events':
     case 'doctor':
+    case 'counterparty':
       return participantCommand(command, rest);
     case undefined:
     case 'help':

@@ -101,11 +101,11 @@ describe('idx-sim generate --nmis 1000 --days 1 --seed 7', () => {
   }, 240_000);
 
   it('reports a manifest expectation that is not met, and exits 1', async () => {
-    // Sending the same folder again: every messageContextId is now a duplicate (409), not what the manifest says.
+    // Sending an accepted file again: its messageContextId is taken (409), not what the manifest says.
     const c = capture();
-    const code = await submitCommand([join(dir, 'a', 'invalid-bad-checksum.json'), '--url', server!.url, '--certs-dir', join(dir, 'certs')], c.out, () => {});
+    const code = await submitCommand([join(dir, 'a', 'valid-2026-07-01-mdpone-lnspsouth-001.json'), '--url', server!.url, '--certs-dir', join(dir, 'certs')], c.out, () => {});
     expect(code).toBe(1);
-    expect(c.text()).toMatch(/invalid-bad-checksum\.json .*expected 400 IDX_ERR_NMI_CHECKSUM, got 409 IDX_ERR_DUPLICATE_MESSAGE/);
+    expect(c.text()).toMatch(/valid-2026-07-01-mdpone-lnspsouth-001\.json .*expected 200, got 409 IDX_ERR_DUPLICATE_MESSAGE/);
     expect(c.text()).toMatch(/1 sent: 0 accepted, 1 refused; 0 as expected, 1 not/);
   });
 }, 300_000);
