@@ -64,6 +64,7 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
         const byStart: Array<[number, number]> = [];
         meter.intervals.forEach((interval, i) => {
           const ptr = `${meterPtr}/intervals/${i}`;
+          const problemsBefore = problems.length;
           const start = parseIdxDateTime(interval.intervalStartDateTime);
           const end = parseIdxDateTime(interval.intervalEndDateTime);
           for (const [field, text] of [['intervalStartDateTime', interval.intervalStartDateTime], ['intervalEndDateTime', interval.intervalEndDateTime]] as const) {
@@ -84,7 +85,8 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
             problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_DUPLICATE', `interval starting ${interval.intervalStartDateTime} appears more than once for meter ${meter.meterSerialNumber}`));
           }
           starts.add(start);
-          if (!options.allowGaps) byStart.push([start, i]);
+          // Gaps are looked for among well-formed intervals only: a misshapen one is already reported.
+          if (!options.allowGaps && problems.length === problemsBefore) byStart.push([start, i]);
           const phases = new Set<string>();
           interval.readings.forEach((reading, r) => {
             const rPtr = `${ptr}/readings/${r}`;
