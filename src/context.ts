@@ -47,6 +47,8 @@ export interface ContextOptions {
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
   openapiDir?: string;
+  /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
 }
 
 export interface AppContext {
@@ -59,6 +61,8 @@ export interface AppContext {
   participants: ParticipantStore;
   transactionLog: TransactionLog;
   messages: MessageStore;
+  /** The one write path that batches: submissions share a transaction per event-loop turn (src/store/group-commit.ts). */
+  commits: GroupCommit;
   flowControlStore: FlowControlStore;
   events: EventHub;
   delivery: DeliveryService;
@@ -87,7 +91,8 @@ export function createContext(o: ContextOptions): AppContext {
   const flowControlStore = new FlowControlStore(o.db);
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
-  const delivery = new DeliveryService(new GroupCommit(o.db), messages, flowControlStore, transactionLog, events, {
+  const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
     watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
@@ -102,7 +107,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
   const signatures = new SignatureVerifier(certificates,
-    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
   return {
     config,
@@ -114,6 +119,7 @@ export function createContext(o: ContextOptions): AppContext {
     participants,
     transactionLog,
     messages,
+    commits,
     flowControlStore,
     events,
     delivery,
@@ -127,7 +133,8 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures,
+      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

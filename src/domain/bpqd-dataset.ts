@@ -205,7 +205,7 @@ export function generateDataset(o: DatasetOptions): Dataset {
       const m = writer.message(churn.formerParty, [recipient], churn.date, [writer.detail(churn.nmi, churn.date, true)], o.priority);
       files.push({ ...m, name: `invalid-${variant}`, sender: churn.formerParty, priority: o.priority, marketDate: churn.date, variant,
         expect: { status: 422, code: 'IDX_ERR_SENDER_NOT_RESPONSIBLE' },
-        about: `${churn.formerParty} was the ${churn.role} of ${churn.nmi} until ${addDays(churn.date, -1)}; it sends the churn date ${churn.date}` });
+        about: `${churn.formerParty} was the ${churn.role} of ${churn.nmi} until ${addDays(churn.date, -2)}; it sends ${churn.date}, the day after the churn date` });
       continue;
     }
     if (!firstGroup.sender) {
@@ -219,12 +219,13 @@ export function generateDataset(o: DatasetOptions): Dataset {
   return { files, standingData, addedNmis, skipped };
 }
 
-/** The first NMI whose MC or MDP changes, with the party that held the role before and the date it stopped. */
+/** The first NMI whose MC or MDP changes, with the party that held the role before and the first day it may no longer send. */
 function findChurn(standing: Standing): { nmi: string; role: StandingRole; formerParty: string; date: string } | undefined {
   for (const nmi of standing.order) {
     for (const row of standing.rows.get(nmi)!) {
       if (row.role === 'LNSP' || row.to === null) continue;
-      const date = addDays(row.to, 1);
+      // The day after the churn date: on the churn date itself the outgoing party may still send (IDX_SIM_CHURN_DAY=either).
+      const date = addDays(row.to, 2);
       const stillSends = standing.on(nmi, 'MC', date).includes(row.participantId) || standing.on(nmi, 'MDP', date).includes(row.participantId);
       if (!stillSends && standing.on(nmi, 'LNSP', date).length) return { nmi, role: row.role, formerParty: row.participantId, date };
     }

@@ -115,7 +115,9 @@ export class Authenticator {
       cert = inspectCertificate(raw, this.ctx.ca, this.ctx.config.certificateEnvironment, (pid) => this.ctx.participants.participant(pid) !== undefined);
       if (socket) this.perConnection.set(socket, cert);
     }
-    checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now());
-    return cert;
+    // A certificate may serve several participant ids (spec §6): x-initiatingParticipantId says which registration to judge.
+    const requested = request.headers['x-initiatingparticipantid'];
+    return checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now(),
+      typeof requested === 'string' ? requested : undefined);
   }
 }

@@ -6,6 +6,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../domain/clock.js';
 import { IdxError } from '../domain/errors.js';
+import { dateTimeParameter } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
 import { messageFields } from './bpqd-service.js';
 import { zip } from '../domain/zip.js';
@@ -55,8 +56,8 @@ export class ArchiveService {
    */
   list(recipientId: string, q: ArchiveListQuery) {
     const now = this.clock.now();
-    const start = q.startDateTime === undefined ? now : Date.parse(q.startDateTime);
-    const end = q.endDateTime === undefined ? this.retainedSince(now) : Date.parse(q.endDateTime);
+    const start = dateTimeParameter('startDateTime', q.startDateTime, { millisecondsRequired: true }) ?? now;
+    const end = dateTimeParameter('endDateTime', q.endDateTime, { millisecondsRequired: true }) ?? this.retainedSince(now);
     const itemCount = q.itemCount ?? 100;
     const query = {
       recipientId,

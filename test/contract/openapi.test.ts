@@ -4,7 +4,7 @@ import { Contract } from '../../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { isUrmEntity } from '../../src/domain/participants.js';
 import { isRequestQuotaName } from '../../src/domain/quotas.js';
-import { useHarness } from '../helpers/harness.js';
+import { useHarness, type Json } from '../helpers/harness.js';
 
 const contract = new Contract(join(PROJECT_ROOT, 'openapi'));
 const problem = (over: Record<string, unknown> = {}) => Buffer.from(JSON.stringify({
@@ -25,7 +25,7 @@ describe('the OpenAPI documents', () => {
   it('name only known quotas in x-idx-quota, document 429 wherever one applies, and give every PQD operation its per-minute limit', () => {
     for (const op of contract.operations.values()) {
       for (const name of op.quotas) expect(isRequestQuotaName(name), `${op.operationId}: ${name}`).toBe(true);
-      const responses = Object.values<any>(contract.documents.get(op.file).paths).flatMap((item) => Object.values<any>(item))
+      const responses = Object.values<Json>(contract.documents.get(op.file).paths).flatMap((item) => Object.values<Json>(item))
         .find((o) => o?.operationId === op.operationId)?.responses;
       if (op.quotas.length) expect(responses?.['429'], `${op.operationId} documents 429`).toBeDefined();
     }

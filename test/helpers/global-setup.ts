@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureDevPki } from '../../src/pki/dev-ca.js';
+import { ensureSharedCertificates } from '../../src/pki/shared-certificates.js';
 import { readFixtures } from '../../src/store/fixtures.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 
@@ -18,8 +19,8 @@ declare module 'vitest' {
 
 export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'idx-sim-test-pki-'));
-  const { participants } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
-  ensureDevPki(dir, participants.map((p) => p.participantId));
+  const { participants, sharedCertificates } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
+  ensureSharedCertificates(dir, ensureDevPki(dir, participants.map((p) => p.participantId)), sharedCertificates);
   project.provide('pkiDir', dir);
   return () => rmSync(dir, { recursive: true, force: true });
 }
