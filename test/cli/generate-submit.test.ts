@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCommand } from '../../src/cli/generate.js';
+import { loadConfig } from '../../src/config.js';
 import { submitCommand } from '../../src/cli/submit.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { INVALID_VARIANTS } from '../../src/domain/bpqd-dataset.js';
@@ -68,7 +69,7 @@ describe('idx-sim generate --nmis 1000 --days 1 --seed 7', () => {
     for (const p of valid) {
       const json = readFileSync(join(dir, 'a', p.file));
       expect(gunzipSync(readFileSync(join(dir, 'a', p.gzip))).equals(json), p.gzip).toBe(true);
-      expect(json.length).toBeLessThanOrEqual(10 * 1024 * 1024);
+      expect(json.length).toBeLessThanOrEqual(Math.min(loadConfig().maxPayloadBytesLow, loadConfig().maxPayloadBytes));
       const payload = JSON.parse(json.toString());
       expect(payload.data.header.initiatingParticipantId).toBe(p.sender);
       expect(payload.data.header.receivingParticipantId).toEqual(p.expect.recipients);

@@ -11,6 +11,7 @@ import { doctorCommand } from '../../src/cli/doctor.js';
 import { pollCommand } from '../../src/cli/poll.js';
 import { submitCommand } from '../../src/cli/submit.js';
 import { eventsCommand, tokenCommand } from '../../src/cli/token-events.js';
+import { loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { issueClientCertificate, pkiPaths } from '../../src/pki/dev-ca.js';
 import { useE2eServer } from '../helpers/e2e.js';
@@ -105,7 +106,12 @@ describe('idx-sim doctor (Done-when 4)', () => {
     expect(report.checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
       ['tls', 'pass'], ['certificate', 'pass'], ['token', 'pass'], ['small', 'pass'], ['maximum', 'pass'], ['websocket', 'pass'], ['clock', 'pass'],
     ]);
-    expect(report.checks.find((c: { name: string }) => c.name === 'maximum').detail).toMatch(/^10\d{6} bytes/);
+    // Within one interval's worth of bytes of the Low-priority cap.
+    const config = loadConfig();
+    const cap = Math.min(config.maxPayloadBytesLow, config.maxPayloadBytes);
+    const sent = Number(/^(\d+) bytes/.exec(report.checks.find((c: { name: string }) => c.name === 'maximum').detail)![1]);
+    expect(sent).toBeLessThanOrEqual(cap);
+    expect(sent).toBeGreaterThan(cap - 2000);
     expect(r.code).toBe(0);
     const human = await run(doctorCommand, ['--as', 'LNSPNORTH']);
     expect(human.out).toMatch(/PASS {2}small {7}GET \/bpqd answered/);
