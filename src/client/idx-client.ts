@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Agent, request, WebSocket } from 'undici';
+import { systemClock } from '../domain/clock.js';
 import { PRIORITY_LETTER, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 
 export interface ClientIdentity {
@@ -129,7 +130,7 @@ export class IdxClient {
   private sequence = 0;
 
   constructor(readonly identity: ClientIdentity, readonly transport: Transport = new UndiciTransport(identity),
-    private readonly now: () => number = () => Date.now()) {}
+    private readonly now: () => number = () => systemClock.now()) {}
 
   get participantId(): string {
     return this.identity.participantId;
