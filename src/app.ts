@@ -8,6 +8,7 @@ import fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { sharedValidators } from './plugins/request-validators.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
@@ -38,6 +39,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
     ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 

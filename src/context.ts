@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
-import { projectContract, type Contract } from './contract/openapi.js';
+import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
@@ -37,6 +37,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (openapi/, fixtures/ live there), whether running from src/ or dist/src/. */
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
+/** The project's OpenAPI documents, bundled once per process when this module loads (src/contract/openapi.ts). */
+const PROJECT_CONTRACT = await loadContract(join(PROJECT_ROOT, 'openapi'));
+
 export interface ContextOptions {
   config: ResolvedConfig;
   db: Db;
@@ -46,7 +49,8 @@ export interface ContextOptions {
   tokenSigningKeyPem: string;
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
-  openapiDir?: string;
+  /** The contract to serve; by default the project's openapi/ documents. */
+  contract?: Contract;
   /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
   scheduleCommit?: (commit: () => void) => void;
 }
@@ -84,7 +88,7 @@ export interface AppContext {
 }
 
 export function createContext(o: ContextOptions): AppContext {
-  const contract = projectContract(o.openapiDir ?? join(PROJECT_ROOT, 'openapi'));
+  const contract = o.contract ?? PROJECT_CONTRACT;
   const participants = new ParticipantStore(o.db);
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db);
@@ -109,6 +113,12 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
+  o.clock.onMove((cause) => {
+    delivery.expire(() => cause ?? o.random.hex(16));
+    archive.purge();
+  });
   return {
     config,
     db: o.db,
@@ -133,11 +143,14 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures,
-      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
+    bpqd: new BpqdService({
+      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
+      isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
+    }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
-    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    archive,
     counterparties: new CounterpartyService({
       clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
       participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),

@@ -68,16 +68,22 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
-  // Queue expiry and archive retention follow the simulated clock; reads catch up lazily, this sweeps idle queues too.
-  const housekeeping = setInterval(() => {
+  // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
+  // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
+  // lookup when nothing is due) so flow-control counts lag real expiry by at most that; reads never show
+  // an expired message either way. The archive purge scans, so it runs less often.
+  const housekeep = (what: string, work: () => unknown) => () => {
     try {
-      ctx.delivery.expire('housekeeping');
-      ctx.archive.purge();
+      work();
     } catch (err) {
-      app.log.error({ err }, 'queue expiry failed');
+      app.log.error({ err }, `${what} failed`);
     }
-  }, 30_000);
-  housekeeping.unref();
+  };
+  const timers = [
+    setInterval(housekeep('queue expiry', () => ctx.delivery.expire(() => ctx.random.hex(16))), 1_000),
+    setInterval(housekeep('archive purge', () => ctx.archive.purge()), 30_000),
+  ];
+  for (const timer of timers) timer.unref();
 
   let closed = false;
   return {
@@ -85,7 +91,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(housekeeping);
+      for (const timer of timers) clearInterval(timer);
       await ctx.counterparties.stop();
       await app.close();
       db.close();

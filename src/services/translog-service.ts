@@ -16,6 +16,7 @@ import type { MessageStore, StoredMessage } from '../store/message-store.js';
 import type { TransactionLogRow } from '../store/transaction-log.js';
 import type { TranslogFilter, TranslogRow, TranslogSearch } from '../store/translog-search.js';
 import type { Page } from './bpqd-service.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
 /** Records per query while streaming an export: big enough to be quick, small enough to keep memory flat. */
@@ -29,20 +30,8 @@ export interface TranslogSettings {
 }
 
 /** Query parameters of spec §4.5, verbatim, plus `sort` (idx-sim extension). Validated by the contract. */
-export interface TranslogQuery {
-  itemCount?: number;
-  cursor?: string;
-  toParticipant?: string;
-  fromParticipant?: string;
-  isArchived?: boolean;
-  messageId?: string;
-  startDateTime?: string;
-  endDateTime?: string;
-  messageStatus?: MessageStatus;
-  messageType?: MessageType;
-  messageContextId?: string;
-  sort?: string;
-}
+/** The query parameters of `listTransactionLog`, as generated from the OpenAPI document (src/contract/types). */
+export type TranslogQuery = QueryOf<'listTransactionLog'>;
 
 export interface TranslogEvent {
   eventDateTime: string;

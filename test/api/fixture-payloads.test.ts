@@ -44,6 +44,17 @@ describe('the sample payloads in fixtures/payloads do what manifest.json says', 
     }
   });
 
+  it('a churn-day message held by flow control keeps the churn remark next to the hold', async () => {
+    const entry = manifest.payloads.find((e) => e.file === 'valid-churn-day-mdpone-4102000099.json')!;
+    h().ctx.delivery.setOutboundDelivery('LNSPNORTH', 'pqd', 'Stopped', 'trace-held-churn');
+    const json = readFileSync(join(dir, entry.file));
+    const res = await h().submit(entry.sender, gzipSync(json), { 'x-signature': signerFor(entry.sender).sign(json) });
+    expect(res.statusCode, res.body).toBe(200);
+    const [logged] = h().ctx.transactionLog.forContext(res.json().data.messageContextId);
+    expect(logged).toMatchObject({ status: 'delivery_pending', reasonCode: 'HELD' });
+    expect(logged!.detail).toMatch(/^held: LNSPNORTH's pqd queue is manually stopped; churn day: MDPONE sent as the outgoing MDP of NMI 4102000099 on 2026-07-15 \(incoming MDPTWO\)$/);
+  });
+
   it('with IDX_SIM_CHURN_DAY=strict the outgoing party\'s churn-day payloads are refused, as before', async () => {
     const strict = await createHarness({ churnDay: 'strict' });
     try {

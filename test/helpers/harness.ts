@@ -22,6 +22,7 @@ import { registerCertificatesFromDir } from '../../src/security/certificate-regi
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
+import { recordExercised } from './contract-coverage.js';
 
 /** A parsed JSON body or frame whose shape the test asserts (rather than declares). */
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -164,6 +165,8 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
           }),
         });
       openSockets.push(ws);
+      // The upgrade's 101 never reaches the response observer: record it here.
+      recordExercised(ctx.contract, { method: 'GET', url: '/events/v1', statusCode: 101 });
       return {
         frames,
         async waitFor(predicate, ms = 2000) {
@@ -227,6 +230,7 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
         method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,
       });
       if (problems === undefined) return;
+      recordExercised(ctx.contract, { method: request.method, url: request.url, statusCode: reply.statusCode });
       h.checked++;
       violations.push(...problems);
     },

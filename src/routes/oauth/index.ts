@@ -6,13 +6,6 @@ import { grantScopes } from '../../domain/participants.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 
-interface TokenForm {
-  grant_type: string;
-  client_id?: string;
-  client_secret?: string;
-  scope?: string;
-}
-
 const formError = (name: string, code: string, message: string) => ({ errors: [{ in: 'form' as const, name, code, message }] });
 
 /**
@@ -57,7 +50,7 @@ export async function oauthRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
   });
 
   contractRoute(app, ctx, auth, 'requestToken', async (request, reply) => {
-    const form = request.body as TokenForm;
+    const form = request.body;
     if (form.grant_type !== 'client_credentials') {
       throw new IdxError('IDX_ERR_UNSUPPORTED_GRANT_TYPE', `grant_type "${form.grant_type}" is not supported; IDX uses client_credentials`,
         formError('grant_type', 'GRANT_TYPE', 'must be client_credentials'));
