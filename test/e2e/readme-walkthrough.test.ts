@@ -102,7 +102,7 @@ describe('README', () => {
     expect(poll.retrieved).toBeGreaterThanOrEqual(4);
     expect(poll).toMatchObject({ deleted: poll.retrieved, failed: [] });
     expect(lines[lines.length - 1]).toMatch(/^acme-daily +running +sender ACMEMC, daily; sent 4: 4 accepted, 0 refused; next 2026-07-20 at 2026-07-21T01:00:00\.000\+10:00$/);
-  });
+  }, 120_000);
 
   it('configuration table is the one `idx-sim config` prints', () => {
     expect(between('settings')).toBe(settingsTable());
