@@ -124,6 +124,8 @@ export const SETTINGS = {
     'Largest uncompressed Medium-priority payload (spec §4.1, §8: 5 MB).'),
   maxPayloadBytesLow: setting('IDX_SIM_MAX_PAYLOAD_BYTES_LOW', 10 * MB, int(1024, 512 * MiB),
     'Largest uncompressed Low-priority payload (spec §4.1, §8: 10 MB).'),
+  stoppedRecipient: setting('IDX_SIM_STOPPED_RECIPIENT', 'hold' as 'hold' | 'refuse', oneOf('hold', 'refuse'),
+    'A submission while a receiver\'s queue is stopped by flow control: `hold` (200, delivered when the queue resumes) or `refuse` (503 `IDX_ERR_RECIPIENT_STOPPED`, nothing accepted) (spec §9: AEMO does not say).'),
   rejectConcurrentRequests: setting('IDX_SIM_REJECT_CONCURRENT_REQUESTS', false, (raw) => raw === 'true' || raw === '1',
     'Refuse (429) a request while the same participant has another one in flight on the same API (spec §4.1: "AEMO may reject concurrent requests").'),
   archiveRetentionDays: setting('IDX_SIM_ARCHIVE_RETENTION_DAYS', 90, int(1, 3650),

@@ -38,6 +38,8 @@ export interface BpqdSettings {
   routingRule: RoutingRule;
   /** Who may send on a churn day (IDX_SIM_CHURN_DAY). */
   churnDay: ChurnDayRule;
+  /** A submission to a recipient stopped by flow control: accepted and held, or refused with 503 (spec §9). */
+  stoppedRecipient: 'hold' | 'refuse';
 }
 
 export interface Submission {
@@ -150,6 +152,7 @@ export class BpqdService {
     const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
       routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,
     }, context.raw);
+    if (this.settings.stoppedRecipient === 'refuse') this.refuseStoppedRecipients(recipients, context);
     const churnNote = describeChurnDays(s.initiatingParticipantId, churnDays);
 
     const receivedAt = this.clock.now();
@@ -186,6 +189,19 @@ export class BpqdService {
       throw err;
     }
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
+  }
+
+  /**
+   * spec §9 [D] "optionally reject with 503 via config": nothing is accepted while a receiver's queue is
+   * stopped; the sender resends later. No Retry-After: only the receiver's retrievals decide when.
+   */
+  private refuseStoppedRecipients(recipients: readonly string[], context: MessageContextId): void {
+    const closed = this.delivery.closedRecipients(recipients, context.businessFunctionId, this.clock.now());
+    if (closed.length === 0) return;
+    throw new IdxError('IDX_ERR_RECIPIENT_STOPPED',
+      `${closed.map((c) => `${c.participantId}'s ${context.businessFunctionId} queue is not taking messages (${c.reason})`).join('; ')}; ` +
+      `nothing was accepted: send the message again once delivery has resumed (GET /fctrl/v1/participants?participantId=${closed[0]!.participantId} tells when)`,
+      { errors: closed.map((c) => bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_STOPPED', `${c.participantId}: ${c.reason}`)), messageContextId: context.raw });
   }
 
   list(recipientId: string, q: ListQuery): Page<MessageMetadata> {

@@ -91,6 +91,21 @@ export class DeliveryService {
     pending.flushTo(this.events);
   }
 
+  /**
+   * The recipients whose queue would hold a new message now (stopped by a watermark or manually, or
+   * still releasing held messages), with the reason; empty when every one would receive it at once.
+   */
+  closedRecipients(recipients: readonly string[], businessFunctionId: string, now: number): Array<{ participantId: string; reason: string }> {
+    return recipients.flatMap((participantId) => {
+      const state = this.flow.get(participantId, businessFunctionId, now);
+      if (deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0) return [];
+      const reason = state.outboundDelivery === 'Stopped' ? 'outbound delivery manually stopped'
+        : state.messageStatus === 'Stopped' ? `message status Stopped at ${state.messageCount} unretrieved messages`
+        : `${state.heldCount} held messages still waiting to be delivered`;
+      return [{ participantId, reason }];
+    });
+  }
+
   /** First retrieval completes delivery (spec §4.5 `completed`) and, by default, lowers the count. */
   retrieve(recipientId: string, item: QueuedMessage, traceId: string): void {
     const now = this.clock.now();

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.
 import { IdxError } from '../domain/errors.js';
 import type { OutboundDelivery } from '../domain/flow-control.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { checkNoOutage, type IdxApi } from '../domain/outages.js';
 import type { FlowControlRow, FlowControlStore, Outage } from '../store/flow-control-store.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { EventHub } from './event-hub.js';
@@ -101,7 +102,7 @@ export class FlowControlService {
   }
 
   /** Records an outage, notes it in the status history of those concerned and notifies them (spec §4.7). */
-  addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null }, allParticipants: string[]): Outage {
+  addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null; apis: string[] | null }, allParticipants: string[]): Outage {
     const now = this.clock.now();
     const outage = this.store.addOutage({ ...o, createdAt: now });
     for (const participantId of o.participantIds ?? allParticipants) {
@@ -118,8 +119,14 @@ export class FlowControlService {
     return this.store.outages();
   }
 
+  /** 503 with Retry-After while an outage covers this participant and API (src/domain/outages.ts). */
+  checkAvailable(participantId: string, api: IdxApi): void {
+    const now = this.clock.now();
+    checkNoOutage(this.store.activeOutages(now), participantId, api, now);
+  }
+
   private activeOutage(participantId: string, now: number): Outage | undefined {
-    return this.store.outages().find((o) => o.outageStart <= now && now < o.outageEnd && (o.participantIds === null || o.participantIds.includes(participantId)));
+    return this.store.activeOutages(now).find((o) => o.participantIds === null || o.participantIds.includes(participantId));
   }
 
   private knownBusinessFunction(businessFunctionId: string, market: string): void {

@@ -224,7 +224,7 @@ describe('participant status (spec §4.3)', () => {
     await submitN(2);
     const outage = await h().app.inject({
       method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), 'content-type': 'application/json' },
-      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'] },
+      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'], apis: ['pqd'] },
     });
     expect(outage.statusCode, outage.body).toBe(201);
     const res = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants', headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });

@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
+import { outageState } from '../../domain/outages.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
 
-const outageView = (o: Outage) => ({
-  id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description, participantIds: o.participantIds,
+const outageView = (o: Outage, now: number) => ({
+  id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description,
+  participantIds: o.participantIds, apis: o.apis, state: outageState(o, now),
 });
 
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
@@ -27,7 +29,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     return { ...clockView(), expiredMessages: ctx.delivery.expiredCount - expiredBefore };
   });
 
-  contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
+  contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map((o) => outageView(o, ctx.clock.now())) }));
 
   contractRoute(app, ctx, auth, 'createOutage', async (request, reply) => {
     const body = request.body;
@@ -41,7 +43,10 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (unknown.length) {
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `unknown participants: ${unknown.join(', ')}`, { errors: [{ in: 'body', pointer: '/participantIds', code: 'UNKNOWN', message: unknown.join(', ') }] });
     }
-    const outage = ctx.flowControl.addOutage({ outageStart: start, outageEnd: end, description: body.description, participantIds: body.participantIds ?? null }, known);
-    return reply.code(201).send({ data: outageView(outage) });
+    // A window may lie in the future (planned maintenance): it takes effect when the simulated clock reaches it.
+    const outage = ctx.flowControl.addOutage({
+      outageStart: start, outageEnd: end, description: body.description, participantIds: body.participantIds ?? null, apis: body.apis ?? null,
+    }, known);
+    return reply.code(201).send({ data: outageView(outage, ctx.clock.now()) });
   });
 }
