@@ -27,11 +27,13 @@ export interface BuildOptions {
   peerCertificate?: PeerCertificateSource;
   /** Sees every response before it is sent (the contract check in the test suite). */
   responseObserver?: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = fastify({
-    logger: { level: ctx.config.logLevel },
+    logger: { level: ctx.config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     // One concise debug line per request (onResponse below) instead of Fastify's two info lines.
     logController: new LogController({ disableRequestLogging: true }),
     // Trace ids come from the seedable random source, never from the caller.

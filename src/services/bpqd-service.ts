@@ -156,37 +156,47 @@ export class BpqdService {
     const churnNote = describeChurnDays(s.initiatingParticipantId, churnDays);
 
     const receivedAt = this.clock.now();
-    const messageId = `MSG-${this.random.uuid()}`;
+    let messageId = `MSG-${this.random.uuid()}`;
     // check() and record() run with no await between them (record() inside the acceptance write), so
     // concurrent submissions cannot both take the last message of the quota; only accepted messages
     // count (docs/spec-variance.md).
     this.dailyMessages.check(s.initiatingParticipantId, context.priority, receivedAt, context.raw);
-    try {
-      await this.delivery.accept({
-        messageId,
-        messageContextId: context.raw,
-        contextKey: context.key,
-        senderId: s.initiatingParticipantId,
-        businessFunctionId: context.businessFunctionId,
-        resourceId: context.businessFunctionResourceId,
-        priority: context.priority,
-        messageDateTime: payload.data.header.messageDateTime,
-        receivedAt,
-        sizeBytes: json.length,
-        schemaVersion,
-        transactionCount: payload.data.transactions.length,
-        signature: s.signature ?? null,
-        traceId: s.traceId,
-        payloadGzip: s.body,
-      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
-      churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
-    } catch (err) {
-      // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}`,
-          { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.delivery.accept({
+          messageId,
+          messageContextId: context.raw,
+          contextKey: context.key,
+          senderId: s.initiatingParticipantId,
+          businessFunctionId: context.businessFunctionId,
+          resourceId: context.businessFunctionResourceId,
+          priority: context.priority,
+          messageDateTime: payload.data.header.messageDateTime,
+          receivedAt,
+          sizeBytes: json.length,
+          schemaVersion,
+          transactionCount: payload.data.transactions.length,
+          signature: s.signature ?? null,
+          traceId: s.traceId,
+          payloadGzip: s.body,
+        }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
+        churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
+        break;
+      } catch (err) {
+        const violated = uniqueViolation(err);
+        // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
+        if (violated === 'messages.sender_id, messages.context_key') {
+          throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}`,
+            { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+        }
+        // The hub's own identifier collided (a replayed random sequence, issue 7 defect 10): not the
+        // sender's fault — draw another. Any other failure is the hub's and stays a 500.
+        if (violated === 'messages.message_id' && attempt < 3) {
+          messageId = `MSG-${this.random.uuid()}`;
+          continue;
+        }
+        throw err;
       }
-      throw err;
     }
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
@@ -342,4 +352,11 @@ function toMetadata(m: QueuedMessage): MessageMetadata {
     retrievedDateTime: m.retrievedAt === null ? null : formatMarketDateTime(m.retrievedAt),
     transactionCount: m.transactionCount,
   };
+}
+
+/** The columns of the UNIQUE constraint an SQLite error reports ("UNIQUE constraint failed: t.a, t.b"), if it is one. */
+function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string };
+  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' || typeof e.message !== 'string') return undefined;
+  return /^UNIQUE constraint failed: (.+)$/.exec(e.message)?.[1];
 }

@@ -356,10 +356,10 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: date-time
-                     * @description Jump to this instant.
+                     * @description Jump to this instant (from 2000-01-01 until 2100-01-01 UTC).
                      */
                     dateTime?: string;
-                    /** @description Then move forward this many seconds. */
+                    /** @description Then move forward this many seconds (at most 366 days); the result must stay before 2100-01-01 UTC. */
                     advanceSeconds?: number;
                     /** @description Stop (true) or restart (false) the clock. */
                     frozen?: boolean;
