@@ -8,12 +8,14 @@ import fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { sharedValidators } from './plugins/request-validators.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
 import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
 import { simAdminRoutes } from './routes/sim-admin/index.js';
+import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
@@ -25,11 +27,13 @@ export interface BuildOptions {
   peerCertificate?: PeerCertificateSource;
   /** Sees every response before it is sent (the contract check in the test suite). */
   responseObserver?: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = fastify({
-    logger: { level: ctx.config.logLevel },
+    logger: { level: ctx.config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     // One concise debug line per request (onResponse below) instead of Fastify's two info lines.
     logController: new LogController({ disableRequestLogging: true }),
     // Trace ids come from the seedable random source, never from the caller.
@@ -37,6 +41,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
     ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 
@@ -60,6 +65,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(eventRoutes, { ctx, auth });
   await app.register(archiveRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
+  await app.register(simCounterpartyRoutes, { ctx, auth });
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });

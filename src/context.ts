@@ -20,6 +20,9 @@ import { CertificateRegistry } from './security/certificate-registry.js';
 import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
 import { ArchiveService } from './services/archive-service.js';
 import { ArchiveStore } from './store/archive-store.js';
+import { CounterpartyService } from './services/counterparty-service.js';
+import { NmiRoleQueries } from './store/nmi-role-queries.js';
+import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
@@ -80,6 +83,8 @@ export interface AppContext {
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
   translog: TranslogService;
+  /** Virtual senders and LNSPs driven by the simulated clock (issue #10); they call the API like any participant. */
+  counterparties: CounterpartyService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -108,6 +113,12 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
+  o.clock.onMove((cause) => {
+    delivery.expire(() => cause ?? o.random.hex(16));
+    archive.purge();
+  });
   return {
     config,
     db: o.db,
@@ -132,10 +143,18 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures,
-      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
+    bpqd: new BpqdService({
+      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
+      isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
+    }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
-    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    archive,
+    counterparties: new CounterpartyService({
+      clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
+      participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
+      settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
+    }),
   };
 }

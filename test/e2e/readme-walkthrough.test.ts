@@ -5,18 +5,20 @@
  *
  * The blocks run at a repository root, where `npm start` has built dist/. So that they never depend on a
  * stale or missing dist/ of the working tree, the test makes its own root in a temporary directory: the
- * current sources compiled by tsc into <tmp>/dist, a copy of bin/idx-sim.js, and links to fixtures/,
- * openapi/, node_modules/ and package.json.
+ * current sources compiled into <tmp>/dist (a copy of what `npm test` just compiled when that is up to
+ * date, else tsc runs here), a copy of bin/idx-sim.js, the run's development PKI in certs/ (as a first
+ * start would have generated it), and links to fixtures/, openapi/, node_modules/ and package.json.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { settingsTable } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { freshDist } from '../helpers/compiled.js';
 
 const run = promisify(execFile);
 const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
@@ -44,7 +46,10 @@ beforeAll(async () => {
   for (const name of ['fixtures', 'openapi', 'node_modules', 'package.json']) symlinkSync(join(PROJECT_ROOT, name), join(dir, name));
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(PROJECT_ROOT, 'bin', 'idx-sim.js'), join(dir, 'bin', 'idx-sim.js'));
-  await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
+  const built = freshDist();
+  if (built) cpSync(join(built, 'src'), join(dir, 'dist', 'src'), { recursive: true });
+  else await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
+  cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
 }, 180_000); // a full tsc build: ~10 s of CPU, but minutes of wall time on a loaded 2-core machine
 
@@ -83,6 +88,21 @@ describe('README', () => {
     expect(JSON.parse(lines[lines.length - 1]!).data).toMatchObject({ status: 'delivery_pending', receivingParticipantIds: ['LNSPNORTH'] });
     expect(server.ctx.certificates.view().current('MDPTWO', 'primary')?.revokedAt).toBeNull();
   });
+
+  it('rehearsing alone (doctor, generate, submit, virtual counterparties, poll) works as written', async () => {
+    const { stdout } = await bash(between('rehearsal'));
+    const lines = stdout.trim().split('\n');
+    expect(stdout).toMatch(/PASS {2}tls/);
+    expect(stdout).toMatch(/all checks passed/);
+    expect(stdout).toMatch(/wrote 7 messages to .*rehearsal: 4 valid, 3 invalid variants/);
+    expect(stdout).toMatch(/✓ invalid-gaps\.json {2}MDPONE {2}400 IDX_ERR_PAYLOAD_RULE .* as expected/);
+    expect(stdout).toMatch(/7 sent: 4 accepted, 3 refused; 7 as expected, 0 not/);
+    const poll = JSON.parse(lines[lines.length - 2]!);
+    // At least the two generated messages for LNSPNORTH and the virtual MC's two days.
+    expect(poll.retrieved).toBeGreaterThanOrEqual(4);
+    expect(poll).toMatchObject({ deleted: poll.retrieved, failed: [] });
+    expect(lines[lines.length - 1]).toMatch(/^acme-daily +running +sender ACMEMC, daily; sent 4: 4 accepted, 0 refused; next 2026-07-20 at 2026-07-21T01:00:00\.000\+10:00$/);
+  }, 120_000);
 
   it('configuration table is the one `idx-sim config` prints', () => {
     expect(between('settings')).toBe(settingsTable());
