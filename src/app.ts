@@ -6,8 +6,9 @@ import type { ServerOptions } from 'node:https';
 import websocket from '@fastify/websocket';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
+import { finiteKeyword } from './contract/openapi.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
-import { registerProblemDetails } from './plugins/problem-details.js';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerProblemDetails } from './plugins/problem-details.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
@@ -36,7 +37,10 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     genReqId: () => ctx.random.hex(16),
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
-    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true }, plugins: [finiteKeyword] },
+    // Bad URLs and over-long path parameters are answered as problem+json like every refusal (issue 7, defect 8).
+    frameworkErrors: frameworkErrors(ctx),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 

@@ -87,7 +87,7 @@ export class Contract {
     const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);
     const objectOf = (params: Json[], lowerCase: boolean, closed: boolean) => ({
       type: 'object',
-      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, this.deref(op.file, p.schema ?? {})])),
+      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, requireFinite(this.deref(op.file, p.schema ?? {}))])),
       required: params.filter((p) => p.required).map((p) => (lowerCase ? p.name.toLowerCase() : p.name)),
       ...(closed ? { additionalProperties: false } : {}),
     });
@@ -104,6 +104,16 @@ export class Contract {
     const body = requestBody?.['x-idx-gzip'] ? undefined : (content['application/x-www-form-urlencoded'] ?? content['application/json'])?.schema;
     if (body) schema.body = this.deref(op.file, body);
     return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth, quotas: op.quotas };
+  }
+
+  /**
+   * The methods the API offers on a concrete path (HEAD wherever GET is, as Fastify serves it), for the
+   * `Allow` header of a 405. Empty when no operation has this path.
+   */
+  allowedMethods(path: string): string[] {
+    const methods = new Set(this.matchers.filter((m) => m.regex.test(path)).map((m) => m.method.toUpperCase()));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
   }
 
   /** Canonical spelling of a header parameter (`x-messagecontextid` → `x-messageContextId`). */
@@ -257,6 +267,36 @@ export class Contract {
       .filter(([k]) => k !== 'example' && k !== 'examples')
       .map(([k, v]) => [k, this.deref(file, v, depth + 1)]));
   }
+}
+
+/**
+ * Keyword added to numeric request parameters: the number is finite. ajv's `coerceTypes` turns
+ * "Infinity" or "1e309" into ±Infinity, accepts it as an integer and skips minimum/maximum for it
+ * (issue 7, defect 5); this keyword refuses it, naming the parameter.
+ */
+export const FINITE_KEYWORD = 'x-idx-finite';
+
+/** The ajv plugin that defines FINITE_KEYWORD (Fastify's validator compiler loads it). */
+export function finiteKeyword(ajv: { addKeyword(definition: object): unknown }): typeof ajv {
+  ajv.addKeyword({
+    keyword: FINITE_KEYWORD,
+    // No `type: 'number'`: ajv runs number keywords only on finite numbers, which is the bug itself.
+    schemaType: 'boolean',
+    errors: true,
+    validate: function finite(this: unknown, _schema: boolean, data: unknown) {
+      if (typeof data !== 'number' || Number.isFinite(data)) return true;
+      (finite as unknown as { errors: object[] }).errors = [{ keyword: FINITE_KEYWORD, message: 'must be a finite number', params: {} }];
+      return false;
+    },
+  });
+  return ajv;
+}
+
+function requireFinite(schema: Json): Json {
+  if (schema === null || typeof schema !== 'object') return schema;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const numeric = types.includes('integer') || types.includes('number');
+  return numeric ? { ...schema, [FINITE_KEYWORD]: true } : schema;
 }
 
 /** ajv errors as `<pointer>: <message>` lines. */

@@ -45,7 +45,7 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
     } else if (v.keyword === 'additionalProperties') {
       message = `${name} is not a parameter of this operation`;
     }
-    items.push({ in: location.where, name, code: v.keyword.toUpperCase(), message });
+    items.push({ in: location.where, name, code: v.keyword.replace(/^x-idx-/, '').toUpperCase(), message });
   }
   // The messageContextId grammar gets its own code and a precise reason (spec §3).
   const contextItem = items.find((i) => i.name === 'x-messageContextId' && i.code === 'PATTERN');
@@ -77,15 +77,52 @@ export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new IdxError('IDX_ERR_FORM_INVALID', e.message, { errors: [{ in: 'body', pointer: '', code: 'BODY', message: e.message }] });
+    case 'FST_ERR_BAD_URL':
+      return new IdxError('IDX_ERR_HTTP_INVALID', 'the URL is not valid (a malformed percent-encoding?)', { errors: [{ in: 'path', name: 'url', code: 'BAD_URL', message: 'not a valid URL' }] });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // Never echo the URL back (it can be kilobytes long).
+      return new IdxError('IDX_ERR_URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, { errors: [{ in: 'path', name: 'url', code: 'TOO_LONG', message: `path parameter longer than ${MAX_PARAM_LENGTH} characters` }] });
+  }
+  // Any other client error Fastify raises keeps its 4xx status (issue 7, defect 5): never a 500 for bad input.
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = STATUS_CODES[status] ?? 'IDX_ERR_HTTP_INVALID';
+    return new IdxError(code, `${e.message.slice(0, 200)}`, { status });
   }
   return new IdxError('IDX_ERR_INTERNAL', 'unexpected error; quote the traceId when reporting it');
 }
 
+/** Longest path parameter the router accepts (find-my-way `maxParamLength`); longer → 414. */
+export const MAX_PARAM_LENGTH = 200;
+
+/** Catalogue codes of the HTTP statuses Node and Fastify refuse with before a route runs. */
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'IDX_ERR_HTTP_INVALID',
+  404: 'IDX_ERR_ROUTE_NOT_FOUND',
+  405: 'IDX_ERR_METHOD_NOT_ALLOWED',
+  408: 'IDX_ERR_REQUEST_TIMEOUT',
+  413: 'IDX_ERR_PAYLOAD_TOO_LARGE',
+  414: 'IDX_ERR_URI_TOO_LONG',
+  415: 'IDX_ERR_CONTENT_TYPE_UNSUPPORTED',
+  417: 'IDX_ERR_EXPECTATION_FAILED',
+  431: 'IDX_ERR_HEADERS_TOO_LARGE',
+};
+
+/** The path as `instance`: the real one, shortened so that a long URL is never echoed back. */
+export function problemInstance(url: string): string {
+  const path = url.split('?')[0]!;
+  return path.length <= MAX_INSTANCE_LENGTH ? path : `${path.slice(0, MAX_INSTANCE_LENGTH)}…`;
+}
+const MAX_INSTANCE_LENGTH = 120;
+/** A messageContextId longer than the grammar allows (63 characters) is not echoed back. */
+const MAX_ECHOED_CONTEXT_ID = 128;
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: IdxError, ctx: AppContext): FastifyReply {
-  const instance = request.url.split('?')[0]!;
+  const instance = problemInstance(request.url);
   const headerContextId = request.headers['x-messagecontextid'];
   const paramContextId = (request.params as Record<string, string> | undefined)?.messageContextId;
-  const messageContextId = err.messageContextId ?? (typeof headerContextId === 'string' ? headerContextId : paramContextId);
+  const candidate = err.messageContextId ?? (typeof headerContextId === 'string' ? headerContextId : paramContextId);
+  const messageContextId = typeof candidate === 'string' && candidate.length <= MAX_ECHOED_CONTEXT_ID ? candidate : undefined;
   recordRefusal(request, err, ctx, messageContextId);
   return reply
     .code(err.status)
@@ -149,6 +186,19 @@ export function registerProblemDetails(app: FastifyInstance, ctx: AppContext): v
     if (idxError.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, idxError, ctx);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new IdxError('IDX_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see /docs for the API`), ctx));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A known path with another method is 405 with Allow (RFC 9110 §15.5.6); an unknown path stays 404.
+    const allowed = ctx.contract.allowedMethods(path);
+    if (allowed.length) {
+      return sendProblem(request, reply, new IdxError('IDX_ERR_METHOD_NOT_ALLOWED', `${request.method} is not an operation of ${problemInstance(path)}; allowed: ${allowed.join(', ')}`,
+        { headers: { allow: allowed.join(', ') } }), ctx);
+    }
+    return sendProblem(request, reply, new IdxError('IDX_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${problemInstance(path)}; see /docs for the API`), ctx);
+  });
+}
+
+/** Fastify's `frameworkErrors`: bad URLs and over-long path parameters, refused before routing, as problem+json. */
+export function frameworkErrors(ctx: AppContext) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, toIdxError(err, ctx, request), ctx);
 }
