@@ -2,6 +2,8 @@
  * The process: configuration → fixtures → dev PKI → database → buildApp → HTTPS with mTLS → graceful
  * close. The only file that listens on a port or handles signals.
  */
+import type { Server, ServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import { relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -51,8 +53,37 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
-    },
+      // Limits and timeouts (issue 7, defect 6; docs/reliability.md): no client holds a connection forever.
+      handshakeTimeout: config.tlsHandshakeTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // How often Node looks for expired requests: often enough for the shortest configured timeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    } as ServerOptions,
   });
+  const server = app.server as Server;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
+  // Every TCP connection, in any state (TLS handshake, idle, upgraded to WebSocket), so shutdown can close what remains.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // Node times out requests, not connections that never start one: a TLS connection that sends not a
+  // byte within the headers timeout is closed too (1,000 silent connections must not stay open). One
+  // that sent part of a request is Node's: it answers 408.
+  server.on('secureConnection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, config.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('drop', (data?: { remoteAddress?: string }) => app.log.warn({ remoteAddress: data?.remoteAddress, maxConnections: config.maxConnections }, 'connection refused: too many connections'));
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -78,7 +109,19 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       if (closed) return;
       closed = true;
       clearInterval(housekeeping);
-      await app.close();
+      // Drain (issue 7, defect 6): no new connections, requests in flight get shutdownGraceMs to finish
+      // (new requests on open connections get 503, WebSocket subscribers 1001), then what remains is closed.
+      const grace = setTimeout(() => {
+        if (sockets.size) app.log.warn({ connections: sockets.size, graceMs: config.shutdownGraceMs }, 'shutdown grace period over; closing remaining connections');
+        server.closeAllConnections();
+        for (const client of app.websocketServer.clients) client.terminate();
+        for (const socket of sockets) socket.destroy();
+      }, config.shutdownGraceMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       db.close();
     },
   };

@@ -148,12 +148,16 @@ export class Contract {
     const where = `${res.method} ${path} → ${res.statusCode}`;
     const op = match.operation;
     const opObject = this.at(op.file, op.pointer);
-    // A method the path does not have: must be a 404/405 problem.
-    if (match.method !== res.method.toLowerCase()) {
-      return [404, 405].includes(res.statusCode) ? this.checkProblem(res, where) : [`${where}: undocumented method`];
-    }
     const status = String(res.statusCode);
+    const transport = this.documents.get('common.yaml')?.['x-idx-transport-responses']?.[status] ? status : undefined;
+    // A method the path does not have: must be a 404/405 problem (405 with Allow), or a transport refusal.
+    if (match.method !== res.method.toLowerCase()) {
+      if (res.statusCode === 405 && res.headers.allow === undefined) return [`${where}: 405 without Allow`];
+      return [404, 405].includes(res.statusCode) || transport ? this.checkProblem(res, where) : [`${where}: undocumented method`];
+    }
     const responseKey = opObject.responses?.[status] ? status : opObject.responses?.default ? 'default' : undefined;
+    // Refusals made before the operation runs are documented once, in common.yaml (`x-idx-transport-responses`).
+    if (!responseKey && transport) return this.checkProblem(res, where);
     if (!responseKey) return [`${where}: status ${status} is not documented for ${op.operationId}`];
     const { file, pointer } = this.follow(op.file, `${op.pointer}/responses/${escapePointer(responseKey)}`);
     const response = this.at(file, pointer);
@@ -185,7 +189,13 @@ export class Contract {
 
   private checkProblem(res: { headers: Record<string, unknown>; body: Buffer }, where: string): string[] {
     const validate = this.validator('common.yaml', '#/components/schemas/Problem');
-    const body = JSON.parse(res.body.toString('utf8'));
+    if (!/^application\/problem\+json/.test(String(res.headers['content-type'] ?? ''))) return [`${where}: not application/problem+json`];
+    let body: Json;
+    try {
+      body = JSON.parse(res.body.toString('utf8'));
+    } catch (err) {
+      return [`${where}: problem body is not JSON (${(err as Error).message})`];
+    }
     return validate(body) ? [] : formatAjvErrors(validate.errors).map((e) => `${where}: ${e}`);
   }
 

@@ -81,6 +81,7 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
   IDX_ERR_CONCURRENT_REQUEST: { status: 429, title: 'Another request from this participant is in flight' },
+  IDX_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, title: 'Too many open event WebSockets for this participant' },
   // Everything else
   IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -126,6 +126,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: I
   recordRefusal(request, err, ctx, messageContextId);
   return reply
     .code(err.status)
+    // Also set here: refusals of the router (frameworkErrors) are sent without the onSend hooks.
+    .header('x-traceId', request.id)
     .headers(err.headers)
     .type('application/problem+json')
     .send({
