@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
+import { boundedValidator } from './contract/bounded-validation.js';
 import { projectContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
@@ -122,7 +123,8 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService(messages, delivery, participants, boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')), config, o.clock, o.random, quotas.messages, signatures),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

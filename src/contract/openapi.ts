@@ -57,6 +57,8 @@ export class Contract {
   readonly operations = new Map<string, Operation>();
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
+  /** The same documents compiled to stop at the first error (lazily: only the payload needs it). */
+  private firstErrorAjv?: Ajv2020;
   private readonly matchers: Array<{ regex: RegExp; method: string; operation: Operation }> = [];
 
   constructor(readonly dir: string) {
@@ -130,6 +132,25 @@ export class Contract {
     let v = this.validators.get(key);
     if (!v) {
       v = this.ajv.compile({ $ref: `${BASE_URL}${file}${pointer}` });
+      this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * A validator that stops at the first error: its work is bounded by the size of the input, whatever
+   * the input is (with allErrors, a payload of a million empty objects yields millions of errors).
+   */
+  firstErrorValidator(file: string, pointer: string): ValidateFunction {
+    if (!this.firstErrorAjv) {
+      this.firstErrorAjv = new Ajv2020({ strict: false, allErrors: false, allowUnionTypes: true });
+      addFormats.default(this.firstErrorAjv);
+      for (const [name, doc] of this.documents) this.firstErrorAjv.addSchema({ ...doc, $id: BASE_URL + name });
+    }
+    const key = `first-error:${file}${pointer}`;
+    let v = this.validators.get(key);
+    if (!v) {
+      v = this.firstErrorAjv.compile({ $ref: `${BASE_URL}${file}${pointer}` });
       this.validators.set(key, v);
     }
     return v;

@@ -5,6 +5,7 @@
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ValidateFunction } from 'ajv';
+import type { BoundedResult } from '../contract/bounded-validation.js';
 import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, MAX_PROBLEMS_LISTED, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
@@ -100,7 +101,8 @@ export class BpqdService {
     private readonly messages: MessageStore,
     private readonly delivery: DeliveryService,
     private readonly standingData: StandingDataLookup,
-    private readonly validatePayload: ValidateFunction,
+    /** Bounded for any input (src/contract/bounded-validation.ts). */
+    private readonly validatePayload: (payload: unknown) => BoundedResult,
     private readonly settings: BpqdSettings,
     private readonly clock: Clock,
     private readonly random: Random,
@@ -278,10 +280,13 @@ export class BpqdService {
       throw new IdxError('IDX_ERR_JSON_INVALID', `the uncompressed body is not JSON: ${(err as Error).message}`,
         { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
     }
-    if (!this.validatePayload(payload)) {
-      const problems = schemaProblems(this.validatePayload.errors ?? []);
+    const result = this.validatePayload(payload);
+    if (!result.valid) {
+      const problems = schemaProblems(result.errors);
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
-        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
+        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : '') +
+        (result.clipped ? `; problems were looked for in the first ${result.examinedNodes} values of the payload only` : ''),
+        { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
     }
     return payload as BpqdPayload;
   }
