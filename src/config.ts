@@ -146,6 +146,10 @@ export const SETTINGS = {
     'On shutdown (SIGTERM/SIGINT), milliseconds in-flight requests get to finish before the remaining connections are closed.'),
   eventMaxBufferedBytes: setting('IDX_SIM_EVENT_MAX_BUFFERED_BYTES', 1024 * 1024, int(1024, 512 * MiB),
     'Bytes of unsent frames an event WebSocket subscriber may fall behind by before it is closed with code 4002.'),
+  translogRefusalsPerMinute: setting('IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE', 60, int(0, 1_000_000),
+    'Refusals stored in a participant\'s transaction log per clock minute; further ones are only logged (pino). Refusals of requests without a valid client certificate are never stored.'),
+  translogRefusalRetentionDays: setting('IDX_SIM_TRANSLOG_REFUSAL_RETENTION_DAYS', 90, int(1, 3650),
+    'Days a refusal stays in the transaction log (purged every 30 s and when the control API moves the clock).'),
   eventSubscribersPerParticipant: setting('IDX_SIM_EVENT_SUBSCRIBERS_PER_PARTICIPANT', 10, int(1, 10_000),
     'Most open event WebSockets per participant; one more is refused (429 `IDX_ERR_TOO_MANY_SUBSCRIBERS`).'),
 } as const;

@@ -96,6 +96,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
     try {
       ctx.delivery.expire('housekeeping');
       ctx.archive.purge();
+      ctx.transactionLog.purgeRefusals(ctx.clock.now() - ctx.config.translogRefusalRetentionDays * 86_400_000);
     } catch (err) {
       app.log.error({ err }, 'queue expiry failed');
     }

@@ -156,9 +156,59 @@ function refusedParticipant(request: FastifyRequest): string | null {
   return typeof header === 'string' && client.participantIds.includes(header) ? header : client.participantIds[0] ?? null;
 }
 
-/** Refusals go to the transaction log as `message_rejected`, with the reason code and detail (spec §4.5). */
+/** Longest refusal detail stored in the transaction log. */
+export const MAX_STORED_DETAIL = 500;
+
+/**
+ * Refusals stored per participant per clock minute (IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE): beyond it
+ * they go to the log only, so a client in a loop cannot fill the disk (issue 7, defect 3).
+ */
+class RefusalBudget {
+  private minute = -1;
+  private readonly stored = new Map<string, number>();
+  private readonly skipped = new Map<string, number>();
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Whether one more refusal of `participantId` may be stored in this minute; reports the last minute's skipped count. */
+  take(participantId: string, now: number, log: (skipped: Record<string, number>) => void): boolean {
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.minute) {
+      if (this.skipped.size) log(Object.fromEntries(this.skipped));
+      this.minute = minute;
+      this.stored.clear();
+      this.skipped.clear();
+    }
+    const n = this.stored.get(participantId) ?? 0;
+    if (n >= this.perMinute) {
+      this.skipped.set(participantId, (this.skipped.get(participantId) ?? 0) + 1);
+      return false;
+    }
+    this.stored.set(participantId, n + 1);
+    return true;
+  }
+}
+const budgets = new WeakMap<AppContext, RefusalBudget>();
+
+/**
+ * A participant's refusals go to its transaction log as `message_rejected`, with the reason code and
+ * detail (spec §4.5) — truncated, at most IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE a minute, purged after
+ * IDX_SIM_TRANSLOG_REFUSAL_RETENTION_DAYS. A request no participant owns (no valid certificate) is
+ * logged (pino), not stored: it belongs to nobody (issue 7, defect 3).
+ */
 function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, messageContextId: string | undefined): void {
   const from = refusedParticipant(request);
+  const summary = { traceId: request.id, status: err.status, code: err.code, method: request.method, path: problemInstance(request.url) };
+  if (from === null) {
+    request.log.info(summary, 'refused a request no participant owns');
+    return;
+  }
+  let budget = budgets.get(ctx);
+  if (!budget) budgets.set(ctx, (budget = new RefusalBudget(ctx.config.translogRefusalsPerMinute)));
+  if (!budget.take(from, ctx.clock.now(), (skipped) => request.log.warn({ skipped }, 'refusals not stored in the transaction log last minute (over IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE)'))) {
+    request.log.info({ ...summary, participantId: from }, 'refused (not stored: over the per-minute limit of stored refusals)');
+    return;
+  }
   const parsed = messageContextId ? parseMessageContextId(messageContextId) : undefined;
   const context = parsed?.ok ? parsed.value : undefined;
   const inbound = request.method === 'POST';
@@ -175,7 +225,7 @@ function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, 
       messageType: 'message',
       status: 'message_rejected',
       reasonCode: err.code,
-      detail: `${request.method} ${request.url.split('?')[0]} → ${err.status}: ${err.detail}`.slice(0, 2000),
+      detail: `${request.method} ${problemInstance(request.url)} → ${err.status}: ${err.detail}`.slice(0, MAX_STORED_DETAIL),
     });
   } catch (logErr) {
     request.log.error({ err: logErr }, 'could not write refusal to the transaction log');

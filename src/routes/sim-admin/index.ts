@@ -24,6 +24,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (body.frozen === false) ctx.clock.unfreeze();
     const expiredMessages = ctx.delivery.expire(request.id);
     ctx.archive.purge();
+    ctx.transactionLog.purgeRefusals(ctx.clock.now() - ctx.config.translogRefusalRetentionDays * 86_400_000);
     return { ...clockView(), expiredMessages };
   });
 
