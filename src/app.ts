@@ -26,13 +26,15 @@ export interface BuildOptions {
   https?: ServerOptions;
   /** Test seam: where client certificates come from when there is no TLS socket. */
   peerCertificate?: PeerCertificateSource;
+  /** Where log lines go (default stdout); tests read them to check what is logged at which level. */
+  logStream?: { write(line: string): void };
   /** Sees every response before it is sent (the contract check in the test suite). */
   responseObserver?: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = fastify({
-    logger: { level: ctx.config.logLevel },
+    logger: { level: ctx.config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     // One concise debug line per request (onResponse below) instead of Fastify's two info lines.
     logController: new LogController({ disableRequestLogging: true }),
     // Trace ids come from the seedable random source, never from the caller.

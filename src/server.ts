@@ -24,7 +24,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+export async function startServer(overrides: Partial<Config> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   const random = createRandom(config.seed || undefined);
   const clock = new AdjustableClock();
@@ -44,6 +44,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   registerCertificatesFromDir(ctx.certificates, config.certsDir, fixtures.participants.map((p) => p.participantId), clock.now());
 
   const app = await buildApp(ctx, {
+    logStream: options.logStream,
     https: {
       key: pki.server.keyPem,
       cert: pki.server.certPem,

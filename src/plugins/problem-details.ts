@@ -234,6 +234,11 @@ function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, 
 
 export function registerProblemDetails(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // A client that hung up mid-request is the client's doing: info, no stack (issue 7, defect 11).
+    if (isClientAbort(err, request)) {
+      request.log.info({ code: (err as { code?: string }).code, method: request.method, path: problemInstance(request.url) }, 'client aborted the request');
+      return sendProblem(request, reply, new IdxError('IDX_ERR_HTTP_INVALID', 'the client closed the connection before the request was complete', { status: 400 }), ctx);
+    }
     const idxError = toIdxError(err, ctx, request);
     if (idxError.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, idxError, ctx);
@@ -248,6 +253,12 @@ export function registerProblemDetails(app: FastifyInstance, ctx: AppContext): v
     }
     return sendProblem(request, reply, new IdxError('IDX_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${problemInstance(path)}; see /docs for the API`), ctx);
   });
+}
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'FST_ERR_CTP_INVALID_CONTENT_LENGTH_ABORTED']);
+
+function isClientAbort(err: Error & { code?: string }, request: FastifyRequest): boolean {
+  return (err.code !== undefined && ABORT_CODES.has(err.code)) || err.message === 'aborted' || request.raw.aborted === true;
 }
 
 /** Fastify's `frameworkErrors`: bad URLs and over-long path parameters, refused before routing, as problem+json. */
