@@ -52,6 +52,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // Whatever this request wrote may sit in the group commit's open batch: answer only once it is committed.
+    await ctx.commits.settled();
     reply.header('x-traceId', request.id);
     options.responseObserver?.(request, reply, payload);
     return payload;

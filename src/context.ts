@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { boundedValidator } from './contract/bounded-validation.js';
-import { projectContract, type Contract } from './contract/openapi.js';
+import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
@@ -35,6 +35,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (openapi/, fixtures/ live there), whether running from src/ or dist/src/. */
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
+/** The project's OpenAPI documents, bundled once per process when this module loads (src/contract/openapi.ts). */
+const PROJECT_CONTRACT = await loadContract(join(PROJECT_ROOT, 'openapi'));
+
 export interface ContextOptions {
   config: ResolvedConfig;
   db: Db;
@@ -44,7 +47,10 @@ export interface ContextOptions {
   tokenSigningKeyPem: string;
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
-  openapiDir?: string;
+  /** The contract to serve; by default the project's openapi/ documents. */
+  contract?: Contract;
+  /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
 }
 
 export interface AppContext {
@@ -57,6 +63,8 @@ export interface AppContext {
   participants: ParticipantStore;
   transactionLog: TransactionLog;
   messages: MessageStore;
+  /** The one write path that batches: submissions share a transaction per event-loop turn (src/store/group-commit.ts). */
+  commits: GroupCommit;
   flowControlStore: FlowControlStore;
   events: EventHub;
   delivery: DeliveryService;
@@ -76,14 +84,15 @@ export interface AppContext {
 }
 
 export function createContext(o: ContextOptions): AppContext {
-  const contract = projectContract(o.openapiDir ?? join(PROJECT_ROOT, 'openapi'));
+  const contract = o.contract ?? PROJECT_CONTRACT;
   const participants = new ParticipantStore(o.db);
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db);
   const flowControlStore = new FlowControlStore(o.db);
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
-  const delivery = new DeliveryService(new GroupCommit(o.db), messages, flowControlStore, transactionLog, events, {
+  const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
     watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
@@ -98,7 +107,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
   const signatures = new SignatureVerifier(certificates,
-    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
   return {
     config,
@@ -110,6 +119,7 @@ export function createContext(o: ContextOptions): AppContext {
     participants,
     transactionLog,
     messages,
+    commits,
     flowControlStore,
     events,
     delivery,
@@ -124,7 +134,8 @@ export function createContext(o: ContextOptions): AppContext {
     signatures,
     hubSigner,
     bpqd: new BpqdService(messages, delivery, participants, boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
-      contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')), config, o.clock, o.random, quotas.messages, signatures),
+      contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')), config, o.clock, o.random, quotas.messages, signatures,
+      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),

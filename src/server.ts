@@ -12,6 +12,7 @@ import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
 import { createRandom } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
+import { ensureSharedCertificates } from './pki/shared-certificates.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
@@ -34,6 +35,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   // Certificates are needed for every fixture participant, so read the fixtures first.
   const fixtures = readFixtures(config.fixturesDir);
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId));
+  ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { IdxError, problemType, type ErrorCode, type ProblemItem } from '../domain/errors.js';
+import { IDX_DATE_TIME_MS_PATTERN, isIdxDateTimePattern, readIdxDateTime } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
 
 type Location = 'header' | 'query' | 'path' | 'form';
@@ -45,6 +46,16 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
     } else if (v.keyword === 'additionalProperties') {
       message = `${name} is not a parameter of this operation`;
     }
+    // A date-time parameter's shape failure is explained by the one date-time parser (e.g. a "+" sent
+    // unencoded, which arrives as a space: spec §2's example URL shows it so).
+    const raw = location.where === 'query' ? (request.query as Record<string, unknown> | undefined)?.[field] : undefined;
+    if (v.keyword === 'pattern' && typeof raw === 'string' && isIdxDateTimePattern(params.pattern ?? '')) {
+      const reading = readIdxDateTime(raw, { millisecondsRequired: params.pattern === IDX_DATE_TIME_MS_PATTERN });
+      if (!reading.ok) {
+        items.push({ in: location.where, name, code: 'DATE_TIME', message: reading.reason });
+        continue;
+      }
+    }
     items.push({ in: location.where, name, code: v.keyword.replace(/^x-idx-/, '').toUpperCase(), message });
   }
   // The messageContextId grammar gets its own code and a precise reason (spec §3).
@@ -52,7 +63,7 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
   if (contextItem && code !== 'IDX_ERR_HEADER_MISSING') {
     return new IdxError('IDX_ERR_CONTEXT_ID_INVALID', `x-messageContextId: ${explainContextId(contextItem.message, request.headers['x-messagecontextid'])}`, { errors: items });
   }
-  return new IdxError(code, items.map((i) => i.message).join('; ') || err.message, { errors: items });
+  return new IdxError(code, items.map((i) => (i.code === 'DATE_TIME' ? `${i.name}: ${i.message}` : i.message)).join('; ') || err.message, { errors: items });
 }
 
 function explainContextId(fallback: string, raw: unknown): string {

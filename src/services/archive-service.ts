@@ -6,10 +6,12 @@
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../domain/clock.js';
 import { IdxError } from '../domain/errors.js';
+import { dateTimeParameter } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
 import { messageFields } from './bpqd-service.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
 const CURSOR_PREFIX = 'archive~';
@@ -28,14 +30,8 @@ export interface ArchiveSettings {
   signatureOver: 'json' | 'gzip';
 }
 
-export interface ArchiveListQuery {
-  startDateTime?: string;
-  endDateTime?: string;
-  itemCount?: number;
-  cursor?: string;
-  businessFunctionId?: string;
-  businessFunctionResourceId?: string;
-}
+/** The query parameters of `listArchivedMessages`, as generated from the OpenAPI document (src/contract/types). */
+export type ArchiveListQuery = QueryOf<'listArchivedMessages'>;
 
 export class ArchiveService {
   constructor(
@@ -55,8 +51,8 @@ export class ArchiveService {
    */
   list(recipientId: string, q: ArchiveListQuery) {
     const now = this.clock.now();
-    const start = q.startDateTime === undefined ? now : Date.parse(q.startDateTime);
-    const end = q.endDateTime === undefined ? this.retainedSince(now) : Date.parse(q.endDateTime);
+    const start = dateTimeParameter('startDateTime', q.startDateTime, { millisecondsRequired: true }) ?? now;
+    const end = dateTimeParameter('endDateTime', q.endDateTime, { millisecondsRequired: true }) ?? this.retainedSince(now);
     const itemCount = q.itemCount ?? 100;
     const query = {
       recipientId,

@@ -6,17 +6,18 @@ import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ValidateFunction } from 'ajv';
 import type { BoundedResult } from '../contract/bounded-validation.js';
-import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, MAX_PROBLEMS_LISTED, type StandingDataLookup } from '../domain/bpqd-rules.js';
+import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, describeChurnDays, MAX_PROBLEMS_LISTED, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
-import { formatMarketDateTime } from '../domain/market-time.js';
+import { dateTimeParameter, formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
 import type { SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const gunzipAsync = promisify(gunzip);
 /** Below this, inflating on the event loop is cheaper than a thread-pool round trip. */
@@ -30,6 +31,10 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  /** How receivers are checked against standing data (IDX_SIM_ROUTING_RULE). */
+  routingRule: RoutingRule;
+  /** Who may send on a churn day (IDX_SIM_CHURN_DAY). */
+  churnDay: ChurnDayRule;
 }
 
 export interface Submission {
@@ -51,13 +56,8 @@ export interface SubmissionReceipt {
   receivingParticipantIds: string[];
 }
 
-export interface ListQuery {
-  itemCount?: number;
-  cursor?: string;
-  fromDateTime?: string;
-  toDateTime?: string;
-  priority?: PriorityLetter | PriorityWord;
-}
+/** The query parameters of `listBpqd`, as generated from the OpenAPI document (src/contract/types). */
+export type ListQuery = QueryOf<'listBpqd'>;
 
 export interface MessageMetadata {
   messageContextId: string;
@@ -108,6 +108,7 @@ export class BpqdService {
     private readonly random: Random,
     private readonly dailyMessages: DailyMessageQuota,
     private readonly signatures: SignatureVerifier,
+    private readonly isRegisteredLnsp: (participantId: string) => boolean = () => true,
   ) {}
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
@@ -130,7 +131,10 @@ export class BpqdService {
     checkNmiChecksums(payload, context.raw);
     checkContentRules(payload, context.raw);
     checkContextAgreement(context, s.initiatingParticipantId, payload);
-    const recipients = checkRouting(payload, s.initiatingParticipantId, this.standingData, context.raw);
+    const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
+      routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,
+    }, context.raw);
+    const churnNote = describeChurnDays(s.initiatingParticipantId, churnDays);
 
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
@@ -155,7 +159,8 @@ export class BpqdService {
         signature: s.signature ?? null,
         traceId: s.traceId,
         payloadGzip: s.body,
-      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt));
+      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
+      churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
     } catch (err) {
       // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -176,8 +181,8 @@ export class BpqdService {
     }
     const filter: QueueFilter = {
       recipientId,
-      fromReceivedAt: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
-      toReceivedAt: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      fromReceivedAt: dateTimeParameter('fromDateTime', q.fromDateTime),
+      toReceivedAt: dateTimeParameter('toDateTime', q.toDateTime),
       priority: q.priority === undefined ? undefined : q.priority.length === 1 ? (q.priority as PriorityLetter) : PRIORITY_LETTER[q.priority as PriorityWord],
     };
     if (filter.fromReceivedAt !== undefined && filter.toReceivedAt !== undefined && filter.fromReceivedAt > filter.toReceivedAt) {

@@ -23,6 +23,12 @@ export interface DeliverySettings {
   deleteRateWindowMinutes: number;
 }
 
+/** Why an accepted message is worth a remark in its transaction log entries. */
+export interface AcceptanceNote {
+  reasonCode: string;
+  detail: string;
+}
+
 export class DeliveryService {
   private readonly deleteRate: DeleteRateMonitor;
   /** Senders told their recipient's queue is full, per stop episode (participant|bf|breach time). */
@@ -49,8 +55,9 @@ export class DeliveryService {
   /**
    * Stores an accepted message and delivers (or holds) it for each recipient, atomically, together with
    * `alsoWrite` (the sender's quota count); resolves once committed, and only then are events published.
+   * `note` goes on each recipient's `delivery_pending` log entry (e.g. a churn-day sender, spec §12).
    */
-  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}): Promise<void> {
+  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<void> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
     await this.commits.run(() => {
@@ -61,8 +68,9 @@ export class DeliveryService {
         // Held messages go out first, in order: while any are held, new ones queue up behind them.
         const open = deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0;
         const item = this.messages.enqueue(message, messagePk, recipientId, now, open ? 'delivered' : 'held');
-        this.logState(item, recipientId, now, message.traceId, open ? null : 'HELD',
-          open ? null : `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`);
+        const held = `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`;
+        this.logState(item, recipientId, now, message.traceId, open ? note?.reasonCode ?? null : 'HELD',
+          open ? note?.detail ?? null : note ? `${held}; ${note.detail}` : held);
         if (open) {
           state = this.deliver(state, item, pending, now);
         } else {
@@ -88,14 +96,14 @@ export class DeliveryService {
       state = this.drain({ ...state, messageCount: Math.max(0, state.messageCount - 1) }, pending, now, traceId);
       this.flow.save(state);
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Removes a message from a queue (spec §4.5 `removed`): deleted by the recipient, or expired. */
   remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): void {
     const pending = new PendingEvents();
     this.messages.transaction(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Manual stop / start of outbound delivery (spec §4.2 "Manage Outbound Delivery"). */
@@ -112,7 +120,7 @@ export class DeliveryService {
       }
       return state;
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
     return result;
   }
 
@@ -133,9 +141,17 @@ export class DeliveryService {
           this.removeInTransaction(item.recipientId, item, traceId, 'EXPIRED', `not deleted within ${this.settings.queueRetentionDays} calendar days of arrival`, pending);
         }
       });
-      pending.flushTo(this.events);
+      this.publishOnceCommitted(pending);
       removed += batch.length;
     }
+  }
+
+  /**
+   * A write outside the group commit may still have joined its open batch (same connection, same turn):
+   * nobody hears of it before that batch commits.
+   */
+  private publishOnceCommitted(pending: PendingEvents): void {
+    this.commits.afterCommit(() => pending.flushTo(this.events));
   }
 
   private removeInTransaction(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string, pending: PendingEvents): void {

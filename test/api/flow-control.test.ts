@@ -178,10 +178,32 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [{ in: 'path', name: 'businessFunctionId' }] });
   });
+
+  it.each([
+    ['PATCH', '/fctrl/v1/businessFunctions/sord', 'path'],
+    ['GET', '/fctrl/v1/participants?businessFunctionId=sord', 'query'],
+    ['GET', '/fctrl/v1/participants/LNSPNORTH/history?businessFunctionId=sord', 'query'],
+  ])('%s %s: an unknown business function → 404 naming it', async (method, url) => {
+    const res = await h().app.inject({
+      method: method as 'GET', url, headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL FCTRL_STATUS')), 'content-type': 'application/json' },
+      ...(method === 'PATCH' ? { payload: { outboundDelivery: 'Stopped' } } : {}),
+    });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [expect.objectContaining({ name: 'businessFunctionId' })] });
+  });
+
+  it('refuses a PATCH body that is not JSON with 415', async () => {
+    const res = await h().app.inject({
+      method: 'PATCH', url: '/fctrl/v1/businessFunctions/pqd',
+      headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL')), 'content-type': 'text/plain' }, payload: 'outboundDelivery=Stopped',
+    });
+    expect(res.statusCode, res.body).toBe(415);
+    expect(res.json().status).toBe(415);
+  });
 });
 
 describe('participant status (spec §4.3)', () => {
-  it('shows the current delivery state, counts and any active outage, for the caller only', async () => {
+  it('shows the current delivery state, counts and any active outage, by default the caller\'s own', async () => {
     await submitN(2);
     const outage = await h().app.inject({
       method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), 'content-type': 'application/json' },
@@ -198,13 +220,42 @@ describe('participant status (spec §4.3)', () => {
     expect(south.json().data[0]).toMatchObject({ participantId: 'LNSPSOUTH', messageCount: 0, outage: null });
   });
 
+  it('a holder of FCTRL_STATUS reads another participant\'s current status and history (FC-OAS: "as well as for other participants")', async () => {
+    await submitN(2);
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    const mc = await h().as('MDPONE', 'FCTRL_STATUS');
+    const current = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants?participantId=LNSPNORTH', headers: mc });
+    expect(current.statusCode, current.body).toBe(200);
+    expect(current.json().data).toEqual([expect.objectContaining({ participantId: 'LNSPNORTH', businessFunctionId: 'pqd', messageCount: 2, outboundDelivery: 'Stopped' })]);
+    const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPNORTH/history', headers: mc });
+    expect(history.statusCode, history.body).toBe(200);
+    expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['MANUAL_STOP']);
+  });
+
+  it('reading another participant\'s status still needs FCTRL_STATUS → 403, and shows nothing of its queue', async () => {
+    await submitN(1);
+    const noStatus = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants?participantId=LNSPNORTH', headers: await h().as('LNSPSOUTH', 'PQD_BPQD') });
+    expect(noStatus.statusCode).toBe(403);
+    expect(noStatus.json().code).toBe('IDX_ERR_ENTITY_NOT_GRANTED');
+    const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPNORTH/history', headers: await h().as('LNSPSOUTH', 'PQD_BPQD') });
+    expect(history.statusCode).toBe(403);
+    // The status is counts and states; LNSPNORTH's queue stays invisible to LNSPSOUTH.
+    const south = await h().as('LNSPSOUTH', 'PQD_BPQD FCTRL_STATUS');
+    const [id] = await queue(h());
+    const list = await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers: south });
+    expect(list.json().data).toEqual([]);
+    const get = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: south });
+    expect(get.statusCode).toBe(404);
+    expect(get.json().code).toBe('IDX_ERR_MESSAGE_NOT_FOUND');
+  });
+
   it.each([
-    ['/fctrl/v1/participants?participantId=LNSPSOUTH', 'query'],
-    ['/fctrl/v1/participants/LNSPSOUTH/history', 'path'],
-  ])('refuses %s for LNSPNORTH with 403', async (url, where) => {
+    ['/fctrl/v1/participants?participantId=NOBODY', 'query'],
+    ['/fctrl/v1/participants/NOBODY/history', 'path'],
+  ])('refuses %s (no such participant) with 404', async (url, where) => {
     const res = await h().app.inject({ method: 'GET', url, headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });
-    expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_OTHER_PARTICIPANT', errors: [{ in: where, name: 'participantId' }] });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_PARTICIPANT_NOT_FOUND', errors: [{ in: where, name: 'participantId' }] });
   });
 
   it('needs FCTRL_STATUS', async () => {

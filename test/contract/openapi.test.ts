@@ -2,40 +2,76 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../../src/context.js';
-import { isUrmEntity } from '../../src/domain/participants.js';
+import { parse as parseYaml } from 'yaml';
 import { isRequestQuotaName } from '../../src/domain/quotas.js';
+import { ACCEPTED_UNEXERCISED } from './coverage-exemptions.js';
+import { exampleProblems, schemaCompileProblems, securityProblems } from '../helpers/contract-checks.js';
 import { useHarness } from '../helpers/harness.js';
 
-const contract = new Contract(join(PROJECT_ROOT, 'openapi'));
+const contract = await Contract.load(join(PROJECT_ROOT, 'openapi'));
 const problem = (over: Record<string, unknown> = {}) => Buffer.from(JSON.stringify({
   type: 'https://idx.sim/problems/x', title: 't', status: 400, detail: 'd', instance: '/pqd/v1/bpqd', traceId: '0'.repeat(32), code: 'IDX_ERR_X', ...over,
 }));
 const json = { 'content-type': 'application/problem+json', 'x-traceid': '0'.repeat(32) };
 
 describe('the OpenAPI documents', () => {
-  it('give every operation an operationId, an x-idx-auth rule with a known URM entity, and a documented 500', () => {
+  it('give every operation an operationId, a security requirement of the standard schemes with a known URM entity as its scope, and no Authorization parameter', () => {
     expect(contract.operations.size).toBeGreaterThanOrEqual(6);
-    for (const op of contract.operations.values()) {
-      expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
-      if (op.auth.entity) expect(isUrmEntity(op.auth.entity), `${op.operationId} entity`).toBe(true);
-      if (op.auth.token) expect(op.parameters.some((p) => p.name === 'Authorization'), `${op.operationId} documents Authorization`).toBe(true);
-    }
+    for (const op of contract.operations.values()) expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(securityProblems(contract)).toEqual([]);
+  });
+
+  it('derive each route\'s authentication and URM rule from security and x-idx-auth', () => {
+    expect(contract.operation('submitBpqd').auth).toEqual({ certificate: true, token: true, entity: 'PQD_BPQD', permission: 'C' });
+    expect(contract.operation('deleteBpqd').auth).toEqual({ certificate: true, token: true, entity: 'PQD_BPQD', permission: 'delete' });
+    expect(contract.operation('requestToken').auth).toEqual({ certificate: true });
+    expect(contract.operation('getJwks').auth).toEqual({});
+    expect(contract.operation('getClock').auth).toEqual({ admin: true });
+    const bfinfo = [...contract.operations.values()].filter((op) => op.file === 'bfinfo.yaml');
+    expect(bfinfo.map((op) => op.auth)).toEqual(bfinfo.map(() => ({ certificate: true, token: true })));
   });
 
   it('name only known quotas in x-idx-quota, document 429 wherever one applies, and give every PQD operation its per-minute limit', () => {
     for (const op of contract.operations.values()) {
       for (const name of op.quotas) expect(isRequestQuotaName(name), `${op.operationId}: ${name}`).toBe(true);
-      const responses = Object.values<any>(contract.documents.get(op.file).paths).flatMap((item) => Object.values<any>(item))
-        .find((o) => o?.operationId === op.operationId)?.responses;
-      if (op.quotas.length) expect(responses?.['429'], `${op.operationId} documents 429`).toBeDefined();
+      if (op.quotas.length) expect(contract.documentedStatuses(), `${op.operationId} documents 429`).toContainEqual({ operationId: op.operationId, status: '429' });
     }
     const pqd = [...contract.operations.values()].filter((op) => op.file === 'pqd.yaml');
     expect(pqd.map((op) => [op.operationId, op.quotas])).toEqual(pqd.map((op) => [op.operationId, ['pqd-requests-per-minute']]));
   });
 
-  it('compile: every payload schema and response schema is valid JSON Schema', () => {
-    expect(() => contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')).not.toThrow();
-    expect(() => contract.validator('common.yaml', '#/components/schemas/Problem')).not.toThrow();
+  it('compile strictly: every schema of every document is valid JSON Schema with no unknown keyword', () => {
+    expect(contract.schemaLocations().length).toBeGreaterThan(100);
+    expect(schemaCompileProblems(contract)).toEqual([]);
+  });
+
+  it('give only examples that validate against their schemas', () => {
+    expect(exampleProblems(contract)).toEqual([]);
+  });
+
+  it('accept unexercised statuses only for pairs they document, each with a reason', () => {
+    const documented = new Set(contract.documentedStatuses().map(({ operationId, status }) => `${operationId} ${status}`));
+    const statuses = new Set(contract.documentedStatuses().map(({ status }) => status));
+    for (const [key, reason] of Object.entries(ACCEPTED_UNEXERCISED)) {
+      const [operationId, status] = key.split(' ');
+      expect(operationId === '*' ? statuses.has(status!) : documented.has(key), `${key} is a documented pair`).toBe(true);
+      expect(reason.length, `${key} has a reason`).toBeGreaterThan(40);
+    }
+  });
+
+  it('match literal paths before templated ones, whatever the document order', () => {
+    const doc = `openapi: 3.1.0
+info: { title: t, version: '1' }
+servers: [{ url: /t/v1 }]
+paths:
+  /participants/{participantId}:
+    get: { operationId: getOne, security: [], responses: { '200': { description: one } } }
+  /participants/me:
+    get: { operationId: getMe, security: [], responses: { '200': { description: me } } }
+`;
+    const ordered = new Contract('/nowhere', new Map([['t.yaml', parseYaml(doc)]]));
+    expect(ordered.exercised({ method: 'GET', url: '/t/v1/participants/me', statusCode: 200 })).toEqual({ operationId: 'getMe', status: '200' });
+    expect(ordered.exercised({ method: 'GET', url: '/t/v1/participants/ACMEMC', statusCode: 200 })).toEqual({ operationId: 'getOne', status: '200' });
   });
 });
 

@@ -9,12 +9,13 @@ import WebSocket from 'ws';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { useE2eServer } from '../helpers/e2e.js';
+import type { Json } from '../helpers/harness.js';
 
 const e2e = useE2eServer('e2e-events', { eventHeartbeatSeconds: 1 });
 const closers: Array<() => unknown> = [];
 const random = new SeededRandom('e2e-events');
 
-interface Socket { ws: WebSocket; frames: any[]; arrivals: number[] }
+interface Socket { ws: WebSocket; frames: Json[]; arrivals: number[] }
 
 async function connect(participantId: string, scope = 'EVENT_NOTIFY'): Promise<Socket> {
   const ws = new WebSocket(`${e2e.server.url.replace('https', 'wss')}/events/v1`, {
@@ -42,7 +43,7 @@ async function connect(participantId: string, scope = 'EVENT_NOTIFY'): Promise<S
   return socket;
 }
 
-async function waitFor(socket: Socket, predicate: (f: any) => boolean, ms = 2000): Promise<{ frame: any; at: number }> {
+async function waitFor(socket: Socket, predicate: (f: Json) => boolean, ms = 2000): Promise<{ frame: Json; at: number }> {
   const deadline = performance.now() + ms;
   for (;;) {
     const i = socket.frames.findIndex(predicate);

@@ -46,7 +46,7 @@ beforeAll(async () => {
   copyFileSync(join(PROJECT_ROOT, 'bin', 'idx-sim.js'), join(dir, 'bin', 'idx-sim.js'));
   await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
-});
+}, 180_000); // a full tsc build: ~10 s of CPU, but minutes of wall time on a loaded 2-core machine
 
 afterAll(async () => {
   await server?.close();

@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../../src/context.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { recordExercised } from './contract-coverage.js';
 
 export interface E2eResponse {
   status: number;
@@ -70,6 +71,7 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}, opti
       const res = await request(`${e2e.server.url}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
       const bytes = Buffer.from(await res.body.arrayBuffer());
       violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
+      recordExercised(e2e.server.ctx.contract, { method, url: path, statusCode: res.statusCode });
       return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
     },
     async token(participantId, scope = 'PQD_BPQD') {

@@ -2,6 +2,7 @@
  * Issue 7 defect 11: client misbehaviour is not a server error. An aborted request and a bad WebSocket
  * frame are logged at info/warn, without a stack trace; nothing is logged at error level.
  */
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { useE2eServer } from '../helpers/e2e.js';
@@ -39,7 +40,7 @@ describe('client misbehaviour is logged at info/warn without a stack (defect 11)
     const payload = Buffer.from([0xff, 0xfe, 0xfd]);
     const mask = Buffer.from([1, 2, 3, 4]);
     const frame = Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
-    (ws as unknown as { _socket: import('node:net').Socket })._socket.write(frame);
+    (ws as unknown as { _socket: Socket })._socket.write(frame);
     ws.on('error', () => undefined);
     expect(await closed).toBeGreaterThan(1000);
     await waitFor(() => lines.some((l) => /WebSocket/i.test(l.msg)));

@@ -68,15 +68,15 @@ describe('BPQD payloads are refused with bounded work (defect 2)', () => {
   it('every array and string of the payload schema has an upper bound', () => {
     const doc = h().ctx.contract.documents.get('pqd.yaml');
     const unbounded: string[] = [];
-    const walk = (node: any, where: string) => {
+    const walk = (node: Record<string, unknown> | null, where: string) => {
       if (!node || typeof node !== 'object') return;
       if (node.type === 'array' && node.maxItems === undefined) unbounded.push(where);
       // A $ref'd schema is checked where it is defined.
       if (node.type === 'string' && node.maxLength === undefined && node.enum === undefined && node.const === undefined && node.$ref === undefined) unbounded.push(where);
-      for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
+      for (const [k, v] of Object.entries(node)) walk(v as Record<string, unknown> | null, `${where}/${k}`);
     };
     for (const name of ['BpqdPayload', 'BpqdHeader', 'BpqdTransaction', 'NmiDetail', 'Meter', 'Interval', 'PhaseReading', 'ParticipantId', 'PayloadDateTime']) {
-      walk(doc.components.schemas[name], name);
+      walk((doc as { components: { schemas: Record<string, Record<string, unknown>> } }).components.schemas[name]!, name);
     }
     expect(unbounded).toEqual([]);
   });

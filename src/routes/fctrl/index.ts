@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
-import type { OutboundDelivery } from '../../domain/flow-control.js';
+import { dateTimeParameter } from '../../domain/market-time.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import { header, initiatingParticipant } from '../request-headers.js';
@@ -11,42 +11,49 @@ import { header, initiatingParticipant } from '../request-headers.js';
 const marketOf = (request: FastifyRequest) => header(request, 'x-market')!;
 const HISTORY_CURSOR = 'fctrl~history~';
 
-/** A participant sees only its own status (spec §6: participants never see each other's queues). */
-function ownParticipant(request: FastifyRequest, asked: string | undefined, where: 'query' | 'path'): string {
-  const self = initiatingParticipant(request);
-  if (asked !== undefined && asked !== self) {
-    throw new IdxError('IDX_ERR_OTHER_PARTICIPANT', `${self} may read only its own participant status, not ${asked}'s`,
-      { errors: [{ in: where, name: 'participantId', code: 'OTHER_PARTICIPANT', message: `not ${self}` }] });
+/**
+ * Whose Participant Status to show: the one asked for, by default the caller's own. A holder of
+ * FCTRL_STATUS may read any participant's status and history (FC-OAS covers statuses "as well as for other
+ * participants", spec §4.2, §4.3): counts and states only, never another participant's queue or messages.
+ */
+function statusParticipant(ctx: AppContext, request: FastifyRequest, asked: string | undefined, where: 'query' | 'path'): string {
+  if (asked === undefined) return initiatingParticipant(request);
+  if (ctx.participants.participant(asked) === undefined) {
+    throw new IdxError('IDX_ERR_PARTICIPANT_NOT_FOUND', `no participant ${asked} is registered on this hub`,
+      { errors: [{ in: where, name: 'participantId', code: 'UNKNOWN', message: 'unknown participant' }] });
   }
-  return self;
+  return asked;
 }
 
 export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  // The PATCH body is JSON only (fctrl.yaml documents 415): without this, Fastify's default text/plain
+  // parser would hand the string to the schema check and the caller would get a misleading 400.
+  app.removeContentTypeParser('text/plain');
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
-    const { expand = false } = request.query as { expand?: boolean };
+    const { expand = false } = request.query;
     return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand, request.id) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
-    const { businessFunctionId } = request.params as { businessFunctionId: string };
-    const { expand = false } = request.query as { expand?: boolean };
+    const { businessFunctionId } = request.params;
+    const { expand = false } = request.query;
     return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
-    const { businessFunctionId } = request.params as { businessFunctionId: string };
-    const { outboundDelivery } = request.body as { outboundDelivery: OutboundDelivery };
+    const { businessFunctionId } = request.params;
+    const { outboundDelivery } = request.body;
     return { data: ctx.flowControl.manage(initiatingParticipant(request), businessFunctionId, marketOf(request), outboundDelivery, request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
-    const { participantId, businessFunctionId } = request.query as { participantId?: string; businessFunctionId?: string };
-    return { data: ctx.flowControl.participantStatus(ownParticipant(request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
+    const { participantId, businessFunctionId } = request.query;
+    return { data: ctx.flowControl.participantStatus(statusParticipant(ctx, request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
-    const { participantId } = request.params as { participantId: string };
-    const q = request.query as { businessFunctionId?: string; fromDateTime?: string; toDateTime?: string; itemCount?: number; cursor?: string };
+    const { participantId } = request.params;
+    const q = request.query;
     const limit = q.itemCount ?? 100;
     let afterId = 0;
     if (q.cursor !== undefined) {
@@ -58,11 +65,11 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
       }
     }
     const rows = ctx.flowControl.history({
-      participantId: ownParticipant(request, participantId, 'path'),
+      participantId: statusParticipant(ctx, request, participantId, 'path'),
       businessFunctionId: q.businessFunctionId,
       market: marketOf(request),
-      from: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
-      to: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      from: dateTimeParameter('fromDateTime', q.fromDateTime),
+      to: dateTimeParameter('toDateTime', q.toDateTime),
       afterId,
       limit: limit + 1,
     });

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
-import type { ListQuery } from '../../services/bpqd-service.js';
 import { header, initiatingParticipant } from '../request-headers.js';
 
 
@@ -21,16 +20,16 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
       contentEncoding: header(request, 'content-encoding'),
       schemaVersion: header(request, 'x-schemaversion'),
       signature: header(request, 'x-signature'),
-      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      body: request.body ?? Buffer.alloc(0),
       traceId: request.id,
     });
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query, request.id));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
       'content-encoding': 'gzip',
@@ -43,7 +42,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
   });
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
     return reply.code(204).send();
   });

@@ -17,7 +17,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
-    const body = request.body as { dateTime?: string; advanceSeconds?: number; frozen?: boolean };
+    const body = request.body;
     if (body.frozen === true) ctx.clock.freeze();
     if (body.dateTime !== undefined) ctx.clock.set(Date.parse(body.dateTime));
     if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000);
@@ -31,7 +31,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
 
   contractRoute(app, ctx, auth, 'createOutage', async (request, reply) => {
-    const body = request.body as { outageStart: string; outageEnd: string; description: string; participantIds?: string[] };
+    const body = request.body;
     const start = Date.parse(body.outageStart);
     const end = Date.parse(body.outageEnd);
     if (!(end > start)) {
