@@ -43,11 +43,14 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
   const wsHandler = (socket: WebSocket, request: FastifyRequest<{ Querystring: QueryOf<'subscribeEvents'> }>) => {
     const participantId = request.headers['x-initiatingparticipantid'] as string;
     const { businessFunctionIds } = request.query;
+    // Leaves the event hub once, whether the socket closes or is dropped for being too slow.
+    let leave = () => {};
     const send = (frame: EventFrame | ControlFrame) => {
       if (socket.readyState !== socket.OPEN) return;
       // Backpressure (issue 7, defect 7): a subscriber that stops reading is closed, not buffered for without end.
       if (socket.bufferedAmount > ctx.config.eventMaxBufferedBytes) {
         request.log.info({ participantId, bufferedBytes: socket.bufferedAmount }, 'event subscriber too slow; closed');
+        leave();
         socket.close(CLOSE_TOO_SLOW, 'too far behind; reconnect and reconcile by listing your queue');
         // It does not read, so it will not answer the close handshake either.
         setTimeout(() => socket.terminate(), 1000).unref();
@@ -57,6 +60,12 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     };
     const subscriber: Subscriber = { participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send };
     const unsubscribe = ctx.events.subscribe(subscriber);
+    let subscribed = true;
+    leave = () => {
+      if (!subscribed) return;
+      subscribed = false;
+      unsubscribe();
+    };
     const tokenExpiresAt = (request.token?.exp ?? Infinity) * 1000;
     const heartbeat = setInterval(() => {
       if (ctx.clock.now() > tokenExpiresAt + ctx.config.tokenClockSkewSeconds * 1000) {
@@ -68,7 +77,7 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     heartbeat.unref();
     socket.on('close', () => {
       clearInterval(heartbeat);
-      unsubscribe();
+      leave();
     });
     socket.on('message', (data) => {
       let frame: { action?: unknown; businessFunctionIds?: unknown };
