@@ -11,6 +11,7 @@ import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { frameworkErrors, MAX_PARAM_LENGTH, registerProblemDetails } from './plugins/problem-details.js';
 import { clientErrorHandler, registerTransport } from './plugins/transport.js';
 import { CLOSE_GOING_AWAY, eventSocketError } from './routes/events/index.js';
+import { sharedValidators } from './plugins/request-validators.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
@@ -26,10 +27,10 @@ export interface BuildOptions {
   https?: ServerOptions;
   /** Test seam: where client certificates come from when there is no TLS socket. */
   peerCertificate?: PeerCertificateSource;
-  /** Where log lines go (default stdout); tests read them to check what is logged at which level. */
-  logStream?: { write(line: string): void };
   /** Sees every response before it is sent (the contract check in the test suite). */
   responseObserver?: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -42,6 +43,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
     ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true }, plugins: [finiteKeyword] },
+    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
     // Bad URLs and over-long path parameters are answered as problem+json like every refusal (issue 7, defect 8).
     frameworkErrors: frameworkErrors(ctx),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },

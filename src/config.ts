@@ -6,6 +6,10 @@
 import { resolve } from 'node:path';
 import { CHURN_DAY_RULES, ROUTING_RULES, type ChurnDayRule, type RoutingRule } from './domain/bpqd-rules.js';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { isIP } from 'node:net';
+import { isSimulatedInstant } from './domain/clock.js';
+import { DEFAULT_SERVER_HOSTS } from './pki/dev-ca.js';
+import { DEFAULT_ADMIN_KEY, isLoopbackHost } from './security/admin-key.js';
 import { SIGNATURE_ALGORITHM_NAMES, type SignatureAlgorithmNames } from './security/message-signature.js';
 
 type Parser<T> = (raw: string) => T;
@@ -45,9 +49,18 @@ const bool: Parser<boolean> = (raw) => {
   return raw === 'true' || raw === '1';
 };
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** Host names (RFC 1123) and IP addresses, at least one: what the server certificate names. */
+const hostList: Parser<string[]> = (raw) => {
+  const hosts = list(raw);
+  if (hosts.length === 0) throw new Error('expected at least one host name or IP address');
+  const bad = hosts.filter((h) => !isIP(h) && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(h));
+  if (bad.length) throw new Error(`not a host name or IP address: ${bad.join(', ')}`);
+  return hosts;
+};
 const optionalInstant: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
   if (Number.isNaN(Date.parse(raw))) throw new Error(`expected an ISO 8601 date-time, got "${raw}"`);
+  if (!isSimulatedInstant(Date.parse(raw))) throw new Error(`expected an instant from 2000 until 2100, got "${raw}"`);
   return raw;
 };
 
@@ -71,11 +84,13 @@ const MB = 1_000_000;
 export const SETTINGS = {
   host: setting('IDX_SIM_HOST', '127.0.0.1', str, 'Interface the HTTPS server listens on.'),
   port: setting('IDX_SIM_PORT', 8443, int(0, 65535), 'HTTPS port (0 picks a free one).'),
+  serverHosts: setting('IDX_SIM_SERVER_HOSTS', DEFAULT_SERVER_HOSTS, hostList,
+    'Host names and IP addresses the server certificate names (clients verify the one they connect to); the certificate is issued again at start when the list changes. Add the name other containers or hosts use, e.g. `idx-sim`.'),
   dataDir: setting('IDX_SIM_DATA_DIR', 'data', str, 'Directory of the SQLite database `idx-sim.db`.'),
   certsDir: setting('IDX_SIM_CERTS_DIR', 'certs', str, 'Directory of the dev CA, server and participant certificates (generated on first start).'),
   fixturesDir: setting('IDX_SIM_FIXTURES_DIR', 'fixtures', str, 'Directory of participants, URM users and NMI standing data loaded on start.'),
   logLevel: setting('IDX_SIM_LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
-  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged.'),
+  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged. On later starts on the same data directory the start number (`<data dir>/boot-count`) is mixed in (`<seed>#boot<n>`), so a restart does not replay identifiers.'),
   clockStart: setting('IDX_SIM_CLOCK_START', undefined as string | undefined, optionalInstant, 'Start the simulated clock at this instant (ISO 8601) instead of now.'),
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
@@ -98,7 +113,8 @@ export const SETTINGS = {
     'Window (minutes) over which arrivals outpacing retrievals/deletions raise INSUFFICIENT_DELETE_RATE.'),
   queueRetentionDays: setting('IDX_SIM_QUEUE_RETENTION_DAYS', 10, int(1, 3650), 'Days a message stays in a queue before it is removed as expired (spec §4.1: 10 calendar days).'),
   eventHeartbeatSeconds: setting('IDX_SIM_EVENT_HEARTBEAT', 30, int(1, 3600), 'Seconds between HEARTBEAT frames on the event WebSocket (real time).'),
-  adminKey: setting('IDX_SIM_ADMIN_KEY', 'idx-sim-admin', str, 'Bearer key of the simulator control API `/sim/v1` (clock, outages). Change it if the port is reachable by others.'),
+  adminKey: setting('IDX_SIM_ADMIN_KEY', '', str,
+    'Bearer key of the simulator control API `/sim/v1` (clock, outages). Empty: `idx-sim-admin` on a loopback host; on any other host a key generated at first start, kept in `<data dir>/admin-key` and printed once. `idx-sim-admin` itself is refused on a non-loopback host.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
   // Quotas and rate limits (spec §4.1, §4.2, §4.4, §8; docs/security.md). 0 refuses every request.
@@ -124,6 +140,8 @@ export const SETTINGS = {
     'Largest uncompressed Medium-priority payload (spec §4.1, §8: 5 MB).'),
   maxPayloadBytesLow: setting('IDX_SIM_MAX_PAYLOAD_BYTES_LOW', 10 * MB, int(1024, 512 * MiB),
     'Largest uncompressed Low-priority payload (spec §4.1, §8: 10 MB).'),
+  stoppedRecipient: setting('IDX_SIM_STOPPED_RECIPIENT', 'hold' as 'hold' | 'refuse', oneOf('hold', 'refuse'),
+    'A submission while a receiver\'s queue is stopped by flow control: `hold` (200, delivered when the queue resumes) or `refuse` (503 `IDX_ERR_RECIPIENT_STOPPED`, nothing accepted) (spec §9: AEMO does not say).'),
   rejectConcurrentRequests: setting('IDX_SIM_REJECT_CONCURRENT_REQUESTS', false, (raw) => raw === 'true' || raw === '1',
     'Refuse (429) a request while the same participant has another one in flight on the same API (spec §4.1: "AEMO may reject concurrent requests").'),
   archiveRetentionDays: setting('IDX_SIM_ARCHIVE_RETENTION_DAYS', 90, int(1, 3650),
@@ -198,6 +216,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (c.headersTimeoutMs > c.requestTimeoutMs) throw new Error('IDX_SIM_HEADERS_TIMEOUT_MS must not exceed IDX_SIM_REQUEST_TIMEOUT_MS');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
   for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
+  // On loopback the documented default key serves; elsewhere startServer generates one (src/security/admin-key.ts).
+  if (c.adminKey === '' && isLoopbackHost(c.host)) c.adminKey = DEFAULT_ADMIN_KEY;
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };
 }
 

@@ -109,6 +109,13 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
+  o.clock.onMove((cause) => {
+    delivery.expire(() => cause ?? o.random.hex(16));
+    archive.purge();
+    transactionLog.purgeRefusals(o.clock.now() - config.translogRefusalRetentionDays * 86_400_000);
+  });
   return {
     config,
     db: o.db,
@@ -133,11 +140,14 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
-      contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')), config, o.clock, o.random, quotas.messages, signatures,
-      (participantId) => participants.participant(participantId)?.role === 'LNSP'),
+    bpqd: new BpqdService({
+      messages, delivery, standingData: participants, validatePayload: boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+        contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')),
+      settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
+      isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
+    }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
-    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    archive,
   };
 }

@@ -10,10 +10,12 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config, type ResolvedConfig } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
-import { createRandom } from './domain/random.js';
+import { createRandom, seedForBoot } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
 import { ensureSharedCertificates } from './pki/shared-certificates.js';
+import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
+import { countBoot } from './store/boot-counter.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 
@@ -22,19 +24,25 @@ export interface RunningServer {
   ctx: AppContext;
   clock: AdjustableClock;
   url: string;
+  /** The control API key when this start generated it (shown once, by `idx-sim start`). */
+  generatedAdminKey?: { key: string; path: string };
   close(): Promise<void>;
 }
 
 export async function startServer(overrides: Partial<Config> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
-  const random = createRandom(config.seed || undefined);
+  const adminKey = resolveAdminKey(config.adminKey, config.host, config.dataDir);
+  config.adminKey = adminKey.key;
+  const boot = countBoot(config.dataDir);
+  const random = createRandom(config.seed ? seedForBoot(config.seed, boot) : undefined);
   const clock = new AdjustableClock();
-  if (config.clockStart) clock.set(Date.parse(config.clockStart));
+  // Freeze first, then set: set-then-freeze read the running clock twice and could freeze it a millisecond late.
   if (config.clockFrozen) clock.freeze();
+  if (config.clockStart) clock.set(Date.parse(config.clockStart));
 
   // Certificates are needed for every fixture participant, so read the fixtures first.
   const fixtures = readFixtures(config.fixturesDir);
-  const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId));
+  const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const ctx = createContext({
@@ -91,28 +99,37 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
+  for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
+  app.log.info({ seed: random.seed, boot, database: config.databasePath, profile: config.profile }, 'state');
 
-  // Queue expiry and archive retention follow the simulated clock; reads catch up lazily, this sweeps idle queues too.
-  const housekeeping = setInterval(() => {
+  // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
+  // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
+  // lookup when nothing is due) so flow-control counts lag real expiry by at most that; reads never show
+  // an expired message either way. The archive purge scans, so it runs less often.
+  const housekeep = (what: string, work: () => unknown) => () => {
     try {
-      ctx.delivery.expire('housekeeping');
-      ctx.archive.purge();
-      ctx.transactionLog.purgeRefusals(ctx.clock.now() - ctx.config.translogRefusalRetentionDays * 86_400_000);
+      work();
     } catch (err) {
-      app.log.error({ err }, 'queue expiry failed');
+      app.log.error({ err }, `${what} failed`);
     }
-  }, 30_000);
-  housekeeping.unref();
+  };
+  const timers = [
+    setInterval(housekeep('queue expiry', () => ctx.delivery.expire(() => ctx.random.hex(16))), 1_000),
+    setInterval(housekeep('archive purge', () => ctx.archive.purge()), 30_000),
+    setInterval(housekeep('refusal purge', () => ctx.transactionLog.purgeRefusals(ctx.clock.now() - ctx.config.translogRefusalRetentionDays * 86_400_000)), 30_000),
+  ];
+  for (const timer of timers) timer.unref();
 
   let closed = false;
   return {
     app, ctx, clock, url,
+    ...(adminKey.generatedAt ? { generatedAdminKey: { key: adminKey.key, path: adminKey.generatedAt } } : {}),
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(housekeeping);
+      for (const timer of timers) clearInterval(timer);
       // Drain (issue 7, defect 6): no new connections, requests in flight get shutdownGraceMs to finish
       // (new requests on open connections get 503, WebSocket subscribers 1001), then what remains is closed.
       const grace = setTimeout(() => {
@@ -132,7 +149,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
 }
 
 /** What `idx-sim start` prints: where it listens, where the docs are, and a token request to paste. */
-export function banner(config: ResolvedConfig, url: string, cwd = process.cwd()): string {
+export function banner(config: ResolvedConfig, url: string, cwd = process.cwd(), generatedAdminKey?: { key: string; path: string }): string {
   const p = pkiPaths(config.certsDir);
   const rel = (path: string) => relative(cwd, path) || '.';
   return [
@@ -147,5 +164,10 @@ export function banner(config: ResolvedConfig, url: string, cwd = process.cwd())
     `      -d grant_type=client_credentials -d client_id=mdpone-api -d client_secret=mdpone-secret -d scope=PQD_BPQD \\`,
     `      ${url}/oauth/v1/token`,
     '',
+    ...(generatedAdminKey ? [
+      `  Control API key (/sim/v1), generated now and shown only this once (kept in ${rel(generatedAdminKey.path)}):`,
+      `    ${generatedAdminKey.key}`,
+      '',
+    ] : []),
   ].join('\n');
 }

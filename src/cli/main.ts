@@ -50,7 +50,7 @@ async function start(args: string[]): Promise<void> {
     profile: values.profile === undefined ? undefined : parseFlag('profile', () => SETTINGS.profile.parse(values.profile!)),
   };
   const server = await startServer(overrides);
-  process.stdout.write(banner(loadConfig(overrides), server.url));
+  process.stdout.write(banner(loadConfig(overrides), server.url, process.cwd(), server.generatedAdminKey));
   const stop = async (signal: string) => {
     server.app.log.info({ signal }, 'shutting down');
     await server.close();

@@ -83,6 +83,9 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
   IDX_ERR_CONCURRENT_REQUEST: { status: 429, title: 'Another request from this participant is in flight' },
   IDX_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, title: 'Too many open event WebSockets for this participant' },
+  // Availability (spec §4.7 outages, §9 flow control)
+  IDX_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'IDX is unavailable (outage or maintenance)' },
+  IDX_ERR_RECIPIENT_STOPPED: { status: 503, title: "The receiving participant's queue is not taking messages" },
   // Everything else
   IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { IdxError, problemType, type ErrorCode, type ProblemItem } from '../domain/errors.js';
 import { IDX_DATE_TIME_MS_PATTERN, isIdxDateTimePattern, readIdxDateTime } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
+import { schemaProblems } from '../domain/schema-problems.js';
 
 type Location = 'header' | 'query' | 'path' | 'form';
 const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
@@ -21,13 +22,7 @@ const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
 function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequest): IdxError {
   const isJsonBody = err.validationContext === 'body' && /json/.test(String(request.headers['content-type']));
   if (isJsonBody) {
-    const errors = (err.validation ?? []).map((v) => {
-      const params = v.params as Record<string, string>;
-      const pointer = v.keyword === 'required' ? `${v.instancePath}/${params.missingProperty}`
-        : v.keyword === 'additionalProperties' ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath;
-      const message = v.keyword === 'additionalProperties' ? `${pointer} is not a field of this request` : `${pointer || 'body'} ${v.message}`;
-      return { in: 'body' as const, pointer, code: v.keyword.toUpperCase(), message };
-    });
+    const errors = schemaProblems(err.validation ?? [], { root: 'body', unknownField: 'is not a field of this request' });
     return new IdxError('IDX_ERR_SCHEMA_INVALID', errors.map((e) => e.message).join('; '), { errors });
   }
   const location = LOCATIONS[err.validationContext ?? 'body'] ?? LOCATIONS.body!;

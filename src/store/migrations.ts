@@ -227,4 +227,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX certificates_current ON certificates (participant_id, slot) WHERE replaced_at IS NULL;
   CREATE INDEX certificates_by_fingerprint ON certificates (fingerprint256);
   `,
+  /* 8: outages take down named IDX APIs (503 while active); null = every IDX API */ `
+  ALTER TABLE outages ADD COLUMN apis_json TEXT;
+  CREATE INDEX outages_by_end ON outages (outage_end);
+  `,
 ];

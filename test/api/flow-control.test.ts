@@ -2,7 +2,7 @@
  * Flow control (spec §4.2, §9; seed 000 Table 7): watermarks, automatic stop with held messages,
  * recovery below Low in submission order, manual stop, and the events that go with them.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useHarness, type Harness } from '../helpers/harness.js';
 
 // Small watermarks so a test can cross them: Warn at 4, High (stop) at 5, resume below 2.
@@ -126,6 +126,23 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['MANUAL_STOP', 'MANUAL_START']);
   });
 
+  it('tells a sender its recipient is stopped once per stop episode: again after delivery was switched on and off, remembering nothing in between', async () => {
+    const sender = await h().events('MDPONE');
+    const queueFull = () => sender.frames.filter((f) => f.subType === 'QUEUE_FULL' && f.participantId === 'LNSPNORTH');
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    await submitN(2);
+    await sender.waitFor((f) => f.subType === 'QUEUE_FULL');
+    expect(queueFull()).toHaveLength(1);
+    expect(h().ctx.delivery.toldSendersSize).toBe(1);
+    expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
+    expect(h().ctx.delivery.toldSendersSize).toBe(0);
+    h().clock.set(Date.parse('2026-07-03T00:00:00.000+10:00')); // two PATCHes per market day
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    await submitN(2);
+    await vi.waitFor(() => expect(queueFull()).toHaveLength(2));
+    expect(h().ctx.delivery.toldSendersSize).toBe(1);
+  });
+
   it('switches on and off once per market day: the 3rd PATCH is refused with 429 until AEST midnight (spec §4.2)', async () => {
     expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
     expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
@@ -207,7 +224,7 @@ describe('participant status (spec §4.3)', () => {
     await submitN(2);
     const outage = await h().app.inject({
       method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), 'content-type': 'application/json' },
-      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'] },
+      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'], apis: ['pqd'] },
     });
     expect(outage.statusCode, outage.body).toBe(201);
     const res = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants', headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });
@@ -290,11 +307,40 @@ describe('queue expiry (spec §4.1: up to 10 calendar days)', () => {
     expect(await flowInfo()).toMatchObject({ messageCount: 0 });
   });
 
+  it('never shows an expired message, and reads write nothing: expiry runs on clock moves and the housekeeping timer', async () => {
+    const [id] = await submitN(1);
+    const log = () => h().ctx.transactionLog.forContext(id!).map((r) => [r.status, r.reasonCode, r.traceId]);
+    const before = log();
+    // Simulated time running on its own 10 days on (no set/advance): nothing has run expiry yet.
+    h().clock.unfreeze();
+    const realNow = Date.now();
+    const now = vi.spyOn(Date, 'now').mockReturnValue(realNow + 10 * 86_400_000);
+    try {
+      expect(await queue(h())).toEqual([]);
+      const get = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: await h().as('LNSPNORTH') });
+      expect(get.statusCode).toBe(404);
+      const del = await h().app.inject({ method: 'DELETE', url: `/pqd/v1/bpqd/${id}`, headers: await h().as('LNSPNORTH') });
+      expect(del.statusCode).toBe(404);
+      // The refused GET and DELETE are logged as refusals (spec §7); nothing removed it, nothing recounted.
+      expect(log().filter(([status]) => status !== 'message_rejected')).toEqual(before);
+      expect(await flowInfo()).toMatchObject({ messageCount: 1 });
+      const sweep = 'ab'.repeat(16);
+      expect(h().ctx.delivery.expire(sweep)).toBe(1);
+      expect(log().at(-1)).toEqual(['removed', 'EXPIRED', sweep]);
+      expect(await flowInfo()).toMatchObject({ messageCount: 0 });
+      // Nothing else is due: the next sweep is one index lookup and removes nothing.
+      expect(h().ctx.delivery.expire(() => { throw new Error('no trace id is needed when nothing is due'); })).toBe(0);
+    } finally {
+      now.mockRestore();
+      h().clock.freeze();
+    }
+  });
+
   it('expires through the control API clock move too', async () => {
     const [id] = await submitN(1);
     const res = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), 'content-type': 'application/json' }, payload: { advanceSeconds: 10 * 86_400 } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ now: '2026-07-12T09:00:00.000+10:00', frozen: true, expiredMessages: 1 });
-    expect(h().ctx.transactionLog.forContext(id!).at(-1)).toMatchObject({ status: 'removed', reasonCode: 'EXPIRED' });
+    expect(h().ctx.transactionLog.forContext(id!).at(-1)).toMatchObject({ status: 'removed', reasonCode: 'EXPIRED', traceId: res.headers['x-traceid'] });
   });
 });

@@ -228,4 +228,17 @@ describe('POST /pqd/v1/bpqd — concurrent submissions (group commit)', () => {
     expect(c!.statusCode).toBe(200);
     expect(hc().ctx.db.prepare('SELECT count(*) AS n FROM queue_items').get()).toEqual({ n: 2 });
   });
+
+  it('tells constraint failures apart: a messageId the hub drew twice is drawn again, not a 409 for a new messageContextId', async () => {
+    // Replay the random sequence (as a restart with the same seed used to): the second submission draws the
+    // first one's messageId.
+    const state = { ...(hc().random as unknown as Record<string, number>) };
+    const first = await hc().submit('MDPONE', hc().payload({ sender: 'MDPONE' }));
+    expect(first.statusCode, first.body).toBe(200);
+    Object.assign(hc().random, state);
+    const second = await hc().submit('MDPONE', hc().payload({ sender: 'MDPONE' }));
+    expect(second.statusCode, second.body).toBe(200);
+    expect(second.json().data.messageId).not.toBe(first.json().data.messageId);
+    expect(hc().ctx.db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 2 });
+  });
 });

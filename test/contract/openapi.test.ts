@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isRequestQuotaName } from '../../src/domain/quotas.js';
 import { ACCEPTED_UNEXERCISED } from './coverage-exemptions.js';
 import { exampleProblems, schemaCompileProblems, securityProblems } from '../helpers/contract-checks.js';
-import { useHarness } from '../helpers/harness.js';
+import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
 
 const contract = await Contract.load(join(PROJECT_ROOT, 'openapi'));
 const problem = (over: Record<string, unknown> = {}) => Buffer.from(JSON.stringify({
@@ -97,6 +97,15 @@ describe('the response check itself', () => {
       .toEqual([expect.stringMatching(/required header x-traceId missing/), expect.stringMatching(/content type "text\/html" not documented/)]);
   });
 
+  it('flags a response header whose value breaks its schema, numeric ones read as numbers', () => {
+    expect(contract.checkResponse({ method: 'POST', url: '/pqd/v1/bpqd', statusCode: 400, headers: { ...json, 'x-traceid': 'not-a-trace-id' }, body: problem() }))
+      .toEqual([expect.stringMatching(/header x-traceId: "not-a-trace-id" does not match its schema \(\/: must match pattern/)]);
+    const limited = { ...json, 'retry-after': 40 };
+    expect(contract.checkResponse({ method: 'POST', url: '/pqd/v1/bpqd', statusCode: 429, headers: limited, body: problem({ status: 429 }) })).toEqual([]);
+    expect(contract.checkResponse({ method: 'POST', url: '/pqd/v1/bpqd', statusCode: 429, headers: { ...limited, 'retry-after': 'soon' }, body: problem({ status: 429 }) }))
+      .toEqual([expect.stringMatching(/header Retry-After: "soon" does not match its schema/)]);
+  });
+
   it('flags a body on a response documented without one', () => {
     expect(contract.checkResponse({ method: 'DELETE', url: '/pqd/v1/bpqd/pqd~bpqd~l~a~b', statusCode: 204, headers: { 'x-traceid': '0'.repeat(32) }, body: Buffer.from('x') }))
       .toEqual([expect.stringMatching(/body sent but none documented/)]);
@@ -127,6 +136,32 @@ describe('the app serves the contract', () => {
       expect(res.statusCode).toBe(200);
       expect(res.body).toMatch(file.includes('asyncapi') ? /^asyncapi: 3\.0\.0/ : /^openapi: 3\.1\.0/);
     }
+  });
+
+  it('gives /docs a working Authorize: swagger-ui\'s client-credentials request to the documents\' tokenUrl, then a call with the token', async () => {
+    const page = await h().app.inject({ method: 'GET', url: '/docs' });
+    expect(page.body).toContain("initOAuth({ scopeSeparator: ' ' })");
+    expect(page.body).toMatch(/import it once .*pkcs12/s);
+    // What swagger-ui reads: the token URL of the idxOAuth scheme (relative: same host) and the scopes on offer.
+    const flow = contract.documents.get('pqd.yaml').components.securitySchemes.idxOAuth.flows.clientCredentials;
+    expect(flow.tokenUrl).toBe('/oauth/v1/token');
+    expect(Object.keys(flow.scopes)).toEqual(['PQD_BPQD', 'FCTRL_FCTRL', 'FCTRL_STATUS', 'TRANSLOG_TRANSLOG', 'ARCH_RETRIEVE', 'EVENT_NOTIFY']);
+    // What swagger-ui sends (client authentication "Basic auth header"), from a browser holding the participant certificate.
+    const token = await h().app.inject({
+      method: 'POST', url: flow.tokenUrl,
+      headers: { ...certHeader(certificatePem('LNSPNORTH')), 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('lnspnorth-api:lnspnorth-secret').toString('base64')}` },
+      payload: 'grant_type=client_credentials&scope=PQD_BPQD',
+    });
+    expect(token.statusCode, token.body).toBe(200);
+    const call = await h().app.inject({
+      method: 'GET', url: '/pqd/v1/bpqd',
+      headers: { ...certHeader(certificatePem('LNSPNORTH')), authorization: `Bearer ${token.json().access_token}`, 'x-initiatingParticipantId': 'LNSPNORTH' },
+    });
+    expect(call.statusCode, call.body).toBe(200);
+    // A browser without the certificate gets as far as the token request, which says what is missing.
+    const bare = await h().app.inject({ method: 'POST', url: flow.tokenUrl, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials&client_id=lnspnorth-api&client_secret=lnspnorth-secret' });
+    expect(bare.statusCode).toBe(401);
+    expect(bare.json().code).toBe('IDX_ERR_CLIENT_CERT_REQUIRED');
   });
 
   it('renders the documents at /docs with the bundled swagger-ui (no CDN)', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runCrashRounds } from '../../bench/crash-rounds.js';
 import { PROJECT_ROOT } from '../../src/context.js';
+import { freshDist } from '../helpers/compiled.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idx-sim-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,9 +20,11 @@ describe('kill -9 under load', () => {
   it('keeps every acknowledged submission (byte-identical) and every acknowledged deletion', async () => {
     cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
     const seed = process.env.IDX_SIM_CRASH_SEED ?? 'crash-suite';
+    const built = freshDist();
     const [result] = await runCrashRounds({
       dir, seed, rounds: 1, killAfterMinMs: 0, killAfterMaxMs: 1500, submitters: 6, receivers: 3,
-      command: { file: process.execPath, args: ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), 'start'], cwd: PROJECT_ROOT },
+      // The compiled hub when `npm test` just built it (faster to start), else the sources through tsx.
+      command: { file: process.execPath, args: [...(built ? [join(built, 'src/cli/main.js')] : ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts')]), 'start'], cwd: PROJECT_ROOT },
       fixturesDir: join(PROJECT_ROOT, 'fixtures'),
     });
     // The round did what it is for: both kinds of write were acknowledged before the kill.

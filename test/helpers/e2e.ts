@@ -4,11 +4,11 @@
  * participant's certificate (undici). Every response is checked against the OpenAPI documents on the
  * client side; a violation fails the file.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
@@ -102,6 +102,9 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}, opti
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `idx-sim-${name}-`));
+    // The run's development PKI (test/helpers/global-setup.ts), as a first `idx-sim start` would have
+    // generated it: the server only adds what is missing, instead of generating RSA keys per file.
+    cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
     server = await start();
   });
   afterAll(async () => {

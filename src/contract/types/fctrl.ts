@@ -239,6 +239,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9). */
+        ServiceUnavailable: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                /** @description Seconds until the outage ends (outages only). */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not found. */
         NotFound: {
             headers: {
@@ -312,6 +324,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getFlowControlInformation: {
@@ -354,6 +367,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     manageOutboundDelivery: {
@@ -410,6 +424,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getParticipantStatus: {
@@ -448,6 +463,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getParticipantStatusHistory: {
@@ -494,6 +510,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -29,7 +29,10 @@ export interface paths {
         };
         /**
          * Get a message's payload (LNSP)
-         * @description The payload exactly as the sender's gzip bytes arrived (never re-compressed), with its signature.
+         * @description The payload with its signature. A client that accepts gzip (or sends no `Accept-Encoding`: "any content
+         *     coding is considered acceptable", RFC 9110 §12.5.3) gets the sender's gzip bytes exactly as they arrived
+         *     (never re-compressed), with `Content-Encoding: gzip`; one that does not (`identity`, `gzip;q=0`, a list
+         *     without gzip or `*`) gets the JSON they inflate to, the bytes an `x-signature` over JSON covers.
          */
         get: operations["getBpqd"];
         put?: never;
@@ -266,6 +269,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9). */
+        ServiceUnavailable: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                /** @description Seconds until the outage ends (outages only). */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not found. */
         NotFound: {
             headers: {
@@ -333,6 +348,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     submitBpqd: {
@@ -435,6 +451,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getBpqd: {
@@ -443,6 +460,8 @@ export interface operations {
             header: {
                 /** @description The participant the request is made for (spec §3). Must be covered by the client certificate and the token. */
                 "x-initiatingParticipantId": components["parameters"]["InitiatingParticipantId"];
+                /** @description Content codings the client accepts (RFC 9110 §12.5.3). Without gzip in it, the payload comes as plain JSON. */
+                "Accept-Encoding"?: string;
             };
             path: {
                 messageContextId: string;
@@ -451,11 +470,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The gzip-compressed JSON payload (`Content-Encoding: gzip`). */
+            /** @description The JSON payload: gzip-compressed (`Content-Encoding: gzip`) when the client accepts gzip, else plain. */
             200: {
                 headers: {
                     "x-traceId": components["headers"]["TraceId"];
-                    "Content-Encoding": "gzip";
+                    /** @description `gzip` when the stored bytes are sent; absent for plain JSON. */
+                    "Content-Encoding"?: "gzip";
+                    Vary: "Accept-Encoding";
                     "x-messageContextId": string;
                     "x-initiatingParticipantId": string;
                     "x-schemaVersion": string;
@@ -473,6 +494,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteBpqd: {
@@ -503,6 +525,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -31,7 +31,12 @@ export interface paths {
         /** Injected outages */
         get: operations["listOutages"];
         put?: never;
-        /** Inject an outage; the participants concerned get an OUTAGE event and a Participant Status history row */
+        /**
+         * Inject an outage or schedule a maintenance window; the participants concerned get an OUTAGE event and a Participant Status history row
+         * @description While the window [outageStart, outageEnd) contains the simulated clock, the named IDX APIs answer the
+         *     participants concerned with 503 problem+json (`IDX_ERR_SERVICE_UNAVAILABLE`) and `Retry-After` (seconds until
+         *     outageEnd). A window in the future is planned maintenance: announced now, in force when the clock reaches it.
+         */
         post: operations["createOutage"];
         delete?: never;
         options?: never;
@@ -55,7 +60,19 @@ export interface components {
             outageEnd: components["schemas"]["IdxDateTime"];
             description: string;
             participantIds: string[] | null;
+            /** @description null = every IDX API. */
+            apis: components["schemas"]["IdxApi"][] | null;
+            /**
+             * @description Where the simulated clock is relative to the window.
+             * @enum {unknown}
+             */
+            state: "scheduled" | "active" | "ended";
         };
+        /**
+         * @description An IDX API by the first segment of its base path (`/pqd/v1` → `pqd`).
+         * @enum {unknown}
+         */
+        IdxApi: "oauth" | "pqd" | "fctrl" | "events" | "translog" | "archive" | "bfinfo";
         TraceId: string;
         /**
          * @description IDX date-time `YYYY-MM-DDTHH:mm:ss.SSS+HH:MM` (spec §3); idx-sim answers in market time, +10:00.
@@ -175,10 +192,10 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: date-time
-                     * @description Jump to this instant.
+                     * @description Jump to this instant (from 2000-01-01 until 2100-01-01 UTC).
                      */
                     dateTime?: string;
-                    /** @description Then move forward this many seconds. */
+                    /** @description Then move forward this many seconds (at most 366 days); the result must stay before 2100-01-01 UTC. */
                     advanceSeconds?: number;
                     /** @description Stop (true) or restart (false) the clock. */
                     frozen?: boolean;
@@ -243,6 +260,8 @@ export interface operations {
                     description: string;
                     /** @description Default every participant. */
                     participantIds?: string[];
+                    /** @description The IDX APIs taken down; default every one. */
+                    apis?: components["schemas"]["IdxApi"][];
                 };
             };
         };

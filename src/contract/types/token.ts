@@ -122,6 +122,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9). */
+        ServiceUnavailable: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                /** @description Seconds until the outage ends (outages only). */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -197,6 +209,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getJwks: {

@@ -377,6 +377,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9). */
+        ServiceUnavailable: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                /** @description Seconds until the outage ends (outages only). */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not found. */
         NotFound: {
             headers: {
@@ -492,6 +504,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     exportTransactionLog: {
@@ -551,6 +564,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTransactionLogMessage: {
@@ -589,6 +603,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTransactionLogPayload: {
@@ -642,6 +657,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

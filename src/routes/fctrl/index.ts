@@ -9,7 +9,6 @@ import { header, initiatingParticipant } from '../request-headers.js';
 
 /** x-market is required by the contract on every Flow Control operation (spec §3). */
 const marketOf = (request: FastifyRequest) => header(request, 'x-market')!;
-const HISTORY_CURSOR = 'fctrl~history~';
 
 /**
  * Whose Participant Status to show: the one asked for, by default the caller's own. A holder of
@@ -31,13 +30,13 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
   app.removeContentTypeParser('text/plain');
   contractRoute(app, ctx, auth, 'listFlowControlBreaches', async (request) => {
     const { expand = false } = request.query;
-    return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand, request.id) } };
+    return { data: { businessFunctions: ctx.flowControl.breaches(initiatingParticipant(request), marketOf(request), expand) } };
   });
 
   contractRoute(app, ctx, auth, 'getFlowControlInformation', async (request) => {
     const { businessFunctionId } = request.params;
     const { expand = false } = request.query;
-    return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand, request.id) };
+    return { data: ctx.flowControl.information(initiatingParticipant(request), businessFunctionId, marketOf(request), expand) };
   });
 
   contractRoute(app, ctx, auth, 'manageOutboundDelivery', async (request) => {
@@ -48,35 +47,20 @@ export async function fctrlRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
 
   contractRoute(app, ctx, auth, 'getParticipantStatus', async (request) => {
     const { participantId, businessFunctionId } = request.query;
-    return { data: ctx.flowControl.participantStatus(statusParticipant(ctx, request, participantId, 'query'), businessFunctionId, marketOf(request), request.id) };
+    return { data: ctx.flowControl.participantStatus(statusParticipant(ctx, request, participantId, 'query'), businessFunctionId, marketOf(request)) };
   });
 
   contractRoute(app, ctx, auth, 'getParticipantStatusHistory', async (request) => {
     const { participantId } = request.params;
     const q = request.query;
-    const limit = q.itemCount ?? 100;
-    let afterId = 0;
-    if (q.cursor !== undefined) {
-      const text = Buffer.from(q.cursor, 'base64url').toString();
-      afterId = text.startsWith(HISTORY_CURSOR) ? Number(text.slice(HISTORY_CURSOR.length)) : NaN;
-      if (!Number.isSafeInteger(afterId) || afterId < 0) {
-        throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page',
-          { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
-      }
-    }
-    const rows = ctx.flowControl.history({
+    return ctx.flowControl.history({
       participantId: statusParticipant(ctx, request, participantId, 'path'),
       businessFunctionId: q.businessFunctionId,
       market: marketOf(request),
       from: dateTimeParameter('fromDateTime', q.fromDateTime),
       to: dateTimeParameter('toDateTime', q.toDateTime),
-      afterId,
-      limit: limit + 1,
+      cursor: q.cursor,
+      itemCount: q.itemCount ?? 100,
     });
-    const page = rows.slice(0, limit);
-    return {
-      data: page,
-      meta: { itemCount: page.length, nextCursor: rows.length > limit ? Buffer.from(`${HISTORY_CURSOR}${page[page.length - 1]!.id}`).toString('base64url') : null },
-    };
   });
 }

@@ -1,10 +1,14 @@
 /** PQD API, resource bpqd (spec §4.1, §13.4): thin handlers over BpqdService. */
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { acceptsGzip } from '../../domain/content-coding.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import { header, initiatingParticipant } from '../request-headers.js';
 
+const gunzipAsync = promisify(gunzip);
 
 export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // The body is gzip bytes, kept exactly as received: no JSON parser here, every media type arrives as a
@@ -26,19 +30,24 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
     const { messageContextId } = request.params;
     const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
-      'content-encoding': 'gzip',
+      // The answer depends on Accept-Encoding (RFC 9110 §12.5.5): caches must key on it.
+      vary: 'Accept-Encoding',
       'x-messageContextId': item.messageContextId,
       'x-initiatingParticipantId': item.senderId,
       'x-schemaVersion': item.schemaVersion,
       ...(item.signature ? { 'x-signature': item.signature } : {}),
     });
-    return reply.type('application/json').send(item.payloadGzip);
+    reply.type('application/json');
+    // The sender's gzip bytes as they arrived when the client accepts gzip (or says nothing, RFC 9110
+    // §12.5.3); otherwise the JSON they inflate to — the exact bytes a JSON signature covers.
+    if (acceptsGzip(header(request, 'accept-encoding'))) return reply.header('content-encoding', 'gzip').send(item.payloadGzip);
+    return reply.send(await gunzipAsync(item.payloadGzip));
   });
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
