@@ -18,6 +18,7 @@ import { docsRoutes } from './routes/docs/index.js';
 import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
 import { simAdminRoutes } from './routes/sim-admin/index.js';
+import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(eventRoutes, { ctx, auth });
   await app.register(archiveRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
+  await app.register(simCounterpartyRoutes, { ctx, auth });
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });

@@ -21,6 +21,9 @@ import { CertificateRegistry } from './security/certificate-registry.js';
 import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
 import { ArchiveService } from './services/archive-service.js';
 import { ArchiveStore } from './store/archive-store.js';
+import { CounterpartyService } from './services/counterparty-service.js';
+import { NmiRoleQueries } from './store/nmi-role-queries.js';
+import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
@@ -81,6 +84,8 @@ export interface AppContext {
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
   translog: TranslogService;
+  /** Virtual senders and LNSPs driven by the simulated clock (issue #10); they call the API like any participant. */
+  counterparties: CounterpartyService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -149,5 +154,10 @@ export function createContext(o: ContextOptions): AppContext {
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive,
+    counterparties: new CounterpartyService({
+      clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
+      participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
+      settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
+    }),
   };
 }

@@ -18,6 +18,7 @@ import { registerCertificatesFromDir } from './security/certificate-registry.js'
 import { countBoot } from './store/boot-counter.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
+import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -99,6 +100,11 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // Virtual counterparties call this server like any participant: over TLS, with their certificates.
+  connectCounterparties(ctx, url, config.certsDir, pki.ca.certPem);
+  const counterparties = loadCounterpartyFixtures(ctx, config.fixturesDir);
+  if (counterparties) app.log.info({ counterparties }, 'started virtual counterparties from fixtures');
+  ctx.counterparties.start(config.counterpartyTickMs);
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
@@ -130,6 +136,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       if (closed) return;
       closed = true;
       for (const timer of timers) clearInterval(timer);
+      await ctx.counterparties.stop();
       // Drain (issue 7, defect 6): no new connections, requests in flight get shutdownGraceMs to finish
       // (new requests on open connections get 503, WebSocket subscribers 1001), then what remains is closed.
       const grace = setTimeout(() => {

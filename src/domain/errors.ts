@@ -77,6 +77,7 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_EVENT_FRAME_INVALID: { status: 400, title: 'Event channel frame not understood' },
   IDX_ERR_TRANSLOG_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your transaction log' },
   IDX_ERR_PAYLOAD_NOT_RETAINED: { status: 410, title: 'Payload no longer retained' },
+  IDX_ERR_COUNTERPARTY_NOT_FOUND: { status: 404, title: 'No such virtual counterparty' },
   IDX_ERR_PARTICIPANT_NOT_FOUND: { status: 404, title: 'No such participant' },
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },

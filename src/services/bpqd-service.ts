@@ -33,6 +33,7 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  bpqdIntervalGaps: 'refuse' | 'accept';
   /** How receivers are checked against standing data (IDX_SIM_ROUTING_RULE). */
   routingRule: RoutingRule;
   /** Who may send on a churn day (IDX_SIM_CHURN_DAY). */
@@ -148,7 +149,7 @@ export class BpqdService {
     signature?.verify({ json, gzip: s.body });
     const payload = this.parse(json, context.raw);
     checkNmiChecksums(payload, context.raw);
-    checkContentRules(payload, context.raw);
+    checkContentRules(payload, context.raw, { allowGaps: this.settings.bpqdIntervalGaps === 'accept' });
     checkContextAgreement(context, s.initiatingParticipantId, payload);
     const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
       routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,

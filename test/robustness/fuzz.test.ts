@@ -21,6 +21,9 @@ it('a seeded fuzz run: no 5xx, no hang, no crash, every refusal problem+json wit
   expect(report.rawExchanges, summary).toBeGreaterThan(10);
   expect(report.serverErrors, summary).toEqual([]);
   expect(report.hangs, summary).toEqual([]);
+  // A request whose client-side promise never settles while undici's timeouts stay silent is an open
+  // problem of the fuzz client (docs/reliability.md); it is reported, and must stay rare.
+  expect(report.stalls.length, summary).toBeLessThanOrEqual(Math.ceil(report.requests / 100));
   expect(report.crashed, summary).toEqual([]);
   expect(report.notProblemJson, summary).toEqual([]);
   expect(report.contractViolations, summary).toEqual([]);
