@@ -6,8 +6,11 @@ import type { ServerOptions } from 'node:https';
 import websocket from '@fastify/websocket';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
+import { finiteKeyword } from './contract/openapi.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
-import { registerProblemDetails } from './plugins/problem-details.js';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerProblemDetails } from './plugins/problem-details.js';
+import { clientErrorHandler, registerTransport } from './plugins/transport.js';
+import { CLOSE_GOING_AWAY, eventSocketError } from './routes/events/index.js';
 import { sharedValidators } from './plugins/request-validators.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
@@ -40,8 +43,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     genReqId: () => ctx.random.hex(16),
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
-    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true }, plugins: [finiteKeyword] },
     schemaController: { compilersFactory: { buildValidator: sharedValidators } },
+    // Bad URLs and over-long path parameters are answered as problem+json like every refusal (issue 7, defect 8).
+    frameworkErrors: frameworkErrors(ctx),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What Node's HTTP parser refuses (431, 400, 408) and the 503 of shutdown: problem+json too (src/plugins/transport.ts).
+    clientErrorHandler: clientErrorHandler(ctx),
+    return503OnClosing: false,
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 
@@ -57,8 +66,18 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   registerProblemDetails(app, ctx);
+  registerTransport(app, ctx);
   const auth = new Authenticator(ctx, options.peerCertificate);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // A bad frame is the client's mistake: warn without a stack, and close the socket (defect 11).
+    errorHandler: eventSocketError,
+    // On shutdown every subscriber hears 1001 "going away" (RFC 6455 §7.4.1) and reconnects later.
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(CLOSE_GOING_AWAY, 'the hub is shutting down');
+      done();
+    },
+  });
   await app.register(oauthRoutes, { ctx, auth });
   await app.register(pqdRoutes, { ctx, auth });
   await app.register(fctrlRoutes, { ctx, auth });

@@ -158,6 +158,27 @@ export const SETTINGS = {
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  // Limits and timeouts of the HTTPS server (issue 7; docs/reliability.md "Limits, timeouts and fuzzing").
+  requestTimeoutMs: setting('IDX_SIM_REQUEST_TIMEOUT_MS', 120_000, int(100, 3_600_000),
+    'Milliseconds a client has to send a whole request (headers and body); then 408 and the connection is closed.'),
+  headersTimeoutMs: setting('IDX_SIM_HEADERS_TIMEOUT_MS', 20_000, int(100, 3_600_000),
+    'Milliseconds a client has to send the request line and headers (also from the moment it connects); then 408 and the connection is closed.'),
+  keepAliveTimeoutMs: setting('IDX_SIM_KEEP_ALIVE_TIMEOUT_MS', 72_000, int(100, 3_600_000),
+    'Milliseconds an idle keep-alive connection stays open between requests.'),
+  tlsHandshakeTimeoutMs: setting('IDX_SIM_TLS_HANDSHAKE_TIMEOUT_MS', 10_000, int(100, 600_000),
+    'Milliseconds a client has to complete the TLS handshake.'),
+  maxConnections: setting('IDX_SIM_MAX_CONNECTIONS', 1000, int(1, 1_000_000),
+    'Most simultaneous TCP connections; further connections are closed as they arrive.'),
+  shutdownGraceMs: setting('IDX_SIM_SHUTDOWN_GRACE_MS', 10_000, int(0, 600_000),
+    'On shutdown (SIGTERM/SIGINT), milliseconds in-flight requests get to finish before the remaining connections are closed.'),
+  eventMaxBufferedBytes: setting('IDX_SIM_EVENT_MAX_BUFFERED_BYTES', 1024 * 1024, int(1024, 512 * MiB),
+    'Bytes of unsent frames an event WebSocket subscriber may fall behind by before it is closed with code 4002.'),
+  translogRefusalsPerMinute: setting('IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE', 60, int(0, 1_000_000),
+    'Refusals stored in a participant\'s transaction log per clock minute; further ones are only logged (pino). Refusals of requests without a valid client certificate are never stored.'),
+  translogRefusalRetentionDays: setting('IDX_SIM_TRANSLOG_REFUSAL_RETENTION_DAYS', 90, int(1, 3650),
+    'Days a refusal stays in the transaction log (purged every 30 s and when the control API moves the clock).'),
+  eventSubscribersPerParticipant: setting('IDX_SIM_EVENT_SUBSCRIBERS_PER_PARTICIPANT', 10, int(1, 10_000),
+    'Most open event WebSockets per participant; one more is refused (429 `IDX_ERR_TOO_MANY_SUBSCRIBERS`).'),
   bpqdIntervalGaps: setting('IDX_SIM_BPQD_INTERVAL_GAPS', 'refuse' as 'refuse' | 'accept', oneOf('refuse', 'accept'),
     'Intervals missing between the first and last of a meter: `refuse` (400 `IDX_ERR_PAYLOAD_RULE`, `INTERVAL_GAP`; send missing readings with qualityFlag N) or `accept`. Partial days are always accepted (spec §12).'),
   counterpartyTickMs: setting('IDX_SIM_COUNTERPARTY_TICK_MS', 1000, int(0, 3_600_000),
@@ -196,6 +217,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   const c = config as Config;
   if (c.pageSizeDefault > c.pageSizeMax) throw new Error('IDX_SIM_PAGE_SIZE_DEFAULT must not exceed IDX_SIM_PAGE_SIZE_MAX');
   if (!(c.fcPqdLow < c.fcPqdWarn && c.fcPqdWarn < c.fcPqdHigh)) throw new Error('flow-control watermarks must satisfy IDX_SIM_FC_PQD_LOW < IDX_SIM_FC_PQD_WARN < IDX_SIM_FC_PQD_HIGH');
+  if (c.headersTimeoutMs > c.requestTimeoutMs) throw new Error('IDX_SIM_HEADERS_TIMEOUT_MS must not exceed IDX_SIM_REQUEST_TIMEOUT_MS');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
   for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
   // On loopback the documented default key serves; elsewhere startServer generates one (src/security/admin-key.ts).

@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
+import { boundedValidator } from './contract/bounded-validation.js';
 import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
@@ -118,6 +119,7 @@ export function createContext(o: ContextOptions): AppContext {
   o.clock.onMove((cause) => {
     delivery.expire(() => cause ?? o.random.hex(16));
     archive.purge();
+    transactionLog.purgeRefusals(o.clock.now() - config.translogRefusalRetentionDays * 86_400_000);
   });
   return {
     config,
@@ -144,7 +146,8 @@ export function createContext(o: ContextOptions): AppContext {
     signatures,
     hubSigner,
     bpqd: new BpqdService({
-      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      messages, delivery, standingData: participants, validatePayload: boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+        contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')),
       settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
       isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
     }),

@@ -2,6 +2,8 @@
  * The process: configuration → fixtures → dev PKI → database → buildApp → HTTPS with mTLS → graceful
  * close. The only file that listens on a port or handles signals.
  */
+import type { Server, ServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import { relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -28,7 +30,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+export async function startServer(overrides: Partial<Config> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   const adminKey = resolveAdminKey(config.adminKey, config.host, config.dataDir);
   config.adminKey = adminKey.key;
@@ -53,6 +55,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   registerCertificatesFromDir(ctx.certificates, config.certsDir, fixtures.participants.map((p) => p.participantId), clock.now());
 
   const app = await buildApp(ctx, {
+    logStream: options.logStream,
     https: {
       key: pki.server.keyPem,
       cert: pki.server.certPem,
@@ -62,8 +65,37 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
-    },
+      // Limits and timeouts (issue 7, defect 6; docs/reliability.md): no client holds a connection forever.
+      handshakeTimeout: config.tlsHandshakeTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // How often Node looks for expired requests: often enough for the shortest configured timeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    } as ServerOptions,
   });
+  const server = app.server as Server;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
+  // Every TCP connection, in any state (TLS handshake, idle, upgraded to WebSocket), so shutdown can close what remains.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // Node times out requests, not connections that never start one: a TLS connection that sends not a
+  // byte within the headers timeout is closed too (1,000 silent connections must not stay open). One
+  // that sent part of a request is Node's: it answers 408.
+  server.on('secureConnection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, config.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('drop', (data?: { remoteAddress?: string }) => app.log.warn({ remoteAddress: data?.remoteAddress, maxConnections: config.maxConnections }, 'connection refused: too many connections'));
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -92,6 +124,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   const timers = [
     setInterval(housekeep('queue expiry', () => ctx.delivery.expire(() => ctx.random.hex(16))), 1_000),
     setInterval(housekeep('archive purge', () => ctx.archive.purge()), 30_000),
+    setInterval(housekeep('refusal purge', () => ctx.transactionLog.purgeRefusals(ctx.clock.now() - ctx.config.translogRefusalRetentionDays * 86_400_000)), 30_000),
   ];
   for (const timer of timers) timer.unref();
 
@@ -104,7 +137,19 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
       closed = true;
       for (const timer of timers) clearInterval(timer);
       await ctx.counterparties.stop();
-      await app.close();
+      // Drain (issue 7, defect 6): no new connections, requests in flight get shutdownGraceMs to finish
+      // (new requests on open connections get 503, WebSocket subscribers 1001), then what remains is closed.
+      const grace = setTimeout(() => {
+        if (sockets.size) app.log.warn({ connections: sockets.size, graceMs: config.shutdownGraceMs }, 'shutdown grace period over; closing remaining connections');
+        server.closeAllConnections();
+        for (const client of app.websocketServer.clients) client.terminate();
+        for (const socket of sockets) socket.destroy();
+      }, config.shutdownGraceMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       db.close();
     },
   };

@@ -4,7 +4,7 @@
  */
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { ValidateFunction } from 'ajv';
+import type { BoundedResult } from '../contract/bounded-validation.js';
 import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, describeChurnDays, MAX_PROBLEMS_LISTED, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
@@ -94,7 +94,8 @@ export interface BpqdServiceOptions {
   /** NMI roles and participants, for routing (spec §4.1). */
   standingData: StandingDataLookup;
   /** The contract's BpqdPayload schema, compiled. */
-  validatePayload: ValidateFunction;
+  /** Bounded for any input (src/contract/bounded-validation.ts). */
+  validatePayload: (payload: unknown) => BoundedResult;
   settings: BpqdSettings;
   clock: Clock;
   random: Random;
@@ -108,7 +109,8 @@ export class BpqdService {
   private readonly messages: MessageStore;
   private readonly delivery: DeliveryService;
   private readonly standingData: StandingDataLookup;
-  private readonly validatePayload: ValidateFunction;
+  /** Bounded for any input (src/contract/bounded-validation.ts). */
+  private readonly validatePayload: (payload: unknown) => BoundedResult;
   private readonly settings: BpqdSettings;
   private readonly clock: Clock;
   private readonly random: Random;
@@ -325,10 +327,13 @@ export class BpqdService {
       throw new IdxError('IDX_ERR_JSON_INVALID', `the uncompressed body is not JSON: ${(err as Error).message}`,
         { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
     }
-    if (!this.validatePayload(payload)) {
-      const problems = schemaProblems(this.validatePayload.errors ?? [], { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
+    const result = this.validatePayload(payload);
+    if (!result.valid) {
+      const problems = schemaProblems(result.errors, { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
-        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
+        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : '') +
+        (result.clipped ? `; problems were looked for in the first ${result.examinedNodes} values of the payload only` : ''),
+        { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
     }
     return payload as BpqdPayload;
   }

@@ -176,8 +176,12 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
 
   it('no client certificate → 401 IDX_ERR_CLIENT_CERT_REQUIRED', async () => {
     const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-test-client-cert': undefined });
-    const body = expectRefusal(res, 401, 'IDX_ERR_CLIENT_CERT_REQUIRED');
+    expect(res.statusCode).toBe(401);
+    const body = res.json();
+    expect(body).toMatchObject({ code: 'IDX_ERR_CLIENT_CERT_REQUIRED', traceId: res.headers['x-traceid'] });
     expect(body.errors[0]).toMatchObject({ in: 'tls', name: 'client-certificate' });
+    // A request no participant owns is logged, not stored (issue 7, defect 3).
+    expect(h().ctx.db.prepare('SELECT count(*) AS n FROM transaction_log WHERE trace_id = ?').get(body.traceId)).toEqual({ n: 0 });
   });
 
   it('certificate from another CA, same CN → 401 IDX_ERR_CLIENT_CERT_UNTRUSTED', async () => {
