@@ -131,6 +131,17 @@ export const SETTINGS = {
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  // Simulator control API /sim/v1 (issue #10)
+  snapshotDir: setting('IDX_SIM_SNAPSHOT_DIR', '', str,
+    'Directory of named snapshots (`PUT /sim/v1/snapshots/{name}`); empty = `<IDX_SIM_DATA_DIR>/snapshots`.'),
+  journalMaxEntries: setting('IDX_SIM_JOURNAL_MAX_ENTRIES', 10_000, int(0, 10_000_000),
+    'Most requests the request journal (`GET /sim/v1/journal`) keeps; the oldest go first. 0 turns the journal off.'),
+  journalBodyBytes: setting('IDX_SIM_JOURNAL_BODY_BYTES', 4096, int(0, 10 * MiB),
+    'Bytes of each request and response body the journal keeps (longer bodies are cut, and marked so).'),
+  journalRetentionDays: setting('IDX_SIM_JOURNAL_RETENTION_DAYS', 10, int(1, 3650),
+    'Simulated days a journal entry is kept.'),
+  coverageDueDays: setting('IDX_SIM_COVERAGE_DUE_DAYS', 1, int(0, 30),
+    'BPQD for a market day is late in the coverage report when it arrives after the end of this many market days later (spec §12 [D]: end of the next day).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

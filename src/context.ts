@@ -28,6 +28,8 @@ import { ParticipantStore } from './store/participant-store.js';
 import { MemoryCounterStore, SqliteCounterStore } from './store/quota-counters.js';
 import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
+import { SimStateService } from './services/sim-state-service.js';
+import { SimStateStore } from './store/sim-state-store.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +46,8 @@ export interface ContextOptions {
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
   openapiDir?: string;
+  /** Loads the fixtures into the database: on start (ctx.seed()) and on every reset of the control API. */
+  seed?: (ctx: AppContext) => void;
 }
 
 export interface AppContext {
@@ -72,6 +76,10 @@ export interface AppContext {
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
   translog: TranslogService;
+  /** Loads the fixtures (participants, URM users, standing data, certificates). */
+  seed(): void;
+  /** The control API's reset and snapshots (issue #10). */
+  sim: SimStateService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -90,8 +98,9 @@ export function createContext(o: ContextOptions): AppContext {
   }, o.clock);
   // Per-minute counts in memory, daily counts in SQLite (they must survive a restart within the day).
   const dailyCounters = new SqliteCounterStore(o.db);
+  const minuteCounters = new MemoryCounterStore();
   const quotas = {
-    requests: new RequestLimiter(config, { minute: new MemoryCounterStore(), day: dailyCounters }),
+    requests: new RequestLimiter(config, { minute: minuteCounters, day: dailyCounters }),
     messages: new DailyMessageQuota(config, dailyCounters),
     concurrency: new ConcurrencyGuard(),
   };
@@ -99,7 +108,9 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
-  return {
+  // A reset returns the clock to where it started when it started at a fixed instant (frozen or IDX_SIM_CLOCK_START).
+  const startClock = config.clockStart !== undefined || o.clock.frozen ? { now: o.clock.now(), frozen: o.clock.frozen } : null;
+  const ctx: AppContext = {
     config,
     db: o.db,
     clock: o.clock,
@@ -126,5 +137,21 @@ export function createContext(o: ContextOptions): AppContext {
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    seed: () => o.seed?.(ctx),
+    sim: undefined as unknown as SimStateService,
   };
+  ctx.sim = new SimStateService({
+    db: o.db,
+    store: new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
+    clock: o.clock,
+    events,
+    seed: () => ctx.seed(),
+    forgetCaches: () => {
+      minuteCounters.clear();
+      delivery.forgetVolatileState();
+      certificates.invalidate();
+    },
+    startClock,
+  });
+  return ctx;
 }

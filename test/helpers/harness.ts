@@ -103,9 +103,13 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
+    // Also what the control API's reset loads again.
+    seed: (c) => {
+      const fixtures = loadFixtures(c.participants, join(PROJECT_ROOT, 'fixtures'));
+      registerCertificatesFromDir(c.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), c.clock.now());
+    },
   });
-  const fixtures = loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
-  registerCertificatesFromDir(ctx.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), clock.now());
+  ctx.seed();
   const violations: string[] = [];
   const openSockets: import('ws').WebSocket[] = [];
   let sequence = 0;

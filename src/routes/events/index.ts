@@ -28,7 +28,9 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     const send = (frame: EventFrame | ControlFrame) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
     };
-    const subscriber: Subscriber = { participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send };
+    const subscriber: Subscriber = {
+      participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send, close: (code, reason) => socket.close(code, reason),
+    };
     const unsubscribe = ctx.events.subscribe(subscriber);
     const tokenExpiresAt = (request.token?.exp ?? Infinity) * 1000;
     const heartbeat = setInterval(() => {

@@ -6,12 +6,15 @@ import { formatMarketDateTime } from '../../domain/market-time.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
+import { simStateRoutes } from './state.js';
 
 const outageView = (o: Outage) => ({
   id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description, participantIds: o.participantIds,
 });
 
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  // Each resource of the control API in its own file (issue #10).
+  await simStateRoutes(app, { ctx, auth });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
