@@ -6,6 +6,9 @@ import { formatMarketDateTime } from '../../domain/market-time.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
+import { SimDataStore } from '../../store/sim-data-store.js';
+import { simParticipantRoutes } from './participants.js';
+import { simStandingDataRoutes } from './standing-data.js';
 import { simStateRoutes } from './state.js';
 
 const outageView = (o: Outage) => ({
@@ -15,6 +18,9 @@ const outageView = (o: Outage) => ({
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // Each resource of the control API in its own file (issue #10).
   await simStateRoutes(app, { ctx, auth });
+  const data = new SimDataStore(ctx.db);
+  await simParticipantRoutes(app, { ctx, auth, data });
+  await simStandingDataRoutes(app, { ctx, auth, data });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
