@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
+import { registerJournal } from './plugins/journal.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
@@ -50,6 +51,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   registerProblemDetails(app, ctx);
+  registerJournal(app, ctx);
   const auth = new Authenticator(ctx, options.peerCertificate);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(oauthRoutes, { ctx, auth });

@@ -30,6 +30,7 @@ import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
 import { SimStateService } from './services/sim-state-service.js';
 import { SimStateStore } from './store/sim-state-store.js';
+import { JournalStore } from './store/journal-store.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,6 +81,8 @@ export interface AppContext {
   seed(): void;
   /** The control API's reset and snapshots (issue #10). */
   sim: SimStateService;
+  /** Every request and answer per participant (issue #10). */
+  journal: JournalStore;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -139,6 +142,7 @@ export function createContext(o: ContextOptions): AppContext {
     archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
     seed: () => o.seed?.(ctx),
     sim: undefined as unknown as SimStateService,
+    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
   };
   ctx.sim = new SimStateService({
     db: o.db,

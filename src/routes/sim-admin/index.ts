@@ -7,6 +7,7 @@ import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
 import { SimDataStore } from '../../store/sim-data-store.js';
+import { simJournalRoutes } from './journal.js';
 import { simParticipantRoutes } from './participants.js';
 import { simStandingDataRoutes } from './standing-data.js';
 import { simStateRoutes } from './state.js';
@@ -21,6 +22,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   const data = new SimDataStore(ctx.db);
   await simParticipantRoutes(app, { ctx, auth, data });
   await simStandingDataRoutes(app, { ctx, auth, data });
+  await simJournalRoutes(app, { ctx, auth });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
