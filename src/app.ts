@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
+import { registerFaults } from './plugins/faults.js';
 import { registerJournal } from './plugins/journal.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
@@ -51,6 +52,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   registerProblemDetails(app, ctx);
+  // Faults before the journal: the journal records the answer as the fault changed it.
+  registerFaults(app, ctx);
   registerJournal(app, ctx);
   const auth = new Authenticator(ctx, options.peerCertificate);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -31,6 +31,11 @@ import { TranslogSearch } from './store/translog-search.js';
 import { SimStateService } from './services/sim-state-service.js';
 import { SimStateStore } from './store/sim-state-store.js';
 import { JournalStore } from './store/journal-store.js';
+import { FaultService } from './services/fault-service.js';
+import { FaultStore } from './store/fault-store.js';
+import { CoverageService } from './services/coverage-service.js';
+import { CoverageStore } from './store/coverage-store.js';
+import { SimDataStore } from './store/sim-data-store.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,6 +88,10 @@ export interface AppContext {
   sim: SimStateService;
   /** Every request and answer per participant (issue #10). */
   journal: JournalStore;
+  /** Fault-injection rules (issue #10). */
+  faults: FaultService;
+  /** BPQD completeness per NMI and market day (issue #10). */
+  coverage: CoverageService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -143,6 +152,8 @@ export function createContext(o: ContextOptions): AppContext {
     seed: () => o.seed?.(ctx),
     sim: undefined as unknown as SimStateService,
     journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
+    faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
+    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays),
   };
   ctx.sim = new SimStateService({
     db: o.db,
@@ -154,6 +165,7 @@ export function createContext(o: ContextOptions): AppContext {
       minuteCounters.clear();
       delivery.forgetVolatileState();
       certificates.invalidate();
+      ctx.faults.forget();
     },
     startClock,
   });

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
 import { banner, startServer } from '../server.js';
 import { certsCommand } from './certs.js';
+import { SIM_COMMANDS, SIM_COMMANDS_USAGE, simCommand } from './sim-commands.js';
 import { signCommand } from './sign.js';
 
 const USAGE = `usage: idx-sim <command> [options]
@@ -21,7 +22,8 @@ commands:
   sign     print the x-signature header value for a payload (idx-sim sign --help)
   certs    list, issue, rotate and revoke participant certificates (idx-sim certs help)
   help     this text
-`;
+
+${SIM_COMMANDS_USAGE}`;
 
 function parseFlag<T>(flag: string, parse: () => T): T {
   try {
@@ -80,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
+      if (command in SIM_COMMANDS) return simCommand(command, rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
       process.stderr.write(`idx-sim: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }

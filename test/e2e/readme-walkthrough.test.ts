@@ -46,7 +46,7 @@ beforeAll(async () => {
   copyFileSync(join(PROJECT_ROOT, 'bin', 'idx-sim.js'), join(dir, 'bin', 'idx-sim.js'));
   await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
-});
+}, 240_000); // a full tsc build and a dev PKI: minutes when the suite runs on a loaded machine
 
 afterAll(async () => {
   await server?.close();
@@ -82,6 +82,20 @@ describe('README', () => {
     expect(lines[7]).toMatch(/^issued MDPTWO's primary certificate: CN MDPTWO-NonProd/);
     expect(JSON.parse(lines[lines.length - 1]!).data).toMatchObject({ status: 'delivery_pending', receivingParticipantIds: ['LNSPNORTH'] });
     expect(server.ctx.certificates.view().current('MDPTWO', 'primary')?.revokedAt).toBeNull();
+  });
+
+  it('control block (snapshot, clock, churn, faults, coverage, journal, restore) works as written against the running server', async () => {
+    const { stdout } = await bash(between('control'));
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(lines[1]).toMatch(/^saved snapshot before-test/);
+    expect(lines).toContain('4102000001,2026-07-14,missing,true,false,LNSPNORTH,ACMEMC;MDPONE,,,false,false,\r');
+    expect(lines).toContain('4102000001,2026-07-15,not-required,false,true,LNSPNORTH,ACMEMC;MDPTWO,,,false,false,\r');
+    expect(lines[lines.length - 1]).toMatch(/^restored snapshot before-test/);
+    expect(Array.isArray(JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')))).toBe(true);
+    // Restored: no churn, no fault rule.
+    expect(server.ctx.participants.rolesOn('4102000001', '2026-07-15').MDP).toEqual(['MDPONE']);
+    expect(server.ctx.faults.rules()).toEqual([]);
   });
 
   it('configuration table is the one `idx-sim config` prints', () => {

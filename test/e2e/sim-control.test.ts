@@ -34,4 +34,28 @@ describe('control API over TLS', () => {
     // Participants still get tokens over mTLS after a restore.
     await e2e.token('LNSPNORTH');
   });
+
+  it('injects a connection reset (no answer at all), a 503 and latency on real sockets; the journal shows each', async () => {
+    const json = { ...admin, 'content-type': 'application/json' };
+    const reset = (await e2e.call(undefined, 'POST', '/sim/v1/faults', json, JSON.stringify({ kind: 'reset', operationId: 'listBpqd', participantId: 'LNSPNORTH' }))).json().data;
+    const headers = await e2e.as('LNSPNORTH');
+    await expect(e2e.call('LNSPNORTH', 'GET', '/pqd/v1/bpqd', headers)).rejects.toThrow(/other side closed|socket|ECONNRESET/i);
+    await e2e.call(undefined, 'PATCH', `/sim/v1/faults/${reset.id}`, json, JSON.stringify({ enabled: false }));
+    expect((await e2e.call('LNSPNORTH', 'GET', '/pqd/v1/bpqd', headers)).status).toBe(200);
+
+    const unavailable = (await e2e.call(undefined, 'POST', '/sim/v1/faults', json, JSON.stringify({ kind: 'error', status: 503, api: 'fctrl' }))).json().data;
+    const refused = await e2e.call('LNSPNORTH', 'GET', '/fctrl/v1/participants', await e2e.as('LNSPNORTH', 'FCTRL_STATUS'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers['x-idx-sim-fault']).toBe(String(unavailable.id));
+    expect(refused.json()).toMatchObject({ code: 'IDX_ERR_INJECTED_UNAVAILABLE' });
+
+    await e2e.call(undefined, 'POST', '/sim/v1/faults', json, JSON.stringify({ kind: 'latency', latencyMs: 80, operationId: 'listBpqd' }));
+    const started = performance.now();
+    expect((await e2e.call('LNSPNORTH', 'GET', '/pqd/v1/bpqd', headers)).headers['x-idx-sim-fault']).toBeDefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+
+    const journal = (await e2e.call(undefined, 'GET', '/sim/v1/journal?participantId=LNSPNORTH&faulted=true', admin)).json().data;
+    expect(journal.map((e: { status: number; faultRuleId: number }) => e.status)).toEqual([0, 503, 200]);
+    expect((await e2e.call(undefined, 'DELETE', '/sim/v1/faults', admin)).status).toBe(204);
+  });
 });

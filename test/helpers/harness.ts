@@ -214,6 +214,8 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
     },
     responseObserver: (request, reply, payload) => {
+      // An injected fault (control API) breaks the contract on purpose, and says so.
+      if (reply.getHeader('x-idx-sim-fault') !== undefined) return;
       const body = payload === undefined || payload === null ? Buffer.alloc(0) : Buffer.isBuffer(payload) ? payload : Buffer.from(String(payload));
       const problems = ctx.contract.checkResponse({
         method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,

@@ -26,7 +26,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     const participantId = request.headers['x-initiatingparticipantid'] as string;
     const { businessFunctionIds } = request.query as { businessFunctionIds?: string };
     const send = (frame: EventFrame | ControlFrame) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+      // An injected ws-silence fault (control API) swallows every frame, heartbeats included.
+      if (socket.readyState === socket.OPEN && !ctx.faults.silenced(participantId)) socket.send(JSON.stringify(frame));
     };
     const subscriber: Subscriber = {
       participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send, close: (code, reason) => socket.close(code, reason),
@@ -68,6 +69,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
       }
     });
     send(ctx.events.control({ eventType: 'SUBSCRIBED', participantId, businessFunctionIds: [...subscriber.businessFunctionIds] }));
+    // An active ws-close fault (control API) closes new connections too.
+    ctx.faults.apply(request.id);
   };
 
   contractRoute(app, ctx, auth, 'subscribeEvents', async () => {

@@ -7,6 +7,8 @@ import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
 import { SimDataStore } from '../../store/sim-data-store.js';
+import { simCoverageRoutes } from './coverage.js';
+import { simFaultRoutes } from './faults.js';
 import { simJournalRoutes } from './journal.js';
 import { simParticipantRoutes } from './participants.js';
 import { simStandingDataRoutes } from './standing-data.js';
@@ -23,6 +25,8 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   await simParticipantRoutes(app, { ctx, auth, data });
   await simStandingDataRoutes(app, { ctx, auth, data });
   await simJournalRoutes(app, { ctx, auth });
+  await simFaultRoutes(app, { ctx, auth });
+  await simCoverageRoutes(app, { ctx, auth, coverage: ctx.coverage });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
@@ -34,6 +38,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000);
     if (body.frozen === false) ctx.clock.unfreeze();
     const expiredMessages = ctx.delivery.expire(request.id);
+    ctx.faults.apply(request.id); // fault rules whose window the clock entered or left
     ctx.archive.purge();
     return { ...clockView(), expiredMessages };
   });
