@@ -10,6 +10,7 @@ import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
 import { registerFaults } from './plugins/faults.js';
 import { registerJournal } from './plugins/journal.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { sharedValidators } from './plugins/request-validators.js';
 import { bfinfoRoutes } from './routes/bfinfo/index.js';
 import { archiveRoutes } from './routes/archive/index.js';
 import { docsRoutes } from './routes/docs/index.js';
@@ -39,10 +40,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     requestIdHeader: false,
     // No silent stripping or defaulting of unknown parameters: a simulator must say what it refused.
     ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
     ...(options.https ? { https: options.https } : {}),
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // Whatever this request wrote may sit in the group commit's open batch: answer only once it is committed.
+    await ctx.commits.settled();
     reply.header('x-traceId', request.id);
     options.responseObserver?.(request, reply, payload);
     return payload;

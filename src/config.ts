@@ -4,7 +4,9 @@
  * two cannot drift. Precedence: built-in default < environment < explicit overrides (CLI flags, tests).
  */
 import { resolve } from 'node:path';
+import { CHURN_DAY_RULES, ROUTING_RULES, type ChurnDayRule, type RoutingRule } from './domain/bpqd-rules.js';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { SIGNATURE_ALGORITHM_NAMES, type SignatureAlgorithmNames } from './security/message-signature.js';
 
 type Parser<T> = (raw: string) => T;
 
@@ -60,6 +62,11 @@ function profiled<T>(env: string, defaults: Record<Profile, T>, parse: Parser<T>
 
 const quota = int(0, CI_QUOTA);
 const MiB = 1024 * 1024;
+/**
+ * AEMO's "10 MB", "5 MB", "1 MB" (spec §4.1, §8) read strictly as decimal megabytes: nothing accepted here
+ * can be too large at AEMO under either reading (docs/spec-variance.md #22). Set the binary value to relax.
+ */
+const MB = 1_000_000;
 
 export const SETTINGS = {
   host: setting('IDX_SIM_HOST', '127.0.0.1', str, 'Interface the HTTPS server listens on.'),
@@ -73,7 +80,7 @@ export const SETTINGS = {
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
     'SQLite `synchronous` with WAL: NORMAL survives a killed process, FULL also a power loss.'),
-  maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * 1024 * 1024, int(1024, 512 * 1024 * 1024), 'Largest uncompressed BPQD payload (spec §8: 10 MB).'),
+  maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * MB, int(1024, 512 * MiB), 'Largest uncompressed BPQD payload (spec §8: 10 MB, read as 10,000,000 bytes; 10485760 is the lenient binary reading).'),
   schemaVersions: setting('IDX_SIM_SCHEMA_VERSIONS', ['1.0.0'], list, 'BPQD schema versions accepted in `x-schemaVersion`; the last is the default.'),
   pageSizeDefault: setting('IDX_SIM_PAGE_SIZE_DEFAULT', 100, int(1, 500), 'itemCount of `GET /pqd/v1/bpqd` when none is given.'),
   pageSizeMax: setting('IDX_SIM_PAGE_SIZE_MAX', 500, int(1, 10_000), 'Largest itemCount of `GET /pqd/v1/bpqd`.'),
@@ -111,12 +118,14 @@ export const SETTINGS = {
     'Accepted Medium-priority BPQD messages per participant per market day (spec §4.1, §8: 35,000).'),
   dailyMessagesLow: profiled('IDX_SIM_DAILY_MESSAGES_LOW', { aemo: 18_000, ci: CI_QUOTA }, quota,
     'Accepted Low-priority BPQD messages per participant per market day (spec §4.1, §8: 18,000).'),
-  maxPayloadBytesHigh: setting('IDX_SIM_MAX_PAYLOAD_BYTES_HIGH', 1 * MiB, int(1024, 512 * MiB),
+  maxPayloadBytesHigh: setting('IDX_SIM_MAX_PAYLOAD_BYTES_HIGH', 1 * MB, int(1024, 512 * MiB),
     'Largest uncompressed High-priority payload (spec §4.1, §8: 1 MB); a message rule, the same in every profile.'),
-  maxPayloadBytesMedium: setting('IDX_SIM_MAX_PAYLOAD_BYTES_MEDIUM', 5 * MiB, int(1024, 512 * MiB),
+  maxPayloadBytesMedium: setting('IDX_SIM_MAX_PAYLOAD_BYTES_MEDIUM', 5 * MB, int(1024, 512 * MiB),
     'Largest uncompressed Medium-priority payload (spec §4.1, §8: 5 MB).'),
-  maxPayloadBytesLow: setting('IDX_SIM_MAX_PAYLOAD_BYTES_LOW', 10 * MiB, int(1024, 512 * MiB),
+  maxPayloadBytesLow: setting('IDX_SIM_MAX_PAYLOAD_BYTES_LOW', 10 * MB, int(1024, 512 * MiB),
     'Largest uncompressed Low-priority payload (spec §4.1, §8: 10 MB).'),
+  stoppedRecipient: setting('IDX_SIM_STOPPED_RECIPIENT', 'hold' as 'hold' | 'refuse', oneOf('hold', 'refuse'),
+    'A submission while a receiver\'s queue is stopped by flow control: `hold` (200, delivered when the queue resumes) or `refuse` (503 `IDX_ERR_RECIPIENT_STOPPED`, nothing accepted) (spec §9: AEMO does not say).'),
   rejectConcurrentRequests: setting('IDX_SIM_REJECT_CONCURRENT_REQUESTS', false, (raw) => raw === 'true' || raw === '1',
     'Refuse (429) a request while the same participant has another one in flight on the same API (spec §4.1: "AEMO may reject concurrent requests").'),
   archiveRetentionDays: setting('IDX_SIM_ARCHIVE_RETENTION_DAYS', 90, int(1, 3650),
@@ -127,10 +136,16 @@ export const SETTINGS = {
     '`POST /pqd/v1/bpqd` without `x-signature` is refused (spec §3: required); `false` accepts unsigned messages. A signature that is sent is always verified.'),
   signatureOver: setting('IDX_SIM_SIGNATURE_OVER', 'json' as 'json' | 'gzip', oneOf('json', 'gzip'),
     'What `x-signature` signs: the uncompressed JSON bytes (`json`) or the gzip bytes as sent (`gzip`); AEMO does not say (spec §6, §13.3).'),
+  signatureAlgorithmNames: setting('IDX_SIM_SIGNATURE_ALGORITHM_NAMES', 'both' as SignatureAlgorithmNames, oneOf(...SIGNATURE_ALGORITHM_NAMES),
+    '`x-signature` algorithm names accepted: `both` (`RSA-SHA256` as in AEMO\'s example, and `RSA-256` as its text says; the same algorithm) or only `RSA-SHA256` (spec §3).'),
   tlsCertificateSlots: setting('IDX_SIM_TLS_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  routingRule: setting('IDX_SIM_ROUTING_RULE', 'strict' as RoutingRule, oneOf(...ROUTING_RULES),
+    'How BPQD receivers are checked against NMI standing data (spec §12): `strict` — exactly the LNSP(s) of every NMI; `fanout` — every NMI\'s LNSP addressed, each addressed LNSP owns at least one NMI and receives the whole message; `off` — no standing-data check, any registered LNSP.'),
+  churnDay: setting('IDX_SIM_CHURN_DAY', 'either' as ChurnDayRule, oneOf(...CHURN_DAY_RULES),
+    'Who may send BPQD for the day an NMI\'s MC or MDP changes (seed 000: partial BPQD Period): `either` the outgoing or the incoming party (logged as `CHURN_DAY`), or `strict` only the incoming one.'),
   // Simulator control API /sim/v1 (issue #10)
   snapshotDir: setting('IDX_SIM_SNAPSHOT_DIR', '', str,
     'Directory of named snapshots (`PUT /sim/v1/snapshots/{name}`); empty = `<IDX_SIM_DATA_DIR>/snapshots`.'),

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
-import { projectContract, type Contract } from './contract/openapi.js';
+import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
 import type { Random } from './domain/random.js';
@@ -42,6 +42,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (openapi/, fixtures/ live there), whether running from src/ or dist/src/. */
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
+/** The project's OpenAPI documents, bundled once per process when this module loads (src/contract/openapi.ts). */
+const PROJECT_CONTRACT = await loadContract(join(PROJECT_ROOT, 'openapi'));
+
 export interface ContextOptions {
   config: ResolvedConfig;
   db: Db;
@@ -51,7 +54,10 @@ export interface ContextOptions {
   tokenSigningKeyPem: string;
   /** The hub signer's certificate and key (certs/hub/hub.{crt,key}). */
   hubSigning: SignerIdentity;
-  openapiDir?: string;
+  /** The contract to serve; by default the project's openapi/ documents. */
+  contract?: Contract;
+  /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
   /** Loads the fixtures into the database: on start (ctx.seed()) and on every reset of the control API. */
   seed?: (ctx: AppContext) => void;
 }
@@ -66,6 +72,8 @@ export interface AppContext {
   participants: ParticipantStore;
   transactionLog: TransactionLog;
   messages: MessageStore;
+  /** The one write path that batches: submissions share a transaction per event-loop turn (src/store/group-commit.ts). */
+  commits: GroupCommit;
   flowControlStore: FlowControlStore;
   events: EventHub;
   delivery: DeliveryService;
@@ -95,14 +103,15 @@ export interface AppContext {
 }
 
 export function createContext(o: ContextOptions): AppContext {
-  const contract = projectContract(o.openapiDir ?? join(PROJECT_ROOT, 'openapi'));
+  const contract = o.contract ?? PROJECT_CONTRACT;
   const participants = new ParticipantStore(o.db);
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db);
   const flowControlStore = new FlowControlStore(o.db);
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
-  const delivery = new DeliveryService(new GroupCommit(o.db), messages, flowControlStore, transactionLog, events, {
+  const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
     watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
@@ -118,8 +127,16 @@ export function createContext(o: ContextOptions): AppContext {
   };
   const certificates = new CertificateRegistry(new CertificateStore(o.db), config.certificateEnvironment);
   const signatures = new SignatureVerifier(certificates,
-    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots }, o.clock);
+    { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
+  o.clock.onMove((cause) => {
+    delivery.expire(() => cause ?? o.random.hex(16));
+    archive.purge();
+    // Fault rules whose window the clock entered or left (forced stops, closed sockets) act now.
+    ctx.faults.apply(cause ?? o.random.hex(16));
+  });
   // A reset returns the clock to where it started when it started at a fixed instant (frozen or IDX_SIM_CLOCK_START).
   const startClock = config.clockStart !== undefined || o.clock.frozen ? { now: o.clock.now(), frozen: o.clock.frozen } : null;
   const ctx: AppContext = {
@@ -132,6 +149,7 @@ export function createContext(o: ContextOptions): AppContext {
     participants,
     transactionLog,
     messages,
+    commits,
     flowControlStore,
     events,
     delivery,
@@ -145,15 +163,19 @@ export function createContext(o: ContextOptions): AppContext {
     certificates,
     signatures,
     hubSigner,
-    bpqd: new BpqdService(messages, delivery, participants, contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'), config, o.clock, o.random, quotas.messages, signatures),
+    bpqd: new BpqdService({
+      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
+      isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
+    }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
-    archive: new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock),
+    archive,
     seed: () => o.seed?.(ctx),
     sim: undefined as unknown as SimStateService,
     journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
     faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
-    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays),
+    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
   };
   ctx.sim = new SimStateService({
     db: o.db,

@@ -10,6 +10,7 @@ import { createContext, type AppContext } from './context.js';
 import { AdjustableClock } from './domain/clock.js';
 import { createRandom } from './domain/random.js';
 import { ensureDevPki, pkiPaths } from './pki/dev-ca.js';
+import { ensureSharedCertificates } from './pki/shared-certificates.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { openDatabase } from './store/database.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
@@ -32,6 +33,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   // Certificates are needed for every fixture participant, so read the fixtures first.
   const fixtures = readFixtures(config.fixturesDir);
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId));
+  ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
@@ -63,16 +65,22 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
   app.log.info({ seed: random.seed, database: config.databasePath, profile: config.profile }, 'state');
 
-  // Queue expiry and archive retention follow the simulated clock; reads catch up lazily, this sweeps idle queues too.
-  const housekeeping = setInterval(() => {
+  // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
+  // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
+  // lookup when nothing is due) so flow-control counts lag real expiry by at most that; reads never show
+  // an expired message either way. The archive purge scans, so it runs less often.
+  const housekeep = (what: string, work: () => unknown) => () => {
     try {
-      ctx.delivery.expire('housekeeping');
-      ctx.archive.purge();
+      work();
     } catch (err) {
-      app.log.error({ err }, 'queue expiry failed');
+      app.log.error({ err }, `${what} failed`);
     }
-  }, 30_000);
-  housekeeping.unref();
+  };
+  const timers = [
+    setInterval(housekeep('queue expiry', () => ctx.delivery.expire(() => ctx.random.hex(16))), 1_000),
+    setInterval(housekeep('archive purge', () => ctx.archive.purge()), 30_000),
+  ];
+  for (const timer of timers) timer.unref();
 
   let closed = false;
   return {
@@ -80,7 +88,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Runn
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(housekeeping);
+      for (const timer of timers) clearInterval(timer);
       await app.close();
       db.close();
     },

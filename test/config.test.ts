@@ -10,7 +10,7 @@ describe('profiles', () => {
     expect(loadConfig({}, {})).toMatchObject({
       profile: 'aemo', pqdRequestsPerMinute: 50, fctrlRequestsPerDay: 288, fctrlPatchRequestsPerDay: 2, bfinfoRequestsPerDay: 1440,
       dailyMessagesHigh: 180_000, dailyMessagesMedium: 35_000, dailyMessagesLow: 18_000,
-      maxPayloadBytesHigh: 1024 * 1024, maxPayloadBytesMedium: 5 * 1024 * 1024, maxPayloadBytesLow: 10 * 1024 * 1024,
+      maxPayloadBytesHigh: 1_000_000, maxPayloadBytesMedium: 5_000_000, maxPayloadBytesLow: 10_000_000, maxPayloadBytes: 10_000_000,
       rejectConcurrentRequests: false,
     });
   });
@@ -19,7 +19,7 @@ describe('profiles', () => {
     for (const config of [loadConfig({}, { IDX_SIM_PROFILE: 'ci' }), loadConfig({ profile: 'ci' }, {})]) {
       expect(config.profile).toBe('ci');
       for (const limit of LIMITS) expect(config[limit], limit).toBe(CI_QUOTA);
-      expect(config.maxPayloadBytesHigh).toBe(1024 * 1024);
+      expect(config.maxPayloadBytesHigh).toBe(1_000_000);
     }
   });
 
@@ -36,6 +36,6 @@ describe('profiles', () => {
 
   it('the settings table shows both defaults of a profiled limit', () => {
     expect(settingsTable()).toContain('| `IDX_SIM_PQD_REQUESTS_PER_MINUTE` | `pqdRequestsPerMinute` | aemo: `50` / ci: `1000000000` |');
-    expect(settingsTable()).toContain('| `IDX_SIM_MAX_PAYLOAD_BYTES_HIGH` | `maxPayloadBytesHigh` | `1048576` |');
+    expect(settingsTable()).toContain('| `IDX_SIM_MAX_PAYLOAD_BYTES_HIGH` | `maxPayloadBytesHigh` | `1000000` |');
   });
 });

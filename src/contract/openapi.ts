@@ -1,22 +1,27 @@
 /**
  * The contract: the OpenAPI documents in openapi/ are the single source of request and response
- * schemas. This module loads them once and derives (1) the Fastify route schemas that validate headers,
- * query and path parameters, (2) the payload validators, (3) each route's authorisation rule
- * (`x-idx-auth`) and quotas (`x-idx-quota`), and (4) a response checker the test suite runs on every response.
+ * schemas. This module loads them once — each document bundled and dereferenced by Redocly's
+ * openapi-core, so every `$ref`, within a file or into common.yaml, is resolved by one maintained
+ * library — and derives (1) the Fastify route schemas that validate headers, query and path parameters,
+ * (2) the payload validators, (3) each route's authentication and URM rule (`security` plus the CRUD letter
+ * of `x-idx-auth`) and quotas (`x-idx-quota`), and (4) a response checker the test suite runs on every response.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { bundle, createConfig } from '@redocly/openapi-core';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const BASE_URL = 'https://idx.sim/openapi/';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
-/** `x-idx-auth` on an operation: what a caller must present (spec §6). */
+/**
+ * What a caller must present (spec §6), read from the operation's `security` requirement: `mutualTLS`
+ * (client certificate), `idxOAuth` (bearer token; its one scope is the URM entity), `adminKey` (the
+ * simulator control API), and from `x-idx-auth.permission` the CRUD letter, which OpenAPI cannot say.
+ */
 export interface RouteAuth {
   /** The simulator control API: `Authorization: Bearer <IDX_SIM_ADMIN_KEY>` instead of certificate + token. */
   admin?: boolean;
@@ -26,6 +31,12 @@ export interface RouteAuth {
   /** A CRUD letter, or `delete` for the configurable DELETE permission. */
   permission?: string;
 }
+
+/** Security scheme names of the documents (common.yaml#/components/securitySchemes). */
+export const SECURITY_SCHEMES = { certificate: 'mutualTLS', token: 'idxOAuth', admin: 'adminKey' } as const;
+
+/** Schema keywords of OpenAPI 3.1 and of idx-sim that are not JSON Schema 2020-12 vocabulary (Ajv strict mode knows them). */
+const ANNOTATION_KEYWORDS = ['example', 'discriminator', 'xml', 'externalDocs'];
 
 export interface Operation {
   operationId: string;
@@ -52,21 +63,58 @@ export interface FastifyRouteSchema {
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
+/**
+ * Literal segments before templated ones, left to right: `/participants/me` is tried before
+ * `/participants/{participantId}` whatever the document order (OpenAPI 3.1 §4.8.8 "Path Templating Matching").
+ */
+function bySpecificity(a: string, b: string): number {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const ta = sa[i]!.includes('{');
+    const tb = sb[i]!.includes('{');
+    if (ta !== tb) return ta ? 1 : -1;
+  }
+  return sb.length - sa.length;
+}
+
+/** Reads and bundles every document of a directory: each becomes self-contained, every `$ref` inlined. */
+export async function loadDocuments(dir: string): Promise<Map<string, Json>> {
+  const config = await createConfig({});
+  const documents = new Map<string, Json>();
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const { bundle: result, problems } = await bundle({ ref: join(dir, file), config, dereference: true });
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length) {
+      // One line per distinct problem: a file that does not parse would otherwise be reported at every $ref to it.
+      const lines = [...new Set(errors.map((p) => `${p.message}${p.location[0]?.pointer ? ` (first at ${p.location[0].pointer})` : ''}`.replace(/ \(first at .*$/, '')))];
+      throw new Error(`${file}: ${lines.join('; ')}`);
+    }
+    documents.set(file, result.parsed);
+  }
+  return documents;
+}
+
 export class Contract {
-  readonly documents = new Map<string, Json>();
   readonly operations = new Map<string, Operation>();
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly matchers: Array<{ regex: RegExp; method: string; operation: Operation }> = [];
+  private readonly matchers: Array<{ regex: RegExp; method: string; template: string; operation: Operation }> = [];
 
-  constructor(readonly dir: string) {
-    for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-      this.documents.set(file, parseYaml(readFileSync(join(dir, file), 'utf8')));
-    }
-    this.ajv = new Ajv2020({ strict: false, allErrors: true, allowUnionTypes: true });
+  /** Loads, bundles and indexes the documents of a directory. */
+  static async load(dir: string): Promise<Contract> {
+    return new Contract(dir, await loadDocuments(dir));
+  }
+
+  /** `documents`: the bundled, dereferenced documents by file name (see `loadDocuments`). */
+  constructor(readonly dir: string, readonly documents: Map<string, Json>) {
+    // Strict: a keyword Ajv does not know — a typo, or a YAML slip that turns half a description into a
+    // key — is a compile error, not a silently ignored annotation.
+    this.ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
     addFormats.default(this.ajv);
-    for (const [file, doc] of this.documents) this.ajv.addSchema({ ...doc, $id: BASE_URL + file });
+    for (const keyword of ANNOTATION_KEYWORDS) this.ajv.addKeyword(keyword);
     for (const [file, doc] of this.documents) this.indexOperations(file, doc);
+    this.matchers.sort((a, b) => bySpecificity(a.template, b.template));
   }
 
   /** The raw text of a document, for serving. */
@@ -87,12 +135,12 @@ export class Contract {
     const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);
     const objectOf = (params: Json[], lowerCase: boolean, closed: boolean) => ({
       type: 'object',
-      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, this.deref(op.file, p.schema ?? {})])),
+      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, withoutAnnotations(p.schema ?? {})])),
       required: params.filter((p) => p.required).map((p) => (lowerCase ? p.name.toLowerCase() : p.name)),
       ...(closed ? { additionalProperties: false } : {}),
     });
     // Content-Type / Content-Encoding are checked by the handler so that they get their own 415 codes.
-    const headers = byLocation('header').filter((p) => !['content-type', 'content-encoding', 'authorization'].includes(p.name.toLowerCase()));
+    const headers = byLocation('header').filter((p) => !['content-type', 'content-encoding'].includes(p.name.toLowerCase()));
     if (headers.length) schema.headers = objectOf(headers, true, false);
     // Unknown query parameters are refused, not silently ignored (STYLE: no silent stripping).
     schema.querystring = objectOf(byLocation('query'), false, true);
@@ -102,7 +150,7 @@ export class Contract {
     const requestBody = this.at(op.file, op.pointer).requestBody;
     const content = requestBody?.content ?? {};
     const body = requestBody?.['x-idx-gzip'] ? undefined : (content['application/x-www-form-urlencoded'] ?? content['application/json'])?.schema;
-    if (body) schema.body = this.deref(op.file, body);
+    if (body) schema.body = withoutAnnotations(body);
     return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth, quotas: op.quotas };
   }
 
@@ -119,21 +167,44 @@ export class Contract {
     const key = `${file}${pointer}`;
     let v = this.validators.get(key);
     if (!v) {
-      v = this.ajv.compile({ $ref: `${BASE_URL}${file}${pointer}` });
+      // The documents are dereferenced: every schema is self-contained and compiles on its own.
+      v = this.ajv.compile(this.at(file, pointer));
       this.validators.set(key, v);
     }
     return v;
   }
 
   /**
+   * Every schema of the documents, by file and JSON pointer: component schemas, parameter and header
+   * schemas, request and response bodies, AsyncAPI message payloads. The suite compiles each one strictly.
+   */
+  schemaLocations(): Array<{ file: string; pointer: string }> {
+    const found: Array<{ file: string; pointer: string }> = [];
+    for (const [file, doc] of this.documents) {
+      const visit = (node: Json, pointer: string, inSchema: boolean): void => {
+        if (node === null || typeof node !== 'object' || inSchema) return;
+        for (const [key, value] of Object.entries<Json>(node)) {
+          const here = `${pointer}/${escapePointer(key)}`;
+          const isSchema = (key === 'schema' || key === 'payload') && value !== null && typeof value === 'object'
+            || (pointer === '#/components/schemas' && value !== null && typeof value === 'object');
+          if (isSchema) found.push({ file, pointer: here });
+          visit(value, here, isSchema);
+        }
+      };
+      visit(doc, '#', false);
+    }
+    return found;
+  }
+
+  /**
    * Checks a response against the contract: the status is documented, the content type is declared,
-   * the body matches the schema and required response headers are present. Returns the violations;
-   * `undefined` when the URL is not an API route of any document (docs pages, raw files).
+   * the body matches the schema and the response headers are present when required and match their
+   * schemas. Returns the violations; `undefined` when the URL is not an API route of any document
+   * (docs pages, raw files).
    */
   checkResponse(res: { method: string; url: string; statusCode: number; headers: Record<string, unknown>; body: Buffer }): string[] | undefined {
     const path = res.url.split('?')[0]!;
-    const match = this.matchers.find((m) => m.method === res.method.toLowerCase() && m.regex.test(path))
-      ?? this.matchers.find((m) => m.regex.test(path));
+    const match = this.match(res.method, path);
     if (!match) return undefined;
     const where = `${res.method} ${path} → ${res.statusCode}`;
     const op = match.operation;
@@ -145,12 +216,18 @@ export class Contract {
     const status = String(res.statusCode);
     const responseKey = opObject.responses?.[status] ? status : opObject.responses?.default ? 'default' : undefined;
     if (!responseKey) return [`${where}: status ${status} is not documented for ${op.operationId}`];
-    const { file, pointer } = this.follow(op.file, `${op.pointer}/responses/${escapePointer(responseKey)}`);
-    const response = this.at(file, pointer);
+    const pointer = `${op.pointer}/responses/${escapePointer(responseKey)}`;
+    const response = this.at(op.file, pointer);
     const problems: string[] = [];
     for (const [name, header] of Object.entries<Json>(response.headers ?? {})) {
-      const h = this.derefObject(file, header);
-      if (h.required && res.headers[name.toLowerCase()] === undefined) problems.push(`${where}: required header ${name} missing`);
+      const value = res.headers[name.toLowerCase()];
+      if (value === undefined) {
+        if (header.required) problems.push(`${where}: required header ${name} missing`);
+        continue;
+      }
+      if (header.schema === undefined) continue;
+      const validate = this.validator(op.file, `${pointer}/headers/${escapePointer(name)}/schema`);
+      if (!headerMatches(validate, value)) problems.push(`${where}: header ${name}: ${JSON.stringify(value)} does not match its schema (${formatAjvErrors(validate.errors).join('; ')})`);
     }
     const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (!response.content) {
@@ -168,9 +245,33 @@ export class Contract {
     } catch (err) {
       return [...problems, `${where}: body is not JSON (${(err as Error).message})`];
     }
-    const validate = this.validator(file, `${pointer}/content/${escapePointer(contentType)}/schema`);
+    const validate = this.validator(op.file, `${pointer}/content/${escapePointer(contentType)}/schema`);
     if (!validate(body)) problems.push(...formatAjvErrors(validate.errors).map((e) => `${where}: ${e}`));
     return problems;
+  }
+
+  /**
+   * The operation × documented status a response exercises (for the suite's contract coverage), or
+   * `undefined` when the URL is no operation's, the method is not the operation's, or the status is not
+   * one the operation documents explicitly.
+   */
+  exercised(res: { method: string; url: string; statusCode: number }): { operationId: string; status: string } | undefined {
+    const match = this.match(res.method, res.url.split('?')[0]!);
+    if (!match || match.method !== res.method.toLowerCase()) return undefined;
+    const status = String(res.statusCode);
+    return this.at(match.operation.file, match.operation.pointer).responses?.[status] ? { operationId: match.operation.operationId, status } : undefined;
+  }
+
+  /** Every operation × status the documents declare (explicit status codes; `default` is not a status). */
+  documentedStatuses(): Array<{ operationId: string; status: string }> {
+    return [...this.operations.values()].flatMap((op) => Object.keys(this.at(op.file, op.pointer).responses ?? {})
+      .filter((status) => /^[1-5]\d\d$/.test(status))
+      .map((status) => ({ operationId: op.operationId, status })));
+  }
+
+  /** The operation a method and path belong to: the same method first, else any method of that path (for 404/405). */
+  private match(method: string, path: string) {
+    return this.matchers.find((m) => m.method === method.toLowerCase() && m.regex.test(path)) ?? this.matchers.find((m) => m.regex.test(path));
   }
 
   private checkProblem(res: { headers: Record<string, unknown>; body: Buffer }, where: string): string[] {
@@ -180,6 +281,7 @@ export class Contract {
   }
 
   private indexOperations(file: string, doc: Json): void {
+    if (!doc.openapi) return; // the AsyncAPI document has channels, not paths
     const base = (doc.servers?.[0]?.url ?? '').replace(/\/$/, '');
     for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
       for (const method of METHODS) {
@@ -191,19 +293,19 @@ export class Contract {
           method,
           path: base + path,
           pointer: `#/paths/${escapePointer(path)}/${method}`,
-          auth: op['x-idx-auth'] ?? {},
+          auth: routeAuth(op.security ?? doc.security ?? [], op['x-idx-auth']),
           quotas: op['x-idx-quota'] ?? [],
-          parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => this.parameter(file, p)),
+          parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])],
         };
         if (this.operations.has(op.operationId)) throw new Error(`duplicate operationId ${op.operationId}`);
         this.operations.set(op.operationId, operation);
         const regex = new RegExp(`^${(base + path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
-        this.matchers.push({ regex, method, operation });
+        this.matchers.push({ regex, method, template: base + path, operation });
       }
     }
   }
 
-  /** The value at a JSON pointer (`#/a/b`) of a document. */
+  /** The value at a JSON pointer (`#/a/b`) of a bundled document. */
   private at(file: string, pointer: string): Json {
     let node = this.documents.get(file);
     if (node === undefined) throw new Error(`no OpenAPI document ${file}`);
@@ -213,50 +315,43 @@ export class Contract {
     }
     return node;
   }
+}
 
-  /** Follows OpenAPI `$ref`s (response, parameter, header objects) to the object's real location. */
-  private follow(file: string, pointer: string): { file: string; pointer: string } {
-    for (let hops = 0; hops < 10; hops++) {
-      const node = this.at(file, pointer);
-      if (typeof node?.$ref !== 'string') return { file, pointer };
-      const [target = '', fragment = ''] = node.$ref.split('#');
-      file = target || file;
-      pointer = `#${fragment}`;
-    }
-    throw new Error(`$ref chain too long at ${file}${pointer}`);
+/**
+ * The route's authentication and URM rule from its security requirement (the first one: every IDX
+ * operation has exactly one, which names all the schemes a caller must present at once).
+ */
+function routeAuth(security: Json[], extension: Json): RouteAuth {
+  const requirement: Record<string, string[]> = security[0] ?? {};
+  const auth: RouteAuth = {};
+  if (SECURITY_SCHEMES.admin in requirement) auth.admin = true;
+  if (SECURITY_SCHEMES.certificate in requirement) auth.certificate = true;
+  const scopes = requirement[SECURITY_SCHEMES.token];
+  if (scopes) {
+    auth.token = true;
+    if (scopes.length > 1) throw new Error(`an IDX operation needs one URM entity, not ${scopes.join(', ')}`);
+    if (scopes[0]) auth.entity = scopes[0];
   }
+  if (extension?.permission) auth.permission = String(extension.permission);
+  return auth;
+}
 
-  /** A parameter object with its schema inlined, each `$ref` resolved against the file it was written in. */
-  private parameter(file: string, node: Json): Json {
-    let loc = { file, pointer: '' };
-    if (typeof node?.$ref === 'string') {
-      const [target = '', fragment = ''] = node.$ref.split('#');
-      loc = this.follow(target || file, `#${fragment}`);
-      node = this.at(loc.file, loc.pointer);
-    }
-    return node.schema === undefined ? node : { ...node, schema: this.deref(loc.file, node.schema) };
+/** A header value is text; a numeric or boolean schema is checked against the value read as JSON. */
+function headerMatches(validate: ValidateFunction, value: unknown): boolean {
+  const text = Array.isArray(value) ? value.join(', ') : String(value);
+  if (validate(text)) return true;
+  try {
+    return validate(JSON.parse(text));
+  } catch {
+    return false;
   }
+}
 
-  private derefObject(file: string, node: Json): Json {
-    if (typeof node?.$ref !== 'string') return node;
-    const [target = '', fragment = ''] = node.$ref.split('#');
-    const loc = this.follow(target || file, `#${fragment}`);
-    return this.at(loc.file, loc.pointer);
-  }
-
-  /** A self-contained copy of a schema (every `$ref` inlined), for Fastify's own validator. */
-  private deref(file: string, schema: Json, depth = 0): Json {
-    if (depth > 20) throw new Error('schema nesting too deep (cyclic $ref?)');
-    if (Array.isArray(schema)) return schema.map((s) => this.deref(file, s, depth + 1));
-    if (schema === null || typeof schema !== 'object') return schema;
-    if (typeof schema.$ref === 'string') {
-      const [target = '', fragment = ''] = schema.$ref.split('#');
-      return this.deref(target || file, this.at(target || file, `#${fragment}`), depth + 1);
-    }
-    return Object.fromEntries(Object.entries(schema)
-      .filter(([k]) => k !== 'example' && k !== 'examples')
-      .map(([k, v]) => [k, this.deref(file, v, depth + 1)]));
-  }
+/** A schema without its annotations, for Fastify's own (non-strict) validator. */
+function withoutAnnotations(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(withoutAnnotations);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => !ANNOTATION_KEYWORDS.includes(k) && k !== 'examples').map(([k, v]) => [k, withoutAnnotations(v)]));
 }
 
 /** ajv errors as `<pointer>: <message>` lines. */
@@ -264,9 +359,10 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): strin
   return (errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
 
-let shared: Contract | undefined;
-/** The contract loaded from the project's openapi/ directory (loaded once per process). */
-export function projectContract(dir: string): Contract {
-  if (!shared || shared.dir !== dir) shared = new Contract(dir);
-  return shared;
+const loaded = new Map<string, Promise<Contract>>();
+/** The contract of a directory, loaded once per process. */
+export function loadContract(dir: string): Promise<Contract> {
+  let contract = loaded.get(dir);
+  if (!contract) loaded.set(dir, (contract = Contract.load(dir)));
+  return contract;
 }

@@ -147,16 +147,93 @@ export interface StandingDataLookup {
 }
 
 /**
- * Who may send, and who must receive (spec §12 [D]): on every market date that the intervals touch, the
- * sender is the NMI's MC or its MDP (acting for the MC), and the receivers are exactly the NMI's LNSP —
- * so no LNSP ever receives another LNSP's NMIs. Returns the receiving participants.
+ * How the receivers are checked against standing data (spec §12 [D]; docs/spec-variance.md row 28):
+ * `strict` — the receivers are exactly the LNSP(s) of every NMI on every date, so an LNSP never receives
+ *            another LNSP's NMIs;
+ * `fanout` — every NMI's LNSP must be addressed, and every addressed participant must be the LNSP of at
+ *            least one NMI; each receives the whole message;
+ * `off`    — receivers are not compared with standing data: any registered LNSP may be addressed.
  */
-export function checkRouting(payload: BpqdPayload, senderId: string, standingData: StandingDataLookup, messageContextId?: string): string[] {
+export const ROUTING_RULES = ['strict', 'fanout', 'off'] as const;
+export type RoutingRule = (typeof ROUTING_RULES)[number];
+
+/**
+ * Who may send on the day an NMI's MC or MDP changes (seed 000 Table 7: "The MC is not required to provide
+ * BPQD for a partial BPQD Period (on the day churn took place)"): `either` the outgoing or the incoming
+ * party, or `strict` only the party standing data names for that day (the incoming one).
+ */
+export const CHURN_DAY_RULES = ['either', 'strict'] as const;
+export type ChurnDayRule = (typeof CHURN_DAY_RULES)[number];
+
+export interface RoutingRules {
+  routing: RoutingRule;
+  churnDay: ChurnDayRule;
+  /** Whether a participant is a registered LNSP (the only check on receivers under `off`). */
+  isRegisteredLnsp: (participantId: string) => boolean;
+}
+
+export const DEFAULT_ROUTING_RULES: RoutingRules = { routing: 'strict', churnDay: 'either', isRegisteredLnsp: () => true };
+
+/** The sender was one of the two parties of a role that changed on that date (a churn day). */
+export interface ChurnDaySender {
+  nmi: string;
+  date: string;
+  role: 'MC' | 'MDP';
+  party: 'outgoing' | 'incoming';
+  outgoing: string[];
+  incoming: string[];
+}
+
+export interface Routing {
+  /** The receiving participants, in the order the payload names them. */
+  recipients: string[];
+  /** Every NMI and date on which the sender acted as the outgoing or incoming party of a churn. */
+  churnDays: ChurnDaySender[];
+}
+
+/** The market date before `date` (YYYY-MM-DD); market dates have no daylight saving (spec §3). */
+export function previousMarketDate(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+const SENDER_ROLES = ['MC', 'MDP'] as const;
+
+/**
+ * Whether the sender holds the MC or MDP role of an NMI on `date`, or held it the day before when the role
+ * changed on `date` (churn day, `either` rule). Standing data dates are inclusive, so on the churn day the
+ * incoming party is the one of the day; the outgoing party's role ended the day before.
+ */
+function senderOnDate(nmi: string, date: string, senderId: string, roles: NmiRolesOnDate, standingData: StandingDataLookup, rule: ChurnDayRule):
+  { responsible: boolean; churn?: ChurnDaySender } {
+  const holds = SENDER_ROLES.filter((role) => roles[role].includes(senderId));
+  if (rule === 'strict') return { responsible: holds.length > 0 };
+  const eve = standingData.rolesOn(nmi, previousMarketDate(date));
+  const changed = (role: 'MC' | 'MDP') => eve[role].length > 0 && roles[role].length > 0 && eve[role].join() !== roles[role].join();
+  const churn = (role: 'MC' | 'MDP', party: 'outgoing' | 'incoming'): ChurnDaySender => ({
+    nmi, date, role, party,
+    outgoing: eve[role].filter((p) => !roles[role].includes(p)),
+    incoming: roles[role].filter((p) => !eve[role].includes(p)),
+  });
+  const incoming = holds.find((role) => changed(role) && !eve[role].includes(senderId));
+  if (incoming) return { responsible: true, churn: churn(incoming, 'incoming') };
+  if (holds.length > 0) return { responsible: true };
+  const outgoing = SENDER_ROLES.find((role) => changed(role) && eve[role].includes(senderId));
+  return outgoing ? { responsible: true, churn: churn(outgoing, 'outgoing') } : { responsible: false };
+}
+
+/**
+ * Who may send, and who must receive (spec §12 [D]): on every market date that the intervals touch, the
+ * sender is the NMI's MC or its MDP (acting for the MC) — on a churn day the outgoing party too, unless
+ * the churn-day rule is `strict` — and the receivers follow the routing rule (see ROUTING_RULES). Returns
+ * the receiving participants and the churn days the sender acted on.
+ */
+export function checkRouting(payload: BpqdPayload, senderId: string, standingData: StandingDataLookup, rules: RoutingRules = DEFAULT_ROUTING_RULES, messageContextId?: string): Routing {
   const recipients = payload.data.header.receivingParticipantId;
   const unknown: ProblemItem[] = [];
   const sender: ProblemItem[] = [];
   const recipient: ProblemItem[] = [];
   const servedRecipients = new Set<string>();
+  const churnDays: ChurnDaySender[] = [];
 
   payload.data.transactions.forEach((tx, t) =>
     tx.nmiDetails.forEach((detail, n) => {
@@ -172,10 +249,13 @@ export function checkRouting(payload: BpqdPayload, senderId: string, standingDat
           unknown.push(bodyProblem(ptr, 'NMI_UNKNOWN', `NMI ${detail.nmi} has no LNSP in standing data on ${date}`));
           continue;
         }
-        if (!roles.MC.includes(senderId) && !roles.MDP.includes(senderId)) {
+        const acting = senderOnDate(detail.nmi, date, senderId, roles, standingData, rules.churnDay);
+        if (acting.churn) churnDays.push(acting.churn);
+        if (!acting.responsible) {
           sender.push(bodyProblem(ptr, 'SENDER_NOT_RESPONSIBLE',
             `${senderId} is neither the MC (${roles.MC.join(', ') || 'none'}) nor the MDP (${roles.MDP.join(', ') || 'none'}) of NMI ${detail.nmi} on ${date}`));
         }
+        if (rules.routing === 'off') continue;
         for (const lnsp of roles.LNSP) {
           if (!recipients.includes(lnsp)) {
             recipient.push(bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_MISSING',
@@ -184,16 +264,47 @@ export function checkRouting(payload: BpqdPayload, senderId: string, standingDat
         }
         recipients.forEach((r, k) => {
           if (roles.LNSP.includes(r)) servedRecipients.add(r);
-          else recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
-            `${r} is not the LNSP of NMI ${detail.nmi} on ${date} (its LNSP is ${roles.LNSP.join(', ')})`));
+          else if (rules.routing === 'strict') {
+            recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
+              `${r} is not the LNSP of NMI ${detail.nmi} on ${date} (its LNSP is ${roles.LNSP.join(', ')}; IDX_SIM_ROUTING_RULE=strict)`));
+          }
         });
       }
     }));
 
+  if (rules.routing === 'fanout') {
+    recipients.forEach((r, k) => {
+      if (!servedRecipients.has(r)) {
+        recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
+          `${r} is not the LNSP of any NMI in the payload on its dates (IDX_SIM_ROUTING_RULE=fanout delivers to every addressed LNSP that owns at least one NMI)`));
+      }
+    });
+  }
+  if (rules.routing === 'off') {
+    recipients.forEach((r, k) => {
+      if (rules.isRegisteredLnsp(r)) servedRecipients.add(r);
+      else recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP', `${r} is not a registered LNSP`));
+    });
+  }
+
   if (unknown.length) refuse('IDX_ERR_NMI_UNKNOWN', 'NMI has no standing data for the interval dates', unknown, messageContextId);
   if (sender.length) refuse('IDX_ERR_SENDER_NOT_RESPONSIBLE', 'Sender is not responsible for the NMI', sender, messageContextId);
   if (recipient.length) refuse('IDX_ERR_RECIPIENT_NOT_LNSP', 'Receiving participants do not match the NMI LNSPs', dedupe(recipient), messageContextId);
-  return recipients.filter((r) => servedRecipients.has(r));
+  return { recipients: recipients.filter((r) => servedRecipients.has(r)), churnDays };
+}
+
+/**
+ * What the transaction log says about a churn-day message (spec §4.5 `detail`), e.g. "churn day: MDPONE sent
+ * as the outgoing MDP of NMI 4102000099 on 2026-07-15 (incoming MDPTWO)"; undefined when there was none.
+ */
+export function describeChurnDays(senderId: string, churnDays: readonly ChurnDaySender[], max = 5): string | undefined {
+  if (churnDays.length === 0) return undefined;
+  const parts = churnDays.slice(0, max).map((c) => {
+    const other = c.party === 'outgoing' ? c.incoming : c.outgoing;
+    return `${c.party} ${c.role} of NMI ${c.nmi} on ${c.date} (${c.party === 'outgoing' ? 'incoming' : 'outgoing'} ${other.join(', ') || 'none'})`;
+  });
+  const more = churnDays.length > max ? `, and ${churnDays.length - max} more` : '';
+  return `churn day: ${senderId} sent as the ${parts.join('; ')}${more}`;
 }
 
 function dedupe(items: ProblemItem[]): ProblemItem[] {

@@ -6,7 +6,8 @@
 import { IdxError } from './errors.js';
 import { MESSAGE_CONTEXT_ID_PATTERN, type PriorityLetter, type PriorityWord } from './message-context-id.js';
 
-const MIB = 1024 * 1024;
+/** Decimal megabytes: the strict reading of AEMO's "MB" (docs/spec-variance.md #22, #75). */
+const MB = 1_000_000;
 
 /**
  * The business functions this hub runs, their market and resources (spec §4.1: pqd / bpqd, NEM, is the
@@ -27,13 +28,13 @@ export interface PriorityLimit {
 
 /**
  * spec §8, §4.1 (DRAFT-PQD-API [S~]): "per Participant ID per day: High (1 MB) 180,000 messages;
- * Medium (5 MB) 35,000; Low (10 MB) 18,000". Megabytes read as MiB, like the 10 MB payload limit
- * (docs/spec-variance.md #22).
+ * Medium (5 MB) 35,000; Low (10 MB) 18,000". Megabytes read as decimal (1,000,000 bytes), like the
+ * 10 MB payload limit (docs/spec-variance.md #22).
  */
 export const PUBLISHED_PQD_PRIORITY_LIMITS: readonly PriorityLimit[] = [
-  { priority: 'h', priorityName: 'High', maxMessageBytes: 1 * MIB, dailyMessageQuota: 180_000 },
-  { priority: 'm', priorityName: 'Medium', maxMessageBytes: 5 * MIB, dailyMessageQuota: 35_000 },
-  { priority: 'l', priorityName: 'Low', maxMessageBytes: 10 * MIB, dailyMessageQuota: 18_000 },
+  { priority: 'h', priorityName: 'High', maxMessageBytes: 1 * MB, dailyMessageQuota: 180_000 },
+  { priority: 'm', priorityName: 'Medium', maxMessageBytes: 5 * MB, dailyMessageQuota: 35_000 },
+  { priority: 'l', priorityName: 'Low', maxMessageBytes: 10 * MB, dailyMessageQuota: 18_000 },
 ];
 
 /** spec §4.1 [S]: "each endpoint 50 requests per participantId per minute". */

@@ -16,16 +16,26 @@ export type CertificateEnvironment = 'NonProd' | 'Prod';
 export const MAX_COMMON_NAME_LENGTH = 64;
 
 export type CommonNameCheck =
-  | { ok: true; participantId: string }
+  /** `participantId` is the participant a `<ParticipantID>-<environment>` CN names; null for an FQDN CN. */
+  | { ok: true; participantId: string | null }
   | { ok: false; rule: 'missing' | 'length' | 'characters' | 'form' | 'environment'; message: string };
 
+/** A fully qualified domain name: two or more dot-separated labels (letters, digits, inner hyphens), the last not all digits. */
+const FQDN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*$/;
+
+export function isFqdnCommonName(commonName: string): boolean {
+  return FQDN.test(commonName) && !commonName.split('.').some((label) => label.startsWith('-') || label.endsWith('-'));
+}
+
 /**
- * Checks a CN against spec §6: at most 64 characters from `[A-Za-z0-9.-]`, of the form
- * `<ParticipantID>-<environment>` with a 1–10 character upper-case participant id (spec §3).
+ * Checks a CN against spec §6: at most 64 characters from `[A-Za-z0-9.-]`, either of the preferred form
+ * `<ParticipantID>-<environment>` with a 1–10 character upper-case participant id (spec §3), or an FQDN
+ * ("optional FQDN via request"). An FQDN names no participant: the registry says which ids the certificate
+ * serves ("one cert may serve several Participant IDs", spec §6).
  */
 export function checkCommonName(commonName: string | undefined, environment: CertificateEnvironment): CommonNameCheck {
   const example = `MDPONE-${environment}`;
-  if (!commonName) return { ok: false, rule: 'missing', message: `the certificate has no CN; AEMO expects <ParticipantID>-${environment}, e.g. ${example} (spec §6)` };
+  if (!commonName) return { ok: false, rule: 'missing', message: `the certificate has no CN; AEMO expects <ParticipantID>-${environment}, e.g. ${example}, or an FQDN (spec §6)` };
   if (commonName.length > MAX_COMMON_NAME_LENGTH) {
     return { ok: false, rule: 'length', message: `CN "${commonName.slice(0, 20)}…" is ${commonName.length} characters long; AEMO allows at most ${MAX_COMMON_NAME_LENGTH} (spec §6)` };
   }
@@ -33,10 +43,11 @@ export function checkCommonName(commonName: string | undefined, environment: Cer
   if (bad.length) {
     return { ok: false, rule: 'characters', message: `CN "${commonName}" contains ${bad.map((c) => JSON.stringify(c)).join(', ')}; only letters, digits, "." and "-" are allowed (spec §6)` };
   }
+  if (commonName.includes('.') && isFqdnCommonName(commonName)) return { ok: true, participantId: null };
   const match = /^([A-Za-z0-9]{1,10})-(NonProd|Prod)$/i.exec(commonName);
   if (!match || match[1] !== match[1]!.toUpperCase() || !/^(NonProd|Prod)$/.test(match[2]!)) {
     const hint = match ? ` (participant ids are upper-case and the suffix is spelt ${environment}: ${match[1]!.toUpperCase()}-${environment})` : '';
-    return { ok: false, rule: 'form', message: `CN "${commonName}" is not of the form <ParticipantID>-${environment}, e.g. ${example}${hint} (spec §6)` };
+    return { ok: false, rule: 'form', message: `CN "${commonName}" is not of the form <ParticipantID>-${environment}, e.g. ${example}${hint}, nor an FQDN such as idx.example.com.au (spec §6)` };
   }
   if (match[2] !== environment) {
     return { ok: false, rule: 'environment', message: `CN "${commonName}" is a ${match[2]} certificate; this environment accepts <ParticipantID>-${environment} (AEMO issues separate pre-production and production certificates, spec §6)` };

@@ -17,6 +17,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 export class AdjustableClock implements Clock {
   private offsetMs = 0;
   private frozenAt: number | undefined;
+  private readonly listeners: Array<(cause: string | undefined) => void> = [];
 
   constructor(private readonly source: Clock = systemClock) {}
 
@@ -24,14 +25,23 @@ export class AdjustableClock implements Clock {
     return this.frozenAt ?? this.source.now() + this.offsetMs;
   }
 
-  /** Jump to an instant; keeps running from there unless frozen. */
-  set(instantMs: number): void {
+  /**
+   * Jump to an instant; keeps running from there unless frozen. Then tells the listeners (what fell due
+   * runs now, not on the next read); `cause` is the trace id of whatever moved the clock.
+   */
+  set(instantMs: number, cause?: string): void {
     if (this.frozenAt !== undefined) this.frozenAt = instantMs;
     else this.offsetMs = instantMs - this.source.now();
+    for (const listener of this.listeners) listener(cause);
   }
 
-  advance(ms: number): void {
-    this.set(this.now() + ms);
+  advance(ms: number, cause?: string): void {
+    this.set(this.now() + ms, cause);
+  }
+
+  /** Runs `listener` after every set or advance. */
+  onMove(listener: (cause: string | undefined) => void): void {
+    this.listeners.push(listener);
   }
 
   freeze(at: number = this.now()): void {

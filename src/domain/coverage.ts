@@ -41,6 +41,8 @@ export interface CoverageInput {
   arrivals: readonly Arrival[];
   dueDays: number;
   now: number;
+  /** On a churn day the outgoing MC/MDP may still send (IDX_SIM_CHURN_DAY=either): not the wrong party. */
+  outgoingMaySendOnChurnDay?: boolean;
 }
 
 /** Market midnight (AEST) at the start of a market date, epoch ms. */
@@ -69,11 +71,13 @@ export function coverage(input: CoverageInput): CoverageRow[] {
   for (const nmi of input.nmis) {
     for (const marketDate of input.dates) {
       const roles = input.rolesOn(nmi, marketDate);
-      const churnDay = isChurnDay(input.rolesOn(nmi, addDays(marketDate, -1)), roles);
+      const before = input.rolesOn(nmi, addDays(marketDate, -1));
+      const churnDay = isChurnDay(before, roles);
       const owedBy = [...new Set([...roles.MC, ...roles.MDP])].sort();
+      const mayAlsoSend = churnDay && input.outgoingMaySendOnChurnDay ? [...before.MC, ...before.MDP] : [];
       const dueBy = marketMidnight(addDays(marketDate, input.dueDays + 1));
       const arrivals = (byKey.get(`${nmi}|${marketDate}`) ?? []).sort((a, b) => a.receivedAt - b.receivedAt)
-        .map((a) => ({ ...a, late: a.receivedAt >= dueBy, wrongParty: !owedBy.includes(a.senderId) }));
+        .map((a) => ({ ...a, late: a.receivedAt >= dueBy, wrongParty: !owedBy.includes(a.senderId) && !mayAlsoSend.includes(a.senderId) }));
       const required = roles.LNSP.length > 0 && !churnDay;
       const fromOwed = arrivals.filter((a) => !a.wrongParty);
       let status: CoverageStatus;

@@ -70,10 +70,14 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_EVENT_FRAME_INVALID: { status: 400, title: 'Event channel frame not understood' },
   IDX_ERR_TRANSLOG_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your transaction log' },
   IDX_ERR_PAYLOAD_NOT_RETAINED: { status: 410, title: 'Payload no longer retained' },
+  IDX_ERR_PARTICIPANT_NOT_FOUND: { status: 404, title: 'No such participant' },
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
   IDX_ERR_CONCURRENT_REQUEST: { status: 429, title: 'Another request from this participant is in flight' },
+  // Availability (spec §4.7 outages, §9 flow control)
+  IDX_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'IDX is unavailable (outage or maintenance)' },
+  IDX_ERR_RECIPIENT_STOPPED: { status: 503, title: "The receiving participant's queue is not taking messages" },
   // Simulator control API /sim/v1 (issue #10; not IDX)
   IDX_ERR_SIM_NOT_READY: { status: 503, title: 'The simulator is not ready' },
   IDX_ERR_SIM_SNAPSHOT_NOT_FOUND: { status: 404, title: 'No snapshot of that name' },

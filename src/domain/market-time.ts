@@ -1,3 +1,5 @@
+import { IdxError } from './errors.js';
+
 /**
  * NEM market time is AEST, a fixed +10:00 offset with no daylight saving (spec §3, "Date-time format").
  * IDX renders date-times as `YYYY-MM-DDTHH:mm:ss.SSS+HH:MM`; idx-sim always answers in +10:00.
@@ -32,22 +34,70 @@ export function nextMarketMidnight(epochMs: number): number {
 
 /**
  * IDX date-time with an explicit offset. TL-OAS and ARCH-OAS enforce milliseconds; the published PQD
- * list example omits them, so they are optional here (docs/spec-variance.md).
+ * list example omits them, so they are optional here (docs/spec-variance.md #18). These are the two
+ * patterns of the OpenAPI documents (`QueryDateTime`, `IdxDateTime`).
  */
 export const IDX_DATE_TIME_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?[+-]\\d{2}:\\d{2}$';
-const IDX_DATE_TIME = new RegExp(IDX_DATE_TIME_PATTERN);
+export const IDX_DATE_TIME_MS_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}[+-]\\d{2}:\\d{2}$';
+
+const PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?([+-])(\d{2}):(\d{2})$/;
+/** A `+` sent unencoded in a query string is decoded as a space (WHATWG URL / form encoding). */
+const PLUS_AS_SPACE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})? \d{2}:\d{2}$/;
+
+export type DateTimeReading = { ok: true; epochMs: number } | { ok: false; reason: string };
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * The one date-time parser of every IDX API (spec §3: `YYYY-MM-DDTHH:mm:ss.SSS+HH:MM`): a real calendar
+ * instant, or the reason it is not one. Fields are range-checked as RFC 3339 §5.6 defines them (month
+ * 01–12, day within its month, hour 00–23, minute and second 00–59, offset ±00:00–23:59), so nothing
+ * rolls over (30 February is not 2 March). No leap second and no `24:00`: an instant must be exact.
+ */
+export function readIdxDateTime(text: string, options: { millisecondsRequired?: boolean } = {}): DateTimeReading {
+  if (PLUS_AS_SPACE.test(text)) {
+    return { ok: false, reason: `"${text}" has a space where the offset's sign belongs: an unencoded "+" in a query string arrives as a space; percent-encode it as %2B (e.g. ${text.replace(' ', '%2B')})` };
+  }
+  const m = PARTS.exec(text);
+  if (!m) return { ok: false, reason: `"${text}" is not YYYY-MM-DDTHH:mm:ss${options.millisecondsRequired ? '.SSS' : '[.SSS]'}±HH:MM` };
+  if (options.millisecondsRequired && m[7] === undefined) return { ok: false, reason: `"${text}" has no milliseconds; this API requires YYYY-MM-DDTHH:mm:ss.SSS±HH:MM` };
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [offsetHours, offsetMinutes] = [Number(m[9]), Number(m[10])];
+  const problem = month < 1 || month > 12 ? `month ${m[2]} does not exist`
+    : day < 1 || day > daysIn(year, month) ? `day ${m[3]} does not exist: ${m[1]}-${m[2]} has ${daysIn(year, month)} days`
+    : hour > 23 ? `hour ${m[4]} does not exist (00–23)`
+    : minute > 59 ? `minute ${m[5]} does not exist (00–59)`
+    : second > 59 ? `second ${m[6]} does not exist (00–59)`
+    : offsetHours > 23 || offsetMinutes > 59 ? `offset ${m[8]}${m[9]}:${m[10]} is not an offset (±00:00 to ±23:59)`
+    : undefined;
+  if (problem) return { ok: false, reason: `"${text}" is not a real date-time: ${problem}` };
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, Number(m[7] ?? 0));
+  return { ok: true, epochMs: local - (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000 };
+}
 
 /** Parses an IDX date-time; undefined when it is not one (wrong shape or impossible date). */
 export function parseIdxDateTime(text: string): number | undefined {
-  if (!IDX_DATE_TIME.test(text)) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls "2026-02-30" over to March; refuse dates that do not exist.
-  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const probe = new Date(Date.UTC(y, m - 1, d));
-  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return undefined;
-  return ms;
+  const reading = readIdxDateTime(text);
+  return reading.ok ? reading.epochMs : undefined;
+}
+
+/**
+ * A date-time query parameter of any IDX API as an instant; 400 IDX_ERR_QUERY_INVALID naming the
+ * parameter when it is not a real one (undefined when absent).
+ */
+export function dateTimeParameter(name: string, value: string | undefined, options: { millisecondsRequired?: boolean } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const reading = readIdxDateTime(value, options);
+  if (reading.ok) return reading.epochMs;
+  throw new IdxError('IDX_ERR_QUERY_INVALID', `${name}: ${reading.reason}`,
+    { errors: [{ in: 'query', name, code: 'DATE_TIME', message: reading.reason }] });
+}
+
+/** True for the OpenAPI patterns of IDX date-times (to explain a pattern failure with the parser's reason). */
+export function isIdxDateTimePattern(pattern: string): boolean {
+  return pattern === IDX_DATE_TIME_PATTERN || pattern === IDX_DATE_TIME_MS_PATTERN;
 }
 
 /** The `+HH:MM` offset written in an IDX date-time. */

@@ -3,7 +3,7 @@
  * format. Pure — no SQL, no Fastify. A record is one message × receiving participant, showing its
  * current status, or one refused request (`message_rejected`).
  */
-import { IdxError } from './errors.js';
+import { decodeCursor, encodeCursor, invalidCursor, isPositiveInteger, isString, isStringOrNumber } from './cursor.js';
 import type { PriorityWord } from './message-context-id.js';
 
 /** spec §4.5 [S]: the published `messageStatus` enum, verbatim. */
@@ -73,33 +73,18 @@ export interface TranslogPosition {
   recordId: number;
 }
 
-const CURSOR_PREFIX = 'translog~';
+const TRANSLOG_CURSOR = 'translog';
 
 /** Opaque to callers; inside, the sort it belongs to and the position of the next page's first record. */
 export function encodeTranslogCursor(sort: SortOrder, position: TranslogPosition): string {
-  return Buffer.from(CURSOR_PREFIX + JSON.stringify([formatSort(sort), position.value, position.recordId])).toString('base64url');
+  return encodeCursor(TRANSLOG_CURSOR, [formatSort(sort), position.value, position.recordId]);
 }
 
 export function decodeTranslogCursor(cursor: string, sort: SortOrder): TranslogPosition {
-  const refuse = (why: string): never => {
-    throw new IdxError('IDX_ERR_CURSOR_INVALID', `${why}; pass meta.nextCursor from the previous page with the same sort, or omit cursor to start over`,
-      { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: why }] });
-  };
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(CURSOR_PREFIX)) return refuse('cursor is not one this API issued');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.slice(CURSOR_PREFIX.length));
-  } catch {
-    return refuse('cursor is not one this API issued');
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return refuse('cursor is not one this API issued');
-  const [sortName, value, recordId] = parsed as [unknown, unknown, unknown];
-  if ((typeof value !== 'string' && typeof value !== 'number') || !Number.isSafeInteger(recordId) || (recordId as number) < 1) {
-    return refuse('cursor is not one this API issued');
-  }
-  if (sortName !== formatSort(sort)) return refuse(`cursor was issued for sort=${String(sortName)}, not sort=${formatSort(sort)}`);
-  return { value, recordId: recordId as number };
+  const [sortName, value, recordId] = decodeCursor(TRANSLOG_CURSOR, cursor, [isString, isStringOrNumber, isPositiveInteger]);
+  // Keyset positions only mean something in the order they were taken in.
+  if (sortName !== formatSort(sort)) throw invalidCursor(`cursor was issued for sort=${String(sortName)}, not sort=${formatSort(sort)}`);
+  return { value: value!, recordId: recordId as number };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Authentication and URM authorisation for every IDX route (spec §6, §13.1–§13.2), driven by each
- * operation's `x-idx-auth` in the OpenAPI documents:
+ * operation's `security` requirement in the OpenAPI documents (`mutualTLS`, `idxOAuth` with the URM entity
+ * as its scope, `adminKey`) and the CRUD letter of its `x-idx-auth` (src/contract/openapi.ts, `RouteAuth`):
  *   onRequest  — client certificate (mTLS) and bearer token, before the body is read;
  *   preHandler — after header validation: the certificate covers x-initiatingParticipantId, and the
  *                token grants the operation's URM entity and CRUD letter for that participant.
@@ -63,7 +64,7 @@ export class Authenticator {
       this.requireTokenHolder(request.token, participantId);
       return;
     }
-    if (!isUrmEntity(auth.entity)) throw new Error(`x-idx-auth names unknown URM entity ${auth.entity}`);
+    if (!isUrmEntity(auth.entity)) throw new Error(`the security requirement names unknown URM entity ${auth.entity} as its idxOAuth scope`);
     const letter = (auth.permission === 'delete' ? this.ctx.config.deletePermission : auth.permission ?? 'R') as Crud;
     if (!hasPermission(request.token.participants, participantId, auth.entity, letter)) {
       const held = request.token.participants[participantId]?.[auth.entity];
@@ -115,7 +116,9 @@ export class Authenticator {
       cert = inspectCertificate(raw, this.ctx.ca, this.ctx.config.certificateEnvironment, (pid) => this.ctx.participants.participant(pid) !== undefined);
       if (socket) this.perConnection.set(socket, cert);
     }
-    checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now());
-    return cert;
+    // A certificate may serve several participant ids (spec §6): x-initiatingParticipantId says which registration to judge.
+    const requested = request.headers['x-initiatingparticipantid'];
+    return checkRegistration(cert, this.ctx.certificates.view(), this.ctx.config.tlsCertificateSlots, this.ctx.clock.now(),
+      typeof requested === 'string' ? requested : undefined);
   }
 }

@@ -6,7 +6,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { IdxError, problemType, type ErrorCode, type ProblemItem } from '../domain/errors.js';
+import { IDX_DATE_TIME_MS_PATTERN, isIdxDateTimePattern, readIdxDateTime } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
+import { schemaProblems } from '../domain/schema-problems.js';
 
 type Location = 'header' | 'query' | 'path' | 'form';
 const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
@@ -20,13 +22,7 @@ const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
 function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequest): IdxError {
   const isJsonBody = err.validationContext === 'body' && /json/.test(String(request.headers['content-type']));
   if (isJsonBody) {
-    const errors = (err.validation ?? []).map((v) => {
-      const params = v.params as Record<string, string>;
-      const pointer = v.keyword === 'required' ? `${v.instancePath}/${params.missingProperty}`
-        : v.keyword === 'additionalProperties' ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath;
-      const message = v.keyword === 'additionalProperties' ? `${pointer} is not a field of this request` : `${pointer || 'body'} ${v.message}`;
-      return { in: 'body' as const, pointer, code: v.keyword.toUpperCase(), message };
-    });
+    const errors = schemaProblems(err.validation ?? [], { root: 'body', unknownField: 'is not a field of this request' });
     return new IdxError('IDX_ERR_SCHEMA_INVALID', errors.map((e) => e.message).join('; '), { errors });
   }
   const location = LOCATIONS[err.validationContext ?? 'body'] ?? LOCATIONS.body!;
@@ -45,6 +41,16 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
     } else if (v.keyword === 'additionalProperties') {
       message = `${name} is not a parameter of this operation`;
     }
+    // A date-time parameter's shape failure is explained by the one date-time parser (e.g. a "+" sent
+    // unencoded, which arrives as a space: spec §2's example URL shows it so).
+    const raw = location.where === 'query' ? (request.query as Record<string, unknown> | undefined)?.[field] : undefined;
+    if (v.keyword === 'pattern' && typeof raw === 'string' && isIdxDateTimePattern(params.pattern ?? '')) {
+      const reading = readIdxDateTime(raw, { millisecondsRequired: params.pattern === IDX_DATE_TIME_MS_PATTERN });
+      if (!reading.ok) {
+        items.push({ in: location.where, name, code: 'DATE_TIME', message: reading.reason });
+        continue;
+      }
+    }
     items.push({ in: location.where, name, code: v.keyword.toUpperCase(), message });
   }
   // The messageContextId grammar gets its own code and a precise reason (spec §3).
@@ -52,7 +58,7 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
   if (contextItem && code !== 'IDX_ERR_HEADER_MISSING') {
     return new IdxError('IDX_ERR_CONTEXT_ID_INVALID', `x-messageContextId: ${explainContextId(contextItem.message, request.headers['x-messagecontextid'])}`, { errors: items });
   }
-  return new IdxError(code, items.map((i) => i.message).join('; ') || err.message, { errors: items });
+  return new IdxError(code, items.map((i) => (i.code === 'DATE_TIME' ? `${i.name}: ${i.message}` : i.message)).join('; ') || err.message, { errors: items });
 }
 
 function explainContextId(fallback: string, raw: unknown): string {

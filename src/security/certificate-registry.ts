@@ -1,6 +1,8 @@
 /**
  * The certificate registry (spec §6): which certificates each participant holds in its primary and
- * secondary slot, which slot is active, which were revoked. Only registered certificates are accepted,
+ * secondary slot, which slot is active, which were revoked. "One cert may serve several Participant IDs"
+ * (spec §6): a certificate is registered per participant id, and each registration has its own slot,
+ * revocation and replacement. Only registered certificates are accepted,
  * for mTLS and for message signatures.
  *
  * Requests consult an in-memory view, so a check costs a map lookup plus one `PRAGMA data_version`
@@ -31,18 +33,27 @@ interface ParsedKey {
 
 /** One consistent reading of the registry. */
 export class RegistryView {
-  private readonly byFp = new Map<string, RegisteredCertificate>();
+  private readonly byFp = new Map<string, RegisteredCertificate[]>();
   private readonly currentBySlot = new Map<string, RegisteredCertificate>();
 
+  /** `certificates` holds registrations: a certificate serving several participant ids appears once per id (spec §6). */
   constructor(readonly certificates: readonly RegisteredCertificate[], private readonly active: Map<string, ActiveSlot>) {
     for (const c of certificates) {
-      this.byFp.set(c.fingerprint256, c);
+      const list = this.byFp.get(c.fingerprint256);
+      if (list) list.push(c);
+      else this.byFp.set(c.fingerprint256, [c]);
       if (c.replacedAt === null) this.currentBySlot.set(`${c.participantId}/${c.slot}`, c);
     }
   }
 
-  byFingerprint(fingerprint256: string): RegisteredCertificate | undefined {
-    return this.byFp.get(fingerprint256);
+  /** Every registration of a certificate, one per participant id, current or not. */
+  registrationsOf(fingerprint256: string): readonly RegisteredCertificate[] {
+    return this.byFp.get(fingerprint256) ?? [];
+  }
+
+  /** A participant's registration of a certificate, current or not. */
+  registration(participantId: string, fingerprint256: string): RegisteredCertificate | undefined {
+    return this.registrationsOf(fingerprint256).find((c) => c.participantId === participantId);
   }
 
   current(participantId: string, slot: CertificateSlot): RegisteredCertificate | undefined {
@@ -87,18 +98,25 @@ export class CertificateRegistry {
   }
 
   /**
-   * Puts a certificate in a participant's slot (replacing the one there). The CN must follow spec §6 and
-   * name that participant. Registering the certificate already in the slot changes nothing.
+   * Puts a certificate in a participant's slot (replacing the one there). The CN must follow spec §6. One
+   * certificate may serve several participant ids (spec §6), each registration with its own slot: a
+   * `<ParticipantID>-<env>` CN must then name one of them — this participant, or one the certificate is
+   * already registered for (register that one first); an FQDN CN names none. Registering the certificate
+   * already in the slot changes nothing.
    */
   register(participantId: string, slot: CertificateSlot, certPem: string, at: number): RegisterOutcome {
     const cert = new X509Certificate(certPem);
     const commonName = commonNameOf(cert);
     const cn = checkCommonName(commonName, this.environment);
     if (!cn.ok) throw new Error(`cannot register the ${slot} certificate of ${participantId}: ${cn.message}`);
-    if (cn.participantId !== participantId) throw new Error(`cannot register certificate CN "${commonName}" as ${participantId}'s: its CN names ${cn.participantId}`);
-    const existing = this.store.byFingerprint(cert.fingerprint256);
-    if (existing && (existing.participantId !== participantId || existing.slot !== slot)) {
-      throw new Error(`certificate ${cert.fingerprint256} is already registered as ${existing.participantId}'s ${existing.slot} certificate`);
+    const others = this.store.byFingerprint(cert.fingerprint256);
+    if (cn.participantId !== null && cn.participantId !== participantId && !others.some((o) => o.participantId === cn.participantId)) {
+      throw new Error(`cannot register certificate CN "${commonName}" as ${participantId}'s: its CN names ${cn.participantId}, and it is not registered for ${cn.participantId}. ` +
+        `A certificate shared by several participant ids is registered first for the id its CN names (or has an FQDN CN)`);
+    }
+    const existing = others.find((o) => o.participantId === participantId);
+    if (existing && existing.slot !== slot) {
+      throw new Error(`certificate ${cert.fingerprint256} is already registered as ${participantId}'s ${existing.slot} certificate`);
     }
     if (existing && existing.replacedAt === null) return 'unchanged';
     this.store.place({
@@ -163,13 +181,18 @@ function recordOf(row: StoredCertificate): CertificateRecord {
  */
 export function registerCertificatesFromDir(registry: CertificateRegistry, certsDir: string, participantIds: readonly string[], at: number): Array<{ participantId: string; slot: CertificateSlot; outcome: RegisterOutcome }> {
   const paths = pkiPaths(certsDir);
-  const out: Array<{ participantId: string; slot: CertificateSlot; outcome: RegisterOutcome }> = [];
+  const found: Array<{ participantId: string; slot: CertificateSlot; pem: string; namesOther: boolean }> = [];
   for (const participantId of participantIds) {
     for (const slot of CERTIFICATE_SLOTS) {
       const path = paths.participantCert(participantId, slot);
       if (!existsSync(path)) continue;
-      out.push({ participantId, slot, outcome: registry.register(participantId, slot, readFileSync(path, 'utf8'), at) });
+      const pem = readFileSync(path, 'utf8');
+      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(new X509Certificate(pem)) ?? '')?.[1];
+      found.push({ participantId, slot, pem, namesOther: named !== undefined && named !== participantId });
     }
   }
-  return out;
+  // A certificate shared by several ids (the same file under each id's directory) is registered first for the id its CN names.
+  const ordered = [...found.filter((f) => !f.namesOther), ...found.filter((f) => f.namesOther)];
+  const outcomes = new Map(ordered.map((f) => [f, registry.register(f.participantId, f.slot, f.pem, at)]));
+  return found.map((f) => ({ participantId: f.participantId, slot: f.slot, outcome: outcomes.get(f)! }));
 }

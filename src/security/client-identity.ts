@@ -14,7 +14,11 @@ export interface ClientCertificate {
   commonName: string;
   serialNumber: string;
   fingerprint256: string;
-  /** Participant ids this certificate may act for. */
+  /**
+   * Participant ids this certificate may act for right now: every id it is registered for whose
+   * registration is usable (spec §6: "one cert may serve several Participant IDs"). Empty until the
+   * registry has been consulted for this request.
+   */
   participantIds: string[];
 }
 
@@ -45,7 +49,7 @@ export function inspectCertificate(
   const commonName = commonNameOf(cert) ?? '';
   const cn = checkCommonName(commonName, environment);
   if (!cn.ok) throw new IdxError('IDX_ERR_CLIENT_CERT_CN_INVALID', cn.message, { errors: certProblem(`CN ${cn.rule}`) });
-  if (!participantExists(cn.participantId)) {
+  if (cn.participantId !== null && !participantExists(cn.participantId)) {
     throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN', `certificate CN "${commonName}" names participant ${cn.participantId}, which is not registered`,
       { errors: certProblem('unknown participant') });
   }
@@ -53,7 +57,7 @@ export function inspectCertificate(
     commonName,
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
-    participantIds: [cn.participantId],
+    participantIds: [],
   };
 }
 
@@ -67,18 +71,26 @@ const UNUSABLE: Record<Unusable['reason'], ErrorCode> = {
 
 /**
  * Checked on every request, against the registry as it is now (a revocation applies to the next request
- * on an open connection) and the simulated clock.
+ * on an open connection) and the simulated clock. A certificate may be registered for several participant
+ * ids (spec §6), each registration with its own slot and revocation: the one judged is that of
+ * `requestedParticipantId` (x-initiatingParticipantId) when the certificate is registered for it, else the
+ * first usable one. Returns the certificate with the participant ids it may act for now.
  */
-export function checkRegistration(cert: ClientCertificate, view: RegistryView, rule: SlotRule, now: number): RegisteredCertificate {
-  const participantId = cert.participantIds[0]!;
-  const registered = view.byFingerprint(cert.fingerprint256);
-  if (!registered || registered.participantId !== participantId) {
+export function checkRegistration(cert: ClientCertificate, view: RegistryView, rule: SlotRule, now: number, requestedParticipantId?: string): ClientCertificate {
+  const registrations = view.registrationsOf(cert.fingerprint256);
+  const unusable = (r: RegisteredCertificate) => certificateUsability(r, view.activeSlot(r.participantId).slot, rule, now, 'IDX_SIM_TLS_CERT_SLOTS');
+  const usable = registrations.filter((r) => !unusable(r));
+  const requested = registrations.find((r) => r.participantId === requestedParticipantId);
+  if (registrations.length === 0) {
+    const named = /^([A-Z0-9]{1,10})-(?:NonProd|Prod)$/.exec(cert.commonName)?.[1] ?? requestedParticipantId;
     throw new IdxError('IDX_ERR_CLIENT_CERT_UNKNOWN',
-      `certificate ${cert.commonName} (serial ${cert.serialNumber}) is issued by the IDX CA but is not registered for ${participantId} (registered: ${view.describeRegistered(participantId)}); ` +
-      `only registered certificates are accepted — register it with idx-sim certs issue, or use ${participantId}'s registered certificate`,
+      `certificate ${cert.commonName} (serial ${cert.serialNumber}) is issued by the IDX CA but is not registered for ${named ?? 'any participant'}` +
+      (named ? ` (registered: ${view.describeRegistered(named)})` : '') + '; ' +
+      `only registered certificates are accepted — register it with idx-sim certs issue${named ? `, or use ${named}'s registered certificate` : ''}`,
       { errors: certProblem('not registered') });
   }
-  const unusable = certificateUsability(registered, view.activeSlot(participantId).slot, rule, now, 'IDX_SIM_TLS_CERT_SLOTS');
-  if (unusable) throw new IdxError(UNUSABLE[unusable.reason], unusable.message, { errors: certProblem(unusable.reason) });
-  return registered;
+  const judged = requested ?? usable[0] ?? registrations[0]!;
+  const problem = unusable(judged);
+  if (problem) throw new IdxError(UNUSABLE[problem.reason], problem.message, { errors: certProblem(problem.reason) });
+  return { ...cert, participantIds: usable.map((r) => r.participantId) };
 }

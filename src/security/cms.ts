@@ -6,6 +6,7 @@
  */
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { Asn1Error, certificateIdentity, children, contextTag, decodeOid, decodeTime, der, encodeTlv, expectTag, integerHex, readSingle, TAG, type Tlv } from './der.js';
+import { systemClock } from '../domain/clock.js';
 
 export const OID = {
   signedData: '1.2.840.113549.1.7.2',
@@ -179,7 +180,7 @@ export function signDetached(content: Buffer, certificateDer: Buffer, key: KeyOb
     const digest = sha256(content);
     const attributes = [
       der.sequence(der.oid(OID.contentType), der.setOf(der.oid(OID.data))),
-      der.sequence(der.oid(OID.signingTime), der.setOf(der.utcTime(options.signingTime ?? new Date()))),
+      der.sequence(der.oid(OID.signingTime), der.setOf(der.utcTime(options.signingTime ?? new Date(systemClock.now())))),
       der.sequence(der.oid(OID.messageDigest), der.setOf(der.octetString(digest))),
     ];
     const asSet = der.setOf(...attributes);

@@ -16,8 +16,15 @@ import type { CertificateRegistry, RegisteredCertificate, RegistryView } from '.
 import { CmsFormatError, OID, oidName, parseDigestInfo, parseSignedData, sha256, shortOidName, signDetached, type CmsSignerInfo, type SignOptions, type SignerIdentifier } from './cms.js';
 import { certificateIdentity } from './der.js';
 
-/** The one algorithm IDX names (spec §3: `RSA-SHA256;MIIG…`). */
+/** The algorithm of AEMO's example header (spec §3: `RSA-SHA256;MIIG…`), and what idx-sim's signers write. */
 export const SIGNATURE_ALGORITHM = 'RSA-SHA256';
+/**
+ * AEMO's text says "RSA-256 should be used" while its example says RSA-SHA256 (spec §3): the same
+ * algorithm (RSA PKCS #1 v1.5 with SHA-256) under two names. `both` accepts either; `RSA-SHA256` only the example's.
+ */
+export const SIGNATURE_ALGORITHM_NAMES = ['both', 'RSA-SHA256'] as const;
+export type SignatureAlgorithmNames = (typeof SIGNATURE_ALGORITHM_NAMES)[number];
+const AEMO_TEXT_ALGORITHM = 'RSA-256';
 const HEADER = 'x-signature';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ACCEPTED_SIGNATURE_ALGORITHMS = new Set<string>([OID.rsaEncryption, OID.sha256WithRSAEncryption]);
@@ -28,6 +35,8 @@ export interface SignatureSettings {
   required: boolean;
   over: SignedOver;
   slots: SlotRule;
+  /** Which header algorithm names are accepted; default both spellings (docs/spec-variance.md #77). */
+  algorithmNames?: SignatureAlgorithmNames;
 }
 
 /** The two forms of a submitted message; which one is signed is a setting. */
@@ -128,16 +137,18 @@ export class SignatureVerifier {
         'not <algorithm>;<base64>', messageContextId);
     }
     const algorithm = header.slice(0, separator).trim();
-    if (algorithm !== SIGNATURE_ALGORITHM) {
-      const note = /^RSA-?256$/i.test(algorithm) ? ' (AEMO\'s text says "RSA-256"; the header value in its example is RSA-SHA256)' : '';
+    const bothNames = (this.settings.algorithmNames ?? 'both') === 'both';
+    if (algorithm !== SIGNATURE_ALGORITHM && !(bothNames && algorithm === AEMO_TEXT_ALGORITHM)) {
+      const note = /^RSA-?256$/i.test(algorithm)
+        ? ` (AEMO's text says "RSA-256"; the header value in its example is RSA-SHA256${bothNames ? '' : '; this hub accepts only RSA-SHA256, IDX_SIM_SIGNATURE_ALGORITHM_NAMES=RSA-SHA256'})` : '';
       refuse('IDX_ERR_SIGNATURE_ALGORITHM',
-        `x-signature algorithm "${algorithm.slice(0, 40)}" is not accepted: IDX signatures are ${SIGNATURE_ALGORITHM}, RSA PKCS #1 v1.5 with SHA-256 (spec §3)${note}`,
+        `x-signature algorithm "${algorithm.slice(0, 40)}" is not accepted: IDX signatures are ${SIGNATURE_ALGORITHM}${bothNames ? ` (or "${AEMO_TEXT_ALGORITHM}")` : ''}, RSA PKCS #1 v1.5 with SHA-256 (spec §3)${note}`,
         `algorithm ${algorithm.slice(0, 40)}`, messageContextId);
     }
     const base64 = header.slice(separator + 1).trim();
     if (base64 === '' || !BASE64.test(base64)) {
       refuse('IDX_ERR_SIGNATURE_MALFORMED',
-        `the part after "${SIGNATURE_ALGORITHM};" is not base64 (standard alphabet A–Z a–z 0–9 + /, "=" padding, no spaces or line breaks)`, 'not base64', messageContextId);
+        `the part after "${algorithm};" is not base64 (standard alphabet A–Z a–z 0–9 + /, "=" padding, no spaces or line breaks)`, 'not base64', messageContextId);
     }
     const signer = this.signerInfo(Buffer.from(base64, 'base64'), messageContextId);
     const view = this.registry.view();

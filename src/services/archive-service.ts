@@ -5,14 +5,17 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../domain/clock.js';
+import { decodeCursor, encodeCursor, isInteger } from '../domain/cursor.js';
 import { IdxError } from '../domain/errors.js';
+import { dateTimeParameter } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
-import { messageFields } from './bpqd-service.js';
+import { messageFields } from '../domain/message-fields.js';
 import { zip } from '../domain/zip.js';
 import type { ArchivedMessage, ArchiveStore } from '../store/archive-store.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
-const CURSOR_PREFIX = 'archive~';
+const ARCHIVE_CURSOR = 'archive';
 
 /** What re-signs archive copies (the hub signer of src/security/message-signature.ts). */
 export interface ArchiveSigner {
@@ -28,14 +31,8 @@ export interface ArchiveSettings {
   signatureOver: 'json' | 'gzip';
 }
 
-export interface ArchiveListQuery {
-  startDateTime?: string;
-  endDateTime?: string;
-  itemCount?: number;
-  cursor?: string;
-  businessFunctionId?: string;
-  businessFunctionResourceId?: string;
-}
+/** The query parameters of `listArchivedMessages`, as generated from the OpenAPI document (src/contract/types). */
+export type ArchiveListQuery = QueryOf<'listArchivedMessages'>;
 
 export class ArchiveService {
   constructor(
@@ -55,8 +52,8 @@ export class ArchiveService {
    */
   list(recipientId: string, q: ArchiveListQuery) {
     const now = this.clock.now();
-    const start = q.startDateTime === undefined ? now : Date.parse(q.startDateTime);
-    const end = q.endDateTime === undefined ? this.retainedSince(now) : Date.parse(q.endDateTime);
+    const start = dateTimeParameter('startDateTime', q.startDateTime, { millisecondsRequired: true }) ?? now;
+    const end = dateTimeParameter('endDateTime', q.endDateTime, { millisecondsRequired: true }) ?? this.retainedSince(now);
     const itemCount = q.itemCount ?? 100;
     const query = {
       recipientId,
@@ -65,7 +62,8 @@ export class ArchiveService {
       businessFunctionId: q.businessFunctionId,
       resourceId: q.businessFunctionResourceId,
     };
-    const before = q.cursor === undefined ? { at: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER } : decodeCursor(q.cursor);
+    const [at, id] = q.cursor === undefined ? [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : decodeCursor(ARCHIVE_CURSOR, q.cursor, [isInteger, isInteger]) as number[];
+    const before = { at: at!, id: id! };
     const rows = this.store.page(query, before, itemCount + 1);
     const page = rows.slice(0, itemCount);
     const totalRecords = this.store.count(query);
@@ -74,7 +72,7 @@ export class ArchiveService {
       data: page.map(view),
       meta: {
         itemCount: page.length,
-        nextCursor: next ? Buffer.from(`${CURSOR_PREFIX}${next.receivedAt}~${next.id}`).toString('base64url') : null,
+        nextCursor: next ? encodeCursor(ARCHIVE_CURSOR, [next.receivedAt, next.id]) : null,
         totalRecords,
         totalPages: Math.ceil(totalRecords / itemCount),
       },
@@ -119,16 +117,6 @@ export class ArchiveService {
 }
 
 export type ArchivedCopy = ReturnType<ArchiveService['retrieve']>;
-
-function decodeCursor(cursor: string): { at: number; id: number } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const [at, id] = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length).split('~').map(Number) : [];
-  if (!Number.isSafeInteger(at) || !Number.isSafeInteger(id)) {
-    throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page',
-      { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
-  }
-  return { at: at!, id: id! };
-}
 
 function view(m: ArchivedMessage) {
   return { ...messageFields(m), receivingParticipantId: m.recipientId };

@@ -5,17 +5,21 @@
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ValidateFunction } from 'ajv';
-import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, MAX_PROBLEMS_LISTED, type StandingDataLookup } from '../domain/bpqd-rules.js';
+import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, describeChurnDays, MAX_PROBLEMS_LISTED, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
-import { bodyProblem, headerProblem, IdxError, type ProblemItem } from '../domain/errors.js';
-import { formatMarketDateTime } from '../domain/market-time.js';
+import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
+import { bodyProblem, headerProblem, IdxError } from '../domain/errors.js';
+import { dateTimeParameter, formatMarketDateTime } from '../domain/market-time.js';
+import { messageFields } from '../domain/message-fields.js';
+import { schemaProblems } from '../domain/schema-problems.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
 import type { SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const gunzipAsync = promisify(gunzip);
 /** Below this, inflating on the event loop is cheaper than a thread-pool round trip. */
@@ -29,6 +33,12 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  /** How receivers are checked against standing data (IDX_SIM_ROUTING_RULE). */
+  routingRule: RoutingRule;
+  /** Who may send on a churn day (IDX_SIM_CHURN_DAY). */
+  churnDay: ChurnDayRule;
+  /** A submission to a recipient stopped by flow control: accepted and held, or refused with 503 (spec §9). */
+  stoppedRecipient: 'hold' | 'refuse';
 }
 
 export interface Submission {
@@ -50,13 +60,8 @@ export interface SubmissionReceipt {
   receivingParticipantIds: string[];
 }
 
-export interface ListQuery {
-  itemCount?: number;
-  cursor?: string;
-  fromDateTime?: string;
-  toDateTime?: string;
-  priority?: PriorityLetter | PriorityWord;
-}
+/** The query parameters of `listBpqd`, as generated from the OpenAPI document (src/contract/types). */
+export type ListQuery = QueryOf<'listBpqd'>;
 
 export interface MessageMetadata {
   messageContextId: string;
@@ -78,35 +83,50 @@ export interface Page<T> {
   meta: { itemCount: number; nextCursor: string | null; totalRecords: number; totalPages: number };
 }
 
-const CURSOR_PREFIX = 'pqd~bpqd~';
+/** Queue cursors hold the delivery position to resume from. */
+const QUEUE_CURSOR = 'pqd~bpqd';
 
-/** Cursors are opaque to callers (spec §4.1 [D]); inside, the delivery position to resume from. */
-export function encodeCursor(deliverySeq: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${deliverySeq}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(id) || id < 1) {
-    throw new IdxError('IDX_ERR_CURSOR_INVALID', 'cursor is not one this API issued; pass meta.nextCursor from the previous page, or omit it to start over',
-      { errors: [{ in: 'query', name: 'cursor', code: 'CURSOR', message: 'unknown cursor' }] });
-  }
-  return id;
+/** What BpqdService works with, by name. */
+export interface BpqdServiceOptions {
+  messages: MessageStore;
+  delivery: DeliveryService;
+  /** NMI roles and participants, for routing (spec §4.1). */
+  standingData: StandingDataLookup;
+  /** The contract's BpqdPayload schema, compiled. */
+  validatePayload: ValidateFunction;
+  settings: BpqdSettings;
+  clock: Clock;
+  random: Random;
+  dailyMessages: DailyMessageQuota;
+  signatures: SignatureVerifier;
+  /** Whether a participant is a registered LNSP (default: everyone is). */
+  isRegisteredLnsp?: (participantId: string) => boolean;
 }
 
 export class BpqdService {
-  constructor(
-    private readonly messages: MessageStore,
-    private readonly delivery: DeliveryService,
-    private readonly standingData: StandingDataLookup,
-    private readonly validatePayload: ValidateFunction,
-    private readonly settings: BpqdSettings,
-    private readonly clock: Clock,
-    private readonly random: Random,
-    private readonly dailyMessages: DailyMessageQuota,
-    private readonly signatures: SignatureVerifier,
-  ) {}
+  private readonly messages: MessageStore;
+  private readonly delivery: DeliveryService;
+  private readonly standingData: StandingDataLookup;
+  private readonly validatePayload: ValidateFunction;
+  private readonly settings: BpqdSettings;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly dailyMessages: DailyMessageQuota;
+  private readonly signatures: SignatureVerifier;
+  private readonly isRegisteredLnsp: (participantId: string) => boolean;
+
+  constructor(o: BpqdServiceOptions) {
+    this.messages = o.messages;
+    this.delivery = o.delivery;
+    this.standingData = o.standingData;
+    this.validatePayload = o.validatePayload;
+    this.settings = o.settings;
+    this.clock = o.clock;
+    this.random = o.random;
+    this.dailyMessages = o.dailyMessages;
+    this.signatures = o.signatures;
+    this.isRegisteredLnsp = o.isRegisteredLnsp ?? (() => true);
+  }
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
     const context = this.parseContext(s.messageContextId);
@@ -128,7 +148,11 @@ export class BpqdService {
     checkNmiChecksums(payload, context.raw);
     checkContentRules(payload, context.raw);
     checkContextAgreement(context, s.initiatingParticipantId, payload);
-    const recipients = checkRouting(payload, s.initiatingParticipantId, this.standingData, context.raw);
+    const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
+      routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,
+    }, context.raw);
+    if (this.settings.stoppedRecipient === 'refuse') this.refuseStoppedRecipients(recipients, context);
+    const churnNote = describeChurnDays(s.initiatingParticipantId, churnDays);
 
     const receivedAt = this.clock.now();
     const messageId = `MSG-${this.random.uuid()}`;
@@ -153,7 +177,8 @@ export class BpqdService {
         signature: s.signature ?? null,
         traceId: s.traceId,
         payloadGzip: s.body,
-      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt));
+      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
+      churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
     } catch (err) {
       // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -165,8 +190,20 @@ export class BpqdService {
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
 
-  list(recipientId: string, q: ListQuery, traceId: string): Page<MessageMetadata> {
-    this.delivery.expire(traceId);
+  /**
+   * spec §9 [D] "optionally reject with 503 via config": nothing is accepted while a receiver's queue is
+   * stopped; the sender resends later. No Retry-After: only the receiver's retrievals decide when.
+   */
+  private refuseStoppedRecipients(recipients: readonly string[], context: MessageContextId): void {
+    const closed = this.delivery.closedRecipients(recipients, context.businessFunctionId, this.clock.now());
+    if (closed.length === 0) return;
+    throw new IdxError('IDX_ERR_RECIPIENT_STOPPED',
+      `${closed.map((c) => `${c.participantId}'s ${context.businessFunctionId} queue is not taking messages (${c.reason})`).join('; ')}; ` +
+      `nothing was accepted: send the message again once delivery has resumed (GET /fctrl/v1/participants?participantId=${closed[0]!.participantId} tells when)`,
+      { errors: closed.map((c) => bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_STOPPED', `${c.participantId}: ${c.reason}`)), messageContextId: context.raw });
+  }
+
+  list(recipientId: string, q: ListQuery): Page<MessageMetadata> {
     const itemCount = q.itemCount ?? this.settings.pageSizeDefault;
     if (itemCount > this.settings.pageSizeMax) {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `itemCount ${itemCount} exceeds the maximum page size ${this.settings.pageSizeMax}`,
@@ -174,15 +211,16 @@ export class BpqdService {
     }
     const filter: QueueFilter = {
       recipientId,
-      fromReceivedAt: q.fromDateTime === undefined ? undefined : Date.parse(q.fromDateTime),
-      toReceivedAt: q.toDateTime === undefined ? undefined : Date.parse(q.toDateTime),
+      expiredUpTo: this.delivery.expiredUpTo(),
+      fromReceivedAt: dateTimeParameter('fromDateTime', q.fromDateTime),
+      toReceivedAt: dateTimeParameter('toDateTime', q.toDateTime),
       priority: q.priority === undefined ? undefined : q.priority.length === 1 ? (q.priority as PriorityLetter) : PRIORITY_LETTER[q.priority as PriorityWord],
     };
     if (filter.fromReceivedAt !== undefined && filter.toReceivedAt !== undefined && filter.fromReceivedAt > filter.toReceivedAt) {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `fromDateTime ${q.fromDateTime} is after toDateTime ${q.toDateTime}`,
         { errors: [{ in: 'query', name: 'fromDateTime', code: 'RANGE', message: 'after toDateTime' }] });
     }
-    const startAt = q.cursor === undefined ? 0 : decodeCursor(q.cursor);
+    const startAt = q.cursor === undefined ? 0 : decodeCursor(QUEUE_CURSOR, q.cursor, [isPositiveInteger])[0] as number;
     const rows = this.messages.page(filter, startAt, itemCount + 1);
     const page = rows.slice(0, itemCount);
     const totalRecords = this.messages.count(filter);
@@ -190,7 +228,7 @@ export class BpqdService {
       data: page.map(toMetadata),
       meta: {
         itemCount: page.length,
-        nextCursor: rows.length > itemCount ? encodeCursor(rows[itemCount]!.deliverySeq!) : null,
+        nextCursor: rows.length > itemCount ? encodeCursor(QUEUE_CURSOR, [rows[itemCount]!.deliverySeq!]) : null,
         totalRecords,
         totalPages: Math.ceil(totalRecords / itemCount),
       },
@@ -199,21 +237,19 @@ export class BpqdService {
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
   retrieve(recipientId: string, messageContextId: string, traceId: string) {
-    const item = this.find(recipientId, messageContextId, traceId);
+    const item = this.find(recipientId, messageContextId);
     this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
   remove(recipientId: string, messageContextId: string, traceId: string): void {
-    const item = this.find(recipientId, messageContextId, traceId);
+    const item = this.find(recipientId, messageContextId);
     this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
-  private find(recipientId: string, messageContextId: string, traceId: string) {
-    // Expiry is driven by the simulated clock: catch up before answering about the queue.
-    this.delivery.expire(traceId);
+  private find(recipientId: string, messageContextId: string) {
     const context = this.parseContext(messageContextId);
-    const item = this.messages.queued(recipientId, context.participantId, context.key);
+    const item = this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo());
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,
@@ -279,7 +315,7 @@ export class BpqdService {
         { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
     }
     if (!this.validatePayload(payload)) {
-      const problems = schemaProblems(this.validatePayload.errors ?? []);
+      const problems = schemaProblems(this.validatePayload.errors ?? [], { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
         (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
     }
@@ -297,48 +333,6 @@ function checkEncoding(contentType: string | undefined, contentEncoding: string 
     throw new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : `"${contentType}"`}`,
       { errors: [headerProblem('Content-Type', 'MEDIA_TYPE', 'must be application/json')], messageContextId });
   }
-}
-
-/** ajv errors → problems with JSON pointers to the offending field. */
-export function schemaProblems(errors: NonNullable<ValidateFunction['errors']>): ProblemItem[] {
-  const seen = new Set<string>();
-  const out: ProblemItem[] = [];
-  for (const e of errors) {
-    let pointer = e.instancePath;
-    let message = `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`;
-    if (e.keyword === 'required') {
-      pointer = `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
-      message = `${pointer} is required`;
-    } else if (e.keyword === 'additionalProperties') {
-      pointer = `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`;
-      message = `${pointer} is not a field of the BPQD schema`;
-    } else if (e.keyword === 'const' || e.keyword === 'enum') {
-      const allowed = (e.params as { allowedValue?: unknown; allowedValues?: unknown[] });
-      message = `${e.instancePath} must be ${allowed.allowedValues ? `one of ${allowed.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : JSON.stringify(allowed.allowedValue)}`;
-    }
-    const key = `${pointer}|${e.keyword}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(bodyProblem(pointer, e.keyword.toUpperCase(), message));
-  }
-  return out;
-}
-
-/** The fields every view of a stored message shares: queue metadata, archive records. */
-export function messageFields(m: Pick<QueuedMessage, 'messageContextId' | 'messageId' | 'businessFunctionId' | 'resourceId' | 'senderId'
-  | 'priority' | 'messageDateTime' | 'receivedAt' | 'sizeBytes' | 'schemaVersion'>) {
-  return {
-    messageContextId: m.messageContextId,
-    messageId: m.messageId,
-    businessFunctionId: m.businessFunctionId,
-    businessFunctionResourceId: m.resourceId,
-    initiatingParticipantId: m.senderId,
-    priority: PRIORITY_WORD[m.priority],
-    messageDateTime: m.messageDateTime,
-    receivedDateTime: formatMarketDateTime(m.receivedAt),
-    sizeBytes: m.sizeBytes,
-    schemaVersion: m.schemaVersion,
-  };
 }
 
 function toMetadata(m: QueuedMessage): MessageMetadata {

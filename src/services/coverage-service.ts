@@ -26,6 +26,7 @@ export class CoverageService {
     private readonly listNmis: (range: { from: string; to: string }) => string[],
     private readonly clock: Clock,
     private readonly dueDays: number,
+    private readonly outgoingMaySendOnChurnDay = true,
   ) {}
 
   report(q: CoverageQuery): CoverageRow[] {
@@ -42,7 +43,7 @@ export class CoverageService {
     const nmis = [...new Set([...(q.nmis ?? this.listNmis({ from: q.from, to: q.to })), ...arrivals.map((a) => a.nmi)])]
       .filter((n) => !wanted || wanted.has(n)).sort();
     const rows = coverage({
-      nmis, dates: datesBetween(q.from, q.to), rolesOn: (nmi, date) => this.standingData.rolesOn(nmi, date), arrivals, dueDays: this.dueDays, now,
+      nmis, dates: datesBetween(q.from, q.to), rolesOn: (nmi, date) => this.standingData.rolesOn(nmi, date), arrivals, dueDays: this.dueDays, now, outgoingMaySendOnChurnDay: this.outgoingMaySendOnChurnDay,
     });
     const p = q.participantId;
     return p ? rows.filter((r) => r.lnsp.includes(p) || r.owedBy.includes(p) || r.arrivals.some((a) => a.senderId === p)) : rows;

@@ -23,10 +23,22 @@ export interface DeliverySettings {
   deleteRateWindowMinutes: number;
 }
 
+/** Why an accepted message is worth a remark in its transaction log entries. */
+export interface AcceptanceNote {
+  reasonCode: string;
+  detail: string;
+}
+
 export class DeliveryService {
   private readonly deleteRate: DeleteRateMonitor;
-  /** Senders told their recipient's queue is full, per stop episode (participant|bf|breach time). */
-  private readonly toldSenders = new Map<string, Set<string>>();
+  /**
+   * Senders told a recipient's queue is full, during its current stop episode only: an entry per
+   * recipient queue that is not delivering, dropped when delivery reopens (so the next breach or manual
+   * stop tells them again) — never more entries than recipients × business functions.
+   */
+  private readonly toldSenders = new Map<string, { episode: string; senders: Set<string> }>();
+  /** Queue items removed as expired since start (the control API reports how many a clock move expired). */
+  private expiredSoFar = 0;
 
   constructor(
     private readonly commits: GroupCommit,
@@ -55,8 +67,9 @@ export class DeliveryService {
   /**
    * Stores an accepted message and delivers (or holds) it for each recipient, atomically, together with
    * `alsoWrite` (the sender's quota count); resolves once committed, and only then are events published.
+   * `note` goes on each recipient's `delivery_pending` log entry (e.g. a churn-day sender, spec §12).
    */
-  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}): Promise<void> {
+  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<void> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
     await this.commits.run(() => {
@@ -67,9 +80,11 @@ export class DeliveryService {
         // Held messages go out first, in order: while any are held, new ones queue up behind them.
         const open = deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0;
         const item = this.messages.enqueue(message, messagePk, recipientId, now, open ? 'delivered' : 'held');
-        this.logState(item, recipientId, now, message.traceId, open ? null : 'HELD',
-          open ? null : `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`);
+        const held = `held: ${recipientId}'s ${message.businessFunctionId} queue is ${state.outboundDelivery === 'Stopped' ? 'manually stopped' : state.messageStatus}`;
+        this.logState(item, recipientId, now, message.traceId, open ? note?.reasonCode ?? null : 'HELD',
+          open ? note?.detail ?? null : note ? `${held}; ${note.detail}` : held);
         if (open) {
+          this.toldSenders.delete(`${recipientId}|${message.businessFunctionId}`);
           state = this.deliver(state, item, pending, now);
         } else {
           state = { ...state, heldCount: state.heldCount + 1, updatedAt: now };
@@ -80,6 +95,21 @@ export class DeliveryService {
       }
     });
     pending.flushTo(this.events);
+  }
+
+  /**
+   * The recipients whose queue would hold a new message now (stopped by a watermark or manually, or
+   * still releasing held messages), with the reason; empty when every one would receive it at once.
+   */
+  closedRecipients(recipients: readonly string[], businessFunctionId: string, now: number): Array<{ participantId: string; reason: string }> {
+    return recipients.flatMap((participantId) => {
+      const state = this.flow.get(participantId, businessFunctionId, now);
+      if (deliveryOpen(state.messageStatus, state.outboundDelivery) && state.heldCount === 0) return [];
+      const reason = state.outboundDelivery === 'Stopped' ? 'outbound delivery manually stopped'
+        : state.messageStatus === 'Stopped' ? `message status Stopped at ${state.messageCount} unretrieved messages`
+        : `${state.heldCount} held messages still waiting to be delivered`;
+      return [{ participantId, reason }];
+    });
   }
 
   /** First retrieval completes delivery (spec §4.5 `completed`) and, by default, lowers the count. */
@@ -94,14 +124,14 @@ export class DeliveryService {
       state = this.drain({ ...state, messageCount: Math.max(0, state.messageCount - 1) }, pending, now, traceId);
       this.flow.save(state);
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Removes a message from a queue (spec §4.5 `removed`): deleted by the recipient, or expired. */
   remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): void {
     const pending = new PendingEvents();
     this.messages.transaction(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
   }
 
   /** Manual stop / start of outbound delivery (spec §4.2 "Manage Outbound Delivery"). */
@@ -118,17 +148,30 @@ export class DeliveryService {
       }
       return state;
     });
-    pending.flushTo(this.events);
+    this.publishOnceCommitted(pending);
     return result;
   }
 
   /**
-   * Removes every queued message older than the retention (spec §4.1: up to 10 calendar days), driven
-   * by the simulated clock. Returns how many were removed.
+   * Queue items enqueued at or before this instant have expired (spec §4.1: up to 10 calendar days).
+   * Reads leave them out by this rule, so none is ever shown between a clock move and `expire`.
    */
-  expire(traceId: string): number {
-    const now = this.clock.now();
-    const cutoff = now - this.settings.queueRetentionDays * DAY_MS;
+  expiredUpTo(now: number = this.clock.now()): number {
+    return now - this.settings.queueRetentionDays * DAY_MS;
+  }
+
+  /**
+   * Removes every queued message older than the retention, with its log record, counters and events.
+   * Runs when the simulated clock moves and on the housekeeping timer — never on a read. One index
+   * lookup (the oldest queue item) says whether anything is due. `traceId` (for the log records) is
+   * asked for only then, so an idle sweep draws nothing from the seeded random source. Returns how many
+   * were removed.
+   */
+  expire(traceIdOf: string | (() => string)): number {
+    const cutoff = this.expiredUpTo();
+    const oldest = this.messages.oldestEnqueuedAt();
+    if (oldest === undefined || oldest > cutoff) return 0;
+    const traceId = typeof traceIdOf === 'string' ? traceIdOf : traceIdOf();
     let removed = 0;
     for (;;) {
       const batch = this.messages.expired(cutoff, 500);
@@ -139,9 +182,28 @@ export class DeliveryService {
           this.removeInTransaction(item.recipientId, item, traceId, 'EXPIRED', `not deleted within ${this.settings.queueRetentionDays} calendar days of arrival`, pending);
         }
       });
-      pending.flushTo(this.events);
+      this.publishOnceCommitted(pending);
       removed += batch.length;
+      this.expiredSoFar += batch.length;
     }
+  }
+
+  /** How many queue items expired since start. */
+  get expiredCount(): number {
+    return this.expiredSoFar;
+  }
+
+  /** How many recipient queues remember which senders were told they are full (bounded by recipients × business functions). */
+  get toldSendersSize(): number {
+    return this.toldSenders.size;
+  }
+
+  /**
+   * A write outside the group commit may still have joined its open batch (same connection, same turn):
+   * nobody hears of it before that batch commits.
+   */
+  private publishOnceCommitted(pending: PendingEvents): void {
+    this.commits.afterCommit(() => pending.flushTo(this.events));
   }
 
   private removeInTransaction(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string, pending: PendingEvents): void {
@@ -167,6 +229,7 @@ export class DeliveryService {
       this.logState(item, state.participantId, now, traceId, 'RELEASED', 'delivered into the queue after flow control resumed');
       state = this.deliver({ ...state, heldCount: state.heldCount - 1 }, item, pending, now);
     }
+    if (deliveryOpen(state.messageStatus, state.outboundDelivery)) this.toldSenders.delete(`${state.participantId}|${state.businessFunctionId}`);
     return state;
   }
 
@@ -196,11 +259,12 @@ export class DeliveryService {
   }
 
   private tellSenderQueueFull(state: FlowControlRow, senderId: string, pending: PendingEvents): void {
-    const episode = `${state.participantId}|${state.businessFunctionId}|${state.messageBreachedAt ?? state.outboundDelivery}`;
-    let told = this.toldSenders.get(episode);
-    if (!told) this.toldSenders.set(episode, (told = new Set()));
-    if (told.has(senderId)) return;
-    told.add(senderId);
+    const queue = `${state.participantId}|${state.businessFunctionId}`;
+    const episode = String(state.messageBreachedAt ?? state.outboundDelivery);
+    let told = this.toldSenders.get(queue);
+    if (told?.episode !== episode) this.toldSenders.set(queue, (told = { episode, senders: new Set() }));
+    if (told.senders.has(senderId)) return;
+    told.senders.add(senderId);
     pending.publish(senderId, this.flowEvent(state, 'QUEUE_FULL'));
   }
 

@@ -5,9 +5,11 @@
  */
 import type { Clock } from '../domain/clock.js';
 import { HUB_BUSINESS_FUNCTIONS } from '../domain/business-functions.js';
+import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
 import { IdxError } from '../domain/errors.js';
 import type { OutboundDelivery } from '../domain/flow-control.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { checkNoOutage, type IdxApi } from '../domain/outages.js';
 import type { FlowControlRow, FlowControlStore, Outage } from '../store/flow-control-store.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { EventHub } from './event-hub.js';
@@ -31,6 +33,8 @@ export interface FlowControlInformation {
   resources?: Array<{ businessFunctionResourceId: string; messageCount: number }>;
 }
 
+const HISTORY_CURSOR = 'fctrl~history';
+
 export class FlowControlService {
   constructor(
     private readonly store: FlowControlStore,
@@ -40,15 +44,13 @@ export class FlowControlService {
   ) {}
 
   /** Flow-control information of one business function; `expand` adds delivery state, watermarks and resources. */
-  information(participantId: string, businessFunctionId: string, market: string, expand: boolean, traceId: string): FlowControlInformation {
+  information(participantId: string, businessFunctionId: string, market: string, expand: boolean): FlowControlInformation {
     this.knownBusinessFunction(businessFunctionId, market);
-    this.delivery.expire(traceId);
     return this.shape(this.store.get(participantId, businessFunctionId, this.clock.now()), expand);
   }
 
   /** "Business functions that have flow control breaches for your Participant ID" (spec §4.2). */
-  breaches(participantId: string, market: string, expand: boolean, traceId: string): FlowControlInformation[] {
-    this.delivery.expire(traceId);
+  breaches(participantId: string, market: string, expand: boolean): FlowControlInformation[] {
     return inMarket(market)
       .map((bf) => this.store.get(participantId, bf, this.clock.now()))
       .filter((row) => row.messageStatus !== 'Normal')
@@ -61,9 +63,8 @@ export class FlowControlService {
   }
 
   /** Current operational status of each business function and resource for a participant (spec §4.3). */
-  participantStatus(participantId: string, businessFunctionId: string | undefined, market: string, traceId: string) {
+  participantStatus(participantId: string, businessFunctionId: string | undefined, market: string) {
     if (businessFunctionId !== undefined) this.knownBusinessFunction(businessFunctionId, market);
-    this.delivery.expire(traceId);
     const now = this.clock.now();
     const outage = this.activeOutage(participantId, now);
     return inMarket(market)
@@ -78,9 +79,11 @@ export class FlowControlService {
       });
   }
 
-  history(q: { participantId: string; businessFunctionId?: string; market: string; from?: number; to?: number; afterId: number; limit: number }) {
+  /** A page of a participant's status history, oldest first (keyset paging on the record id). */
+  history(q: { participantId: string; businessFunctionId?: string; market: string; from?: number; to?: number; cursor?: string; itemCount: number }) {
     if (q.businessFunctionId !== undefined) this.knownBusinessFunction(q.businessFunctionId, q.market);
-    return this.store.history({ ...q, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
+    const afterId = q.cursor === undefined ? 0 : decodeCursor(HISTORY_CURSOR, q.cursor, [isPositiveInteger])[0] as number;
+    const rows = this.store.history({ ...q, afterId, limit: q.itemCount + 1, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER }).map((r) => ({
       id: r.id,
       recordedDateTime: formatMarketDateTime(r.recordedAt),
       businessFunctionId: r.businessFunctionId,
@@ -91,10 +94,15 @@ export class FlowControlService {
       heldCount: r.heldCount,
       detail: r.detail,
     }));
+    const page = rows.slice(0, q.itemCount);
+    return {
+      data: page,
+      meta: { itemCount: page.length, nextCursor: rows.length > q.itemCount ? encodeCursor(HISTORY_CURSOR, [page[page.length - 1]!.id]) : null },
+    };
   }
 
   /** Records an outage, notes it in the status history of those concerned and notifies them (spec §4.7). */
-  addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null }, allParticipants: string[]): Outage {
+  addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null; apis: string[] | null }, allParticipants: string[]): Outage {
     const now = this.clock.now();
     const outage = this.store.addOutage({ ...o, createdAt: now });
     for (const participantId of o.participantIds ?? allParticipants) {
@@ -111,8 +119,14 @@ export class FlowControlService {
     return this.store.outages();
   }
 
+  /** 503 with Retry-After while an outage covers this participant and API (src/domain/outages.ts). */
+  checkAvailable(participantId: string, api: IdxApi): void {
+    const now = this.clock.now();
+    checkNoOutage(this.store.activeOutages(now), participantId, api, now);
+  }
+
   private activeOutage(participantId: string, now: number): Outage | undefined {
-    return this.store.outages().find((o) => o.outageStart <= now && now < o.outageEnd && (o.participantIds === null || o.participantIds.includes(participantId)));
+    return this.store.activeOutages(now).find((o) => o.participantIds === null || o.participantIds.includes(participantId));
   }
 
   private knownBusinessFunction(businessFunctionId: string, market: string): void {

@@ -5,8 +5,8 @@
  * ever reads records it initiated or received.
  */
 import type { Clock } from '../domain/clock.js';
-import { IdxError, type ProblemItem } from '../domain/errors.js';
-import { formatMarketDateTime, parseIdxDateTime } from '../domain/market-time.js';
+import { IdxError } from '../domain/errors.js';
+import { dateTimeParameter, formatMarketDateTime } from '../domain/market-time.js';
 import { PRIORITY_WORD, type PriorityLetter } from '../domain/message-context-id.js';
 import {
   CSV_HEADER, decodeTranslogCursor, DEFAULT_SORT, encodeTranslogCursor, parseSort, recordCsvLine, TRANSLOG_ITEM_COUNT_DEFAULT,
@@ -16,6 +16,7 @@ import type { MessageStore, StoredMessage } from '../store/message-store.js';
 import type { TransactionLogRow } from '../store/transaction-log.js';
 import type { TranslogFilter, TranslogRow, TranslogSearch } from '../store/translog-search.js';
 import type { Page } from './bpqd-service.js';
+import type { QueryOf } from '../contract/types/index.js';
 
 const DAY_MS = 86_400_000;
 /** Records per query while streaming an export: big enough to be quick, small enough to keep memory flat. */
@@ -29,20 +30,8 @@ export interface TranslogSettings {
 }
 
 /** Query parameters of spec §4.5, verbatim, plus `sort` (idx-sim extension). Validated by the contract. */
-export interface TranslogQuery {
-  itemCount?: number;
-  cursor?: string;
-  toParticipant?: string;
-  fromParticipant?: string;
-  isArchived?: boolean;
-  messageId?: string;
-  startDateTime?: string;
-  endDateTime?: string;
-  messageStatus?: MessageStatus;
-  messageType?: MessageType;
-  messageContextId?: string;
-  sort?: string;
-}
+/** The query parameters of `listTransactionLog`, as generated from the OpenAPI document (src/contract/types). */
+export type TranslogQuery = QueryOf<'listTransactionLog'>;
 
 export interface TranslogEvent {
   eventDateTime: string;
@@ -194,8 +183,9 @@ export class TranslogService {
   }
 
   private filter(participantId: string, q: Omit<TranslogQuery, 'itemCount' | 'cursor'>): TranslogFilter {
-    const receivedFrom = this.dateParameter('startDateTime', q.startDateTime);
-    const receivedTo = this.dateParameter('endDateTime', q.endDateTime);
+    // The contract checks the shape; the parser refuses dates that do not exist (TL-OAS: milliseconds required).
+    const receivedFrom = dateTimeParameter('startDateTime', q.startDateTime, { millisecondsRequired: true });
+    const receivedTo = dateTimeParameter('endDateTime', q.endDateTime, { millisecondsRequired: true });
     if (receivedFrom !== undefined && receivedTo !== undefined && receivedFrom > receivedTo) {
       throw new IdxError('IDX_ERR_QUERY_INVALID', `startDateTime ${q.startDateTime} is after endDateTime ${q.endDateTime}`,
         { errors: [{ in: 'query', name: 'startDateTime', code: 'RANGE', message: 'after endDateTime' }] });
@@ -213,17 +203,6 @@ export class TranslogService {
       archived: q.isArchived,
       archivedSince: this.archivedSince(),
     };
-  }
-
-  /** The contract checks the shape (TL-OAS: milliseconds required); this refuses dates that do not exist. */
-  private dateParameter(name: string, value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    const ms = parseIdxDateTime(value);
-    if (ms === undefined) {
-      const problem: ProblemItem = { in: 'query', name, code: 'DATE_TIME', message: `${value} is not a real date-time` };
-      throw new IdxError('IDX_ERR_QUERY_INVALID', `${name} ${value} is not a real date-time (YYYY-MM-DDTHH:mm:ss.SSS+HH:MM)`, { errors: [problem] });
-    }
-    return ms;
   }
 
   private retentionMs(): number {

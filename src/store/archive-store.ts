@@ -1,18 +1,9 @@
+import type { StoredMessageFacts } from '../domain/message-fields.js';
 import type { Db } from './database.js';
 
-export interface ArchivedMessage {
+export interface ArchivedMessage extends StoredMessageFacts {
   id: number;
-  messageId: string;
-  messageContextId: string;
-  senderId: string;
   recipientId: string;
-  businessFunctionId: string;
-  resourceId: string;
-  priority: 'h' | 'm' | 'l';
-  messageDateTime: string;
-  receivedAt: number;
-  sizeBytes: number;
-  schemaVersion: string;
   signature: string | null;
 }
 

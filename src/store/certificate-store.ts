@@ -15,7 +15,8 @@ const COLUMNS = `participant_id AS participantId, slot, serial_number AS serialN
 
 /**
  * The certificate registry's rows (spec §6): every certificate a participant has had in its primary and
- * secondary slot, which slot is active, and what was revoked. Other processes (`idx-sim certs`) write
+ * secondary slot, which slot is active, and what was revoked. A row is a registration: a certificate that
+ * serves several participant ids has one row per id, each with its own slot, revocation and replacement. Other processes (`idx-sim certs`) write
  * here too; `dataVersion()` tells a reader when they did.
  */
 export class CertificateStore {
@@ -24,12 +25,13 @@ export class CertificateStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       all: db.prepare<[], StoredCertificate>(`SELECT ${COLUMNS} FROM certificates ORDER BY participant_id, slot, id`),
-      byFingerprint: db.prepare<[string], StoredCertificate>(`SELECT ${COLUMNS} FROM certificates WHERE fingerprint256 = ?`),
+      registration: db.prepare<[string, string], StoredCertificate>(`SELECT ${COLUMNS} FROM certificates WHERE participant_id = ? AND fingerprint256 = ?`),
+      byFingerprint: db.prepare<[string], StoredCertificate>(`SELECT ${COLUMNS} FROM certificates WHERE fingerprint256 = ? ORDER BY id`),
       current: db.prepare<[string, string], StoredCertificate>(`SELECT ${COLUMNS} FROM certificates WHERE participant_id = ? AND slot = ? AND replaced_at IS NULL`),
       activeSlots: db.prepare<[], { participantId: string; slot: CertificateSlot; changedAt: number }>(
         'SELECT participant_id AS participantId, slot, changed_at AS changedAt FROM active_certificate_slots'),
       replaceCurrent: db.prepare<[number, string, string]>('UPDATE certificates SET replaced_at = ? WHERE participant_id = ? AND slot = ? AND replaced_at IS NULL'),
-      reinstate: db.prepare<[string]>('UPDATE certificates SET replaced_at = NULL WHERE fingerprint256 = ?'),
+      reinstate: db.prepare<[string, string]>('UPDATE certificates SET replaced_at = NULL WHERE participant_id = ? AND fingerprint256 = ?'),
       insert: db.prepare(
         `INSERT INTO certificates (participant_id, slot, serial_number, fingerprint256, common_name, valid_from, valid_to, cert_pem, registered_at)
          VALUES (@participantId, @slot, @serialNumber, @fingerprint256, @commonName, @validFrom, @validTo, @certPem, @registeredAt)`),
@@ -46,8 +48,14 @@ export class CertificateStore {
     return this.stmts.all.all();
   }
 
-  byFingerprint(fingerprint256: string): StoredCertificate | undefined {
-    return this.stmts.byFingerprint.get(fingerprint256);
+  /** Every registration of a certificate: one per participant id it serves (spec §6), current or not. */
+  byFingerprint(fingerprint256: string): StoredCertificate[] {
+    return this.stmts.byFingerprint.all(fingerprint256);
+  }
+
+  /** A participant's registration of a certificate, current or not. */
+  registration(participantId: string, fingerprint256: string): StoredCertificate | undefined {
+    return this.stmts.registration.get(participantId, fingerprint256);
   }
 
   current(participantId: string, slot: CertificateSlot): StoredCertificate | undefined {
@@ -63,7 +71,7 @@ export class CertificateStore {
   place(certificate: Omit<StoredCertificate, 'revokedAt' | 'replacedAt'>, at: number): void {
     this.db.transaction(() => {
       this.stmts.replaceCurrent.run(at, certificate.participantId, certificate.slot);
-      if (this.byFingerprint(certificate.fingerprint256)) this.stmts.reinstate.run(certificate.fingerprint256);
+      if (this.registration(certificate.participantId, certificate.fingerprint256)) this.stmts.reinstate.run(certificate.participantId, certificate.fingerprint256);
       else this.stmts.insert.run(certificate);
     })();
   }

@@ -8,7 +8,18 @@ import { isUrmEntity, type Entitlements, type MarketRole, type Participant } fro
 import { NMI_PATTERN } from '../domain/nmi.js';
 import type { NmiRoleRow, ParticipantStore } from './participant-store.js';
 
-interface ParticipantsFile { participants: Participant[] }
+interface ParticipantsFile {
+  participants: Participant[];
+  /** Companies holding several participant ids, optionally with one certificate for all of them (spec §6). */
+  organisations?: Array<{ name: string; participantIds: string[]; sharedCertificateCommonName?: string }>;
+}
+
+/** One certificate (per slot) serving several participant ids (spec §6: "one cert may serve several Participant IDs"). */
+export interface SharedCertificate {
+  organisation: string;
+  participantIds: string[];
+  commonName: string;
+}
 interface UsersFile {
   roleEntitlements: Record<MarketRole, Record<string, string>>;
   users: Array<{ clientId: string; secret: string; participants: string[] }>;
@@ -40,11 +51,23 @@ export interface Fixtures {
   participants: Participant[];
   users: Array<{ clientId: string; secret: string; entitlements: Entitlements }>;
   roles: NmiRoleRow[];
+  sharedCertificates: SharedCertificate[];
 }
 
 export function readFixtures(dir: string): Fixtures {
-  const { participants } = readJson<ParticipantsFile>(dir, 'participants.json');
+  const { participants, organisations = [] } = readJson<ParticipantsFile>(dir, 'participants.json');
   const byId = new Map(participants.map((p) => [p.participantId, p]));
+  const sharedCertificates: SharedCertificate[] = [];
+  const sharing = new Set<string>();
+  for (const o of organisations) {
+    for (const pid of o.participantIds) if (!byId.has(pid)) throw new Error(`organisation ${o.name} names unknown participant ${pid}`);
+    if (o.sharedCertificateCommonName === undefined) continue;
+    for (const pid of o.participantIds) {
+      if (sharing.has(pid)) throw new Error(`participant ${pid} is in two organisations sharing a certificate`);
+      sharing.add(pid);
+    }
+    sharedCertificates.push({ organisation: o.name, participantIds: o.participantIds, commonName: o.sharedCertificateCommonName });
+  }
   const usersFile = readJson<UsersFile>(dir, 'urm-users.json');
   const users = usersFile.users.map((u) => {
     const entitlements: Entitlements = {};
@@ -66,7 +89,7 @@ export function readFixtures(dir: string): Fixtures {
       }
     }
   }
-  return { participants, users, roles };
+  return { participants, users, roles, sharedCertificates };
 }
 
 export function loadFixtures(store: ParticipantStore, dir: string): Fixtures {

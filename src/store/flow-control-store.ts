@@ -31,6 +31,8 @@ export interface Outage {
   outageEnd: number;
   description: string;
   participantIds: string[] | null;
+  /** IDX APIs taken down (src/domain/outages.ts IDX_APIS); null = every one. */
+  apis: string[] | null;
   createdAt: number;
 }
 
@@ -39,6 +41,13 @@ const ROW = `participant_id AS participantId, business_function_id AS businessFu
   message_breached_at AS messageBreachedAt, updated_at AS updatedAt`;
 const HISTORY = `id, participant_id AS participantId, business_function_id AS businessFunctionId, recorded_at AS recordedAt, event,
   message_status AS messageStatus, outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount, detail`;
+
+const OUTAGE = `id, outage_start AS outageStart, outage_end AS outageEnd, description, participants_json AS participantsJson,
+  apis_json AS apisJson, created_at AS createdAt`;
+type OutageRow = Omit<Outage, 'participantIds' | 'apis'> & { participantsJson: string | null; apisJson: string | null };
+const outageOf = ({ participantsJson, apisJson, ...o }: OutageRow): Outage => ({
+  ...o, participantIds: participantsJson ? (JSON.parse(participantsJson) as string[]) : null, apis: apisJson ? (JSON.parse(apisJson) as string[]) : null,
+});
 
 /** Flow-control state, participant-status history and outages. */
 export class FlowControlStore {
@@ -60,8 +69,9 @@ export class FlowControlStore {
       historyFor: db.prepare(`SELECT ${HISTORY} FROM participant_status_history
         WHERE participant_id = @participantId AND (@businessFunctionId IS NULL OR business_function_id = @businessFunctionId OR business_function_id IS NULL)
           AND recorded_at >= @from AND recorded_at <= @to AND id > @afterId ORDER BY id LIMIT @limit`),
-      insertOutage: db.prepare('INSERT INTO outages (outage_start, outage_end, description, participants_json, created_at) VALUES (?, ?, ?, ?, ?)'),
-      outages: db.prepare('SELECT id, outage_start AS outageStart, outage_end AS outageEnd, description, participants_json AS participantsJson, created_at AS createdAt FROM outages ORDER BY outage_start, id'),
+      insertOutage: db.prepare('INSERT INTO outages (outage_start, outage_end, description, participants_json, apis_json, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      outages: db.prepare(`SELECT ${OUTAGE} FROM outages ORDER BY outage_start, id`),
+      activeOutages: db.prepare(`SELECT ${OUTAGE} FROM outages WHERE outage_end > @now AND outage_start <= @now ORDER BY outage_start, id`),
     };
   }
 
@@ -93,13 +103,17 @@ export class FlowControlStore {
   }
 
   addOutage(o: Omit<Outage, 'id'>): Outage {
-    const id = Number(this.stmts.insertOutage.run(o.outageStart, o.outageEnd, o.description, o.participantIds ? JSON.stringify(o.participantIds) : null, o.createdAt).lastInsertRowid);
+    const id = Number(this.stmts.insertOutage.run(o.outageStart, o.outageEnd, o.description,
+      o.participantIds ? JSON.stringify(o.participantIds) : null, o.apis ? JSON.stringify(o.apis) : null, o.createdAt).lastInsertRowid);
     return { id, ...o };
   }
 
   outages(): Outage[] {
-    return (this.stmts.outages.all() as Array<Omit<Outage, 'participantIds'> & { participantsJson: string | null }>).map(({ participantsJson, ...o }) => ({
-      ...o, participantIds: participantsJson ? (JSON.parse(participantsJson) as string[]) : null,
-    }));
+    return (this.stmts.outages.all() as OutageRow[]).map(outageOf);
+  }
+
+  /** The outages whose window [start, end) contains `now`. */
+  activeOutages(now: number): Outage[] {
+    return (this.stmts.activeOutages.all({ now }) as OutageRow[]).map(outageOf);
   }
 }

@@ -7,11 +7,17 @@ import type { Db } from './database.js';
  * 2.5x fewer microseconds per accepted message on this machine; docs/benchmarks.md).
  * Each operation runs inside its own SAVEPOINT, so one that throws (a duplicate id, say) is rolled back
  * alone and the rest of the batch commits.
+ *
+ * While a batch is open, every other write on this connection in the same turn (a DELETE, the GET that
+ * completes a delivery, a PATCH, a refusal row, a quota count) runs inside it too, and is only as durable
+ * as the batch. So nothing may be answered while a batch is open: every response waits for `settled()`
+ * (src/app.ts), and events about such writes go out through `afterCommit` (docs/reliability.md).
  */
 export class GroupCommit {
   private batch: Array<{ resolve: () => void; reject: (err: unknown) => void }> | undefined;
 
-  constructor(private readonly db: Db) {}
+  /** `schedule` decides when the open batch commits: the next turn of the event loop (a test seam holds it back). */
+  constructor(private readonly db: Db, private readonly schedule: (commit: () => void) => void = setImmediate) {}
 
   /** Runs `write` now, inside the current batch; resolves with its result once the batch is committed. */
   run<T>(write: () => T): Promise<T> {
@@ -19,7 +25,7 @@ export class GroupCommit {
       if (this.db.inTransaction) return Promise.resolve(this.db.transaction(write)()); // already inside a caller's transaction
       this.db.exec('BEGIN IMMEDIATE');
       this.batch = [];
-      setImmediate(() => this.commit());
+      this.schedule(() => this.commit());
     }
     const batch = this.batch;
     this.db.exec('SAVEPOINT group_commit_op');
@@ -33,6 +39,23 @@ export class GroupCommit {
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+  }
+
+  /**
+   * Resolves once everything written on this connection so far is committed: at once when no batch is
+   * open, otherwise when the open batch commits (and rejects if that COMMIT failed, since the writes
+   * that joined it are then undone).
+   */
+  settled(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => batch.push({ resolve, reject }));
+  }
+
+  /** Runs `then` once what was written so far is committed: now when no batch is open; never if the batch fails. */
+  afterCommit(then: () => void): void {
+    if (!this.batch) then();
+    else this.batch.push({ resolve: then, reject: () => {} });
   }
 
   private commit(): void {

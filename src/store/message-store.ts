@@ -1,17 +1,8 @@
+import type { StoredMessageFacts } from '../domain/message-fields.js';
 import type { Db } from './database.js';
 
-export interface NewMessage {
-  messageId: string;
-  messageContextId: string;
+export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
-  senderId: string;
-  businessFunctionId: string;
-  resourceId: string;
-  priority: 'h' | 'm' | 'l';
-  messageDateTime: string;
-  receivedAt: number;
-  sizeBytes: number;
-  schemaVersion: string;
   transactionCount: number;
   signature: string | null;
   traceId: string;
@@ -47,6 +38,8 @@ export interface StoredMessage {
 
 export interface QueueFilter {
   recipientId: string;
+  /** Items enqueued at or before this instant have expired and are not shown, whether or not expiry has run yet. */
+  expiredUpTo: number;
   fromReceivedAt?: number;
   toReceivedAt?: number;
   priority?: 'h' | 'm' | 'l';
@@ -58,7 +51,7 @@ const QUEUED_COLUMNS = `q.id AS queueItemId, q.delivery_seq AS deliverySeq, q.st
   q.enqueued_at AS enqueuedAt, m.size_bytes AS sizeBytes, m.schema_version AS schemaVersion,
   m.transaction_count AS transactionCount, q.retrieved_at AS retrievedAt`;
 
-const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered'
+const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered' AND q.enqueued_at > @expiredUpTo
   AND (@fromReceivedAt IS NULL OR m.received_at >= @fromReceivedAt)
   AND (@toReceivedAt IS NULL OR m.received_at <= @toReceivedAt)
   AND (@priority IS NULL OR m.priority = @priority)`;
@@ -95,9 +88,11 @@ export class MessageStore {
       // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
       queued: db.prepare(`SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
         FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
-        WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered'`),
+        WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`),
       markRetrieved: db.prepare('UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL'),
       dequeue: db.prepare('DELETE FROM queue_items WHERE id = ?'),
+      // min() over the queue_items_by_enqueued index: one lookup, however long the queues.
+      oldestEnqueuedAt: db.prepare<[], { at: number | null }>('SELECT min(enqueued_at) AS at FROM queue_items'),
       expired: db.prepare(`SELECT ${QUEUED_COLUMNS}, q.recipient_id AS recipientId FROM queue_items q JOIN messages m ON m.id = q.message_pk
         WHERE q.enqueued_at <= ? ORDER BY q.id LIMIT ?`),
       recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
@@ -153,8 +148,8 @@ export class MessageStore {
   }
 
   /** The delivered message with its stored gzip bytes, if it is in this recipient's queue. */
-  queued(recipientId: string, senderId: string, contextKey: string): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
-    return this.stmts.queued.get(recipientId, senderId, contextKey) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
+  queued(recipientId: string, senderId: string, contextKey: string, expiredUpTo: number): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
+    return this.stmts.queued.get(recipientId, senderId, contextKey, expiredUpTo) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
   }
 
   /** True when this was the first retrieval. */
@@ -164,6 +159,11 @@ export class MessageStore {
 
   dequeue(queueItemId: number): void {
     this.stmts.dequeue.run(queueItemId);
+  }
+
+  /** When the longest-waiting queue item was enqueued; undefined when every queue is empty. */
+  oldestEnqueuedAt(): number | undefined {
+    return this.stmts.oldestEnqueuedAt.get()!.at ?? undefined;
   }
 
   /** Queue items (delivered or held) enqueued at or before `cutoff`, oldest first. */
@@ -184,6 +184,7 @@ export class MessageStore {
   private filterParams(filter: QueueFilter) {
     return {
       recipientId: filter.recipientId,
+      expiredUpTo: filter.expiredUpTo,
       fromReceivedAt: filter.fromReceivedAt ?? null,
       toReceivedAt: filter.toReceivedAt ?? null,
       priority: filter.priority ?? null,

@@ -202,7 +202,36 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX queue_items_held;
   CREATE INDEX queue_items_held ON queue_items (recipient_id, business_function_id, id) WHERE state = 'held';
   `,
-  /* 7: simulator control API (issue #10): the request journal and fault-injection rules, both part of snapshots */ `
+  /* 7: one certificate may serve several participant ids (spec §6): a row is a registration, unique per participant and certificate */ `
+  CREATE TABLE certificate_registrations (
+    id             INTEGER PRIMARY KEY,
+    participant_id TEXT NOT NULL,
+    slot           TEXT NOT NULL CHECK (slot IN ('primary', 'secondary')),
+    serial_number  TEXT NOT NULL,
+    fingerprint256 TEXT NOT NULL,
+    common_name    TEXT NOT NULL,
+    valid_from     INTEGER NOT NULL,
+    valid_to       INTEGER NOT NULL,
+    cert_pem       TEXT NOT NULL,
+    registered_at  INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    replaced_at    INTEGER,
+    UNIQUE (participant_id, fingerprint256)
+  );
+  INSERT INTO certificate_registrations (id, participant_id, slot, serial_number, fingerprint256, common_name, valid_from, valid_to,
+      cert_pem, registered_at, revoked_at, replaced_at)
+    SELECT id, participant_id, slot, serial_number, fingerprint256, common_name, valid_from, valid_to, cert_pem, registered_at, revoked_at, replaced_at
+    FROM certificates;
+  DROP TABLE certificates;
+  ALTER TABLE certificate_registrations RENAME TO certificates;
+  CREATE UNIQUE INDEX certificates_current ON certificates (participant_id, slot) WHERE replaced_at IS NULL;
+  CREATE INDEX certificates_by_fingerprint ON certificates (fingerprint256);
+  `,
+  /* 8: outages take down named IDX APIs (503 while active); null = every IDX API */ `
+  ALTER TABLE outages ADD COLUMN apis_json TEXT;
+  CREATE INDEX outages_by_end ON outages (outage_end);
+  `,
+  /* 9: simulator control API (issue #10): the request journal and fault-injection rules, both part of snapshots */ `
   -- Every request and answer per participant, as a test asserts on it; bounded by IDX_SIM_JOURNAL_* settings.
   CREATE TABLE sim_journal (
     id                  INTEGER PRIMARY KEY,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
-const MIB = 1024 * 1024;
+const MB = 1_000_000;
 
 /** Headers of an LNSPNORTH request with an unscoped token (no URM entity), unless told otherwise. */
 async function bfi(url: string, o: { pid?: string; scope?: string; headers?: Record<string, string | undefined> } = {}) {
@@ -37,17 +37,17 @@ describe('GET /bfinfo/v1/businessFunctions', () => {
     const [pqd] = res.json().businessFunctions;
     expect(pqd.resources).toEqual([expect.objectContaining({
       businessFunctionResourceId: 'bpqd', path: '/pqd/v1/bpqd', urmEntity: 'PQD_BPQD', schemaVersions: { supported: ['1.0.0'], default: '1.0.0' },
-      payloadTypes: [{ contentType: 'application/json', contentEncoding: 'gzip' }], maxPayloadBytes: 10 * MIB,
+      payloadTypes: [{ contentType: 'application/json', contentEncoding: 'gzip' }], maxPayloadBytes: 10 * MB,
       senderRoles: ['MC', 'MDP'], receiverRoles: ['LNSP'], deliveryModel: 'fire-and-forget',
     })]);
     expect(pqd.resources[0].operations.map((o: { method: string; permission: string }) => `${o.method}:${o.permission}`)).toEqual(['POST:C', 'GET:R', 'GET:R', 'DELETE:R']);
     expect(pqd.retention).toEqual({ queueDays: 10, queueDayBasis: 'calendar', archiveDays: 90 });
     expect(pqd.limits).toEqual({
-      maxPayloadBytes: 10 * MIB, requestsPerMinutePerEndpoint: 50,
+      maxPayloadBytes: 10 * MB, requestsPerMinutePerEndpoint: 50,
       priorities: [
-        { priority: 'h', priorityName: 'High', maxMessageBytes: 1 * MIB, dailyMessageQuota: 180_000 },
-        { priority: 'm', priorityName: 'Medium', maxMessageBytes: 5 * MIB, dailyMessageQuota: 35_000 },
-        { priority: 'l', priorityName: 'Low', maxMessageBytes: 10 * MIB, dailyMessageQuota: 18_000 },
+        { priority: 'h', priorityName: 'High', maxMessageBytes: 1 * MB, dailyMessageQuota: 180_000 },
+        { priority: 'm', priorityName: 'Medium', maxMessageBytes: 5 * MB, dailyMessageQuota: 35_000 },
+        { priority: 'l', priorityName: 'Low', maxMessageBytes: 10 * MB, dailyMessageQuota: 18_000 },
       ],
       watermarks: { low: 400, warn: 800, high: 1000 },
     });

@@ -1,5 +1,5 @@
 /** The event WebSocket in process (spec §4.7, §13.6); every frame is checked against events.asyncapi.yaml. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useHarness } from '../helpers/harness.js';
 
 describe('event notifications', () => {
@@ -58,9 +58,19 @@ describe('event notifications', () => {
     expect(north.frames.some((f) => f.eventType === 'OUTAGE')).toBe(false);
   });
 
-  it('sends heartbeats (real-time interval; token expiry closing the socket is tested over TLS in test/e2e/events.test.ts)', async () => {
-    const north = await h().events('LNSPNORTH');
-    expect(await north.waitFor((f) => f.eventType === 'HEARTBEAT', 3000)).toMatchObject({ eventType: 'HEARTBEAT' });
+  it('sends a heartbeat every eventHeartbeatSeconds of real time (fake interval timers: no waiting)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const north = await h().events('LNSPNORTH');
+      vi.advanceTimersByTime(999);
+      expect(north.frames.filter((f) => f.eventType === 'HEARTBEAT')).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(await north.waitFor((f) => f.eventType === 'HEARTBEAT')).toMatchObject({ eventType: 'HEARTBEAT', eventDateTime: '2026-07-02T09:00:00.000+10:00' });
+      vi.advanceTimersByTime(2000);
+      await vi.waitFor(() => expect(north.frames.filter((f) => f.eventType === 'HEARTBEAT')).toHaveLength(3));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   describe('refusals at the upgrade (problem+json, not a socket)', () => {

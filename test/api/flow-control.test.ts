@@ -2,7 +2,7 @@
  * Flow control (spec §4.2, §9; seed 000 Table 7): watermarks, automatic stop with held messages,
  * recovery below Low in submission order, manual stop, and the events that go with them.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useHarness, type Harness } from '../helpers/harness.js';
 
 // Small watermarks so a test can cross them: Warn at 4, High (stop) at 5, resume below 2.
@@ -126,6 +126,23 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['MANUAL_STOP', 'MANUAL_START']);
   });
 
+  it('tells a sender its recipient is stopped once per stop episode: again after delivery was switched on and off, remembering nothing in between', async () => {
+    const sender = await h().events('MDPONE');
+    const queueFull = () => sender.frames.filter((f) => f.subType === 'QUEUE_FULL' && f.participantId === 'LNSPNORTH');
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    await submitN(2);
+    await sender.waitFor((f) => f.subType === 'QUEUE_FULL');
+    expect(queueFull()).toHaveLength(1);
+    expect(h().ctx.delivery.toldSendersSize).toBe(1);
+    expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
+    expect(h().ctx.delivery.toldSendersSize).toBe(0);
+    h().clock.set(Date.parse('2026-07-03T00:00:00.000+10:00')); // two PATCHes per market day
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    await submitN(2);
+    await vi.waitFor(() => expect(queueFull()).toHaveLength(2));
+    expect(h().ctx.delivery.toldSendersSize).toBe(1);
+  });
+
   it('switches on and off once per market day: the 3rd PATCH is refused with 429 until AEST midnight (spec §4.2)', async () => {
     expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
     expect((await patch('LNSPNORTH', 'Started')).statusCode).toBe(200);
@@ -178,14 +195,36 @@ describe('manual stop (Table 7: "Turn on and off the manual stop")', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [{ in: 'path', name: 'businessFunctionId' }] });
   });
+
+  it.each([
+    ['PATCH', '/fctrl/v1/businessFunctions/sord', 'path'],
+    ['GET', '/fctrl/v1/participants?businessFunctionId=sord', 'query'],
+    ['GET', '/fctrl/v1/participants/LNSPNORTH/history?businessFunctionId=sord', 'query'],
+  ])('%s %s: an unknown business function → 404 naming it', async (method, url) => {
+    const res = await h().app.inject({
+      method: method as 'GET', url, headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL FCTRL_STATUS')), 'content-type': 'application/json' },
+      ...(method === 'PATCH' ? { payload: { outboundDelivery: 'Stopped' } } : {}),
+    });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_BUSINESS_FUNCTION_NOT_FOUND', errors: [expect.objectContaining({ name: 'businessFunctionId' })] });
+  });
+
+  it('refuses a PATCH body that is not JSON with 415', async () => {
+    const res = await h().app.inject({
+      method: 'PATCH', url: '/fctrl/v1/businessFunctions/pqd',
+      headers: { ...(await h().as('LNSPNORTH', 'FCTRL_FCTRL')), 'content-type': 'text/plain' }, payload: 'outboundDelivery=Stopped',
+    });
+    expect(res.statusCode, res.body).toBe(415);
+    expect(res.json().status).toBe(415);
+  });
 });
 
 describe('participant status (spec §4.3)', () => {
-  it('shows the current delivery state, counts and any active outage, for the caller only', async () => {
+  it('shows the current delivery state, counts and any active outage, by default the caller\'s own', async () => {
     await submitN(2);
     const outage = await h().app.inject({
       method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), 'content-type': 'application/json' },
-      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'] },
+      payload: { outageStart: '2026-07-02T08:00:00+10:00', outageEnd: '2026-07-02T12:00:00+10:00', description: 'IDX maintenance', participantIds: ['LNSPNORTH'], apis: ['pqd'] },
     });
     expect(outage.statusCode, outage.body).toBe(201);
     const res = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants', headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });
@@ -198,13 +237,42 @@ describe('participant status (spec §4.3)', () => {
     expect(south.json().data[0]).toMatchObject({ participantId: 'LNSPSOUTH', messageCount: 0, outage: null });
   });
 
+  it('a holder of FCTRL_STATUS reads another participant\'s current status and history (FC-OAS: "as well as for other participants")', async () => {
+    await submitN(2);
+    expect((await patch('LNSPNORTH', 'Stopped')).statusCode).toBe(200);
+    const mc = await h().as('MDPONE', 'FCTRL_STATUS');
+    const current = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants?participantId=LNSPNORTH', headers: mc });
+    expect(current.statusCode, current.body).toBe(200);
+    expect(current.json().data).toEqual([expect.objectContaining({ participantId: 'LNSPNORTH', businessFunctionId: 'pqd', messageCount: 2, outboundDelivery: 'Stopped' })]);
+    const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPNORTH/history', headers: mc });
+    expect(history.statusCode, history.body).toBe(200);
+    expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['MANUAL_STOP']);
+  });
+
+  it('reading another participant\'s status still needs FCTRL_STATUS → 403, and shows nothing of its queue', async () => {
+    await submitN(1);
+    const noStatus = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants?participantId=LNSPNORTH', headers: await h().as('LNSPSOUTH', 'PQD_BPQD') });
+    expect(noStatus.statusCode).toBe(403);
+    expect(noStatus.json().code).toBe('IDX_ERR_ENTITY_NOT_GRANTED');
+    const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPNORTH/history', headers: await h().as('LNSPSOUTH', 'PQD_BPQD') });
+    expect(history.statusCode).toBe(403);
+    // The status is counts and states; LNSPNORTH's queue stays invisible to LNSPSOUTH.
+    const south = await h().as('LNSPSOUTH', 'PQD_BPQD FCTRL_STATUS');
+    const [id] = await queue(h());
+    const list = await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers: south });
+    expect(list.json().data).toEqual([]);
+    const get = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: south });
+    expect(get.statusCode).toBe(404);
+    expect(get.json().code).toBe('IDX_ERR_MESSAGE_NOT_FOUND');
+  });
+
   it.each([
-    ['/fctrl/v1/participants?participantId=LNSPSOUTH', 'query'],
-    ['/fctrl/v1/participants/LNSPSOUTH/history', 'path'],
-  ])('refuses %s for LNSPNORTH with 403', async (url, where) => {
+    ['/fctrl/v1/participants?participantId=NOBODY', 'query'],
+    ['/fctrl/v1/participants/NOBODY/history', 'path'],
+  ])('refuses %s (no such participant) with 404', async (url, where) => {
     const res = await h().app.inject({ method: 'GET', url, headers: await h().as('LNSPNORTH', 'FCTRL_STATUS') });
-    expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_OTHER_PARTICIPANT', errors: [{ in: where, name: 'participantId' }] });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_PARTICIPANT_NOT_FOUND', errors: [{ in: where, name: 'participantId' }] });
   });
 
   it('needs FCTRL_STATUS', async () => {
@@ -239,11 +307,40 @@ describe('queue expiry (spec §4.1: up to 10 calendar days)', () => {
     expect(await flowInfo()).toMatchObject({ messageCount: 0 });
   });
 
+  it('never shows an expired message, and reads write nothing: expiry runs on clock moves and the housekeeping timer', async () => {
+    const [id] = await submitN(1);
+    const log = () => h().ctx.transactionLog.forContext(id!).map((r) => [r.status, r.reasonCode, r.traceId]);
+    const before = log();
+    // Simulated time running on its own 10 days on (no set/advance): nothing has run expiry yet.
+    h().clock.unfreeze();
+    const realNow = Date.now();
+    const now = vi.spyOn(Date, 'now').mockReturnValue(realNow + 10 * 86_400_000);
+    try {
+      expect(await queue(h())).toEqual([]);
+      const get = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: await h().as('LNSPNORTH') });
+      expect(get.statusCode).toBe(404);
+      const del = await h().app.inject({ method: 'DELETE', url: `/pqd/v1/bpqd/${id}`, headers: await h().as('LNSPNORTH') });
+      expect(del.statusCode).toBe(404);
+      // The refused GET and DELETE are logged as refusals (spec §7); nothing removed it, nothing recounted.
+      expect(log().filter(([status]) => status !== 'message_rejected')).toEqual(before);
+      expect(await flowInfo()).toMatchObject({ messageCount: 1 });
+      const sweep = 'ab'.repeat(16);
+      expect(h().ctx.delivery.expire(sweep)).toBe(1);
+      expect(log().at(-1)).toEqual(['removed', 'EXPIRED', sweep]);
+      expect(await flowInfo()).toMatchObject({ messageCount: 0 });
+      // Nothing else is due: the next sweep is one index lookup and removes nothing.
+      expect(h().ctx.delivery.expire(() => { throw new Error('no trace id is needed when nothing is due'); })).toBe(0);
+    } finally {
+      now.mockRestore();
+      h().clock.freeze();
+    }
+  });
+
   it('expires through the control API clock move too', async () => {
     const [id] = await submitN(1);
     const res = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), 'content-type': 'application/json' }, payload: { advanceSeconds: 10 * 86_400 } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ now: '2026-07-12T09:00:00.000+10:00', frozen: true, expiredMessages: 1 });
-    expect(h().ctx.transactionLog.forContext(id!).at(-1)).toMatchObject({ status: 'removed', reasonCode: 'EXPIRED' });
+    expect(h().ctx.transactionLog.forContext(id!).at(-1)).toMatchObject({ status: 'removed', reasonCode: 'EXPIRED', traceId: res.headers['x-traceid'] });
   });
 });

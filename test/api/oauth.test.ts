@@ -45,6 +45,13 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
     expect(claimsOf(res.json().access_token).participants).toEqual({ LNSPNORTH: { PQD_BPQD: 'R' } });
   });
 
+  it('accepts HTTP Basic credentials form-urlencoded before base64 (RFC 6749 §2.3.1), as standard OAuth libraries send them', async () => {
+    const res = await tokenRequest(form({ grant_type: 'client_credentials', scope: 'PQD_BPQD' }),
+      { authorization: `Basic ${Buffer.from('lnspnorth%2Dapi:lnspnorth%2Dsecret').toString('base64')}` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(claimsOf(res.json().access_token).sub).toBe('lnspnorth-api');
+  });
+
   it.each([
     ['a wrong secret', { client_id: 'mdpone-api', client_secret: 'nope' }],
     ['an unknown client', { client_id: 'nobody-api', client_secret: 'mdpone-secret' }],
@@ -62,10 +69,40 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_UNSUPPORTED_GRANT_TYPE', errors: [{ in: 'form', name: 'grant_type' }] });
   });
 
-  it('refuses unknown form fields instead of ignoring them', async () => {
-    const res = await tokenRequest(form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret', audience: 'x' }));
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_FORM_INVALID', errors: [{ in: 'form', name: 'audience', code: 'ADDITIONALPROPERTIES' }] });
+  it('ignores form parameters it does not know (RFC 6749 §3.2: "MUST ignore unrecognized request parameters"), e.g. audience and resource', async () => {
+    const res = await tokenRequest(form({
+      grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret', scope: 'PQD_BPQD',
+      audience: 'https://apis.nem.marketnet.net.au', resource: 'https://apis.nem.marketnet.net.au/pqd/v1',
+    }));
+    expect(res.statusCode, res.body).toBe(200);
+    // Ignored means ignored: the token is what the same request without them gets.
+    expect(claimsOf(res.json().access_token)).toMatchObject({ aud: 'idx', scope: 'PQD_BPQD', participants: { MDPONE: { PQD_BPQD: 'C' } } });
+  });
+
+  it.each([
+    ['grant_type missing', { client_id: 'mdpone-api', client_secret: 'mdpone-secret', audience: 'x' }, 'grant_type', 'IDX_ERR_FORM_INVALID'],
+    ['an empty client_id', { grant_type: 'client_credentials', client_id: '', client_secret: 'mdpone-secret', resource: 'x' }, 'client_id', 'IDX_ERR_FORM_INVALID'],
+    ['an empty client_secret', { grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: '' }, 'client_secret', 'IDX_ERR_FORM_INVALID'],
+  ])('still refuses %s with 400 naming the field, unknown fields beside it or not', async (_label, fields, name, code) => {
+    const res = await tokenRequest(form(fields as Record<string, string>));
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code, errors: [expect.objectContaining({ in: 'form', name })] });
+  });
+
+  it('refuses a known parameter sent twice (RFC 6749 §3.2: "MUST NOT be included more than once")', async () => {
+    const res = await tokenRequest('grant_type=client_credentials&client_id=mdpone-api&client_secret=mdpone-secret&scope=PQD_BPQD&scope=FCTRL_FCTRL');
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_FORM_INVALID', errors: [{ in: 'form', name: 'scope', code: 'REPEATED' }] });
+  });
+
+  it('still refuses unknown query parameters (docs/spec-variance.md #33)', async () => {
+    const res = await h().app.inject({
+      method: 'POST', url: '/oauth/v1/token?audience=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...certHeader(certificatePem('MDPONE')) },
+      payload: form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret' }),
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_QUERY_INVALID', errors: [{ in: 'query', name: 'audience' }] });
   });
 
   it('refuses a JSON body with 415', async () => {

@@ -141,6 +141,29 @@ describe('GET and DELETE /pqd/v1/bpqd/{messageContextId}', () => {
     expect(h().ctx.transactionLog.forContext(id).map((r) => r.status)).toEqual(['delivery_pending', 'completed']);
   });
 
+  it('honours Accept-Encoding (RFC 9110 §12.5.3): identity, gzip;q=0 or no gzip → the inflated JSON; gzip → the stored bytes', async () => {
+    const payload = h().payload({ sender: 'MDPONE' });
+    const json = Buffer.from(JSON.stringify(payload));
+    const gz = gzipSync(json, { level: 9 });
+    const sent = await h().submit('MDPONE', gz);
+    expect(sent.statusCode, sent.body).toBe(200);
+    const id = sent.json().data.messageContextId;
+    const headers = await h().as('LNSPNORTH');
+    const get = (acceptEncoding: string) => h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': acceptEncoding } });
+    for (const acceptEncoding of ['identity', 'gzip;q=0', 'br, deflate']) {
+      const plain = await get(acceptEncoding);
+      expect(plain.statusCode, acceptEncoding).toBe(200);
+      expect(plain.headers['content-encoding'], acceptEncoding).toBeUndefined();
+      expect(plain.headers.vary).toBe('Accept-Encoding');
+      expect(Buffer.compare(plain.rawPayload, json), acceptEncoding).toBe(0);
+    }
+    const zipped = await get('gzip, deflate');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(Buffer.compare(zipped.rawPayload, gz)).toBe(0);
+    // However it is sent, the first retrieval completes delivery once.
+    expect(h().ctx.transactionLog.forContext(id).map((r) => r.status)).toEqual(['delivery_pending', 'completed']);
+  });
+
   it('DELETE removes the message from the queue (204), logs `removed`, and a second DELETE is 404', async () => {
     const [id] = await fill(1);
     const headers = await h().as('LNSPNORTH');

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createCa, issueClientCertificate } from '../../src/pki/dev-ca.js';
-import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
+import { certHeader, certificatePem, useHarness, type Json } from '../helpers/harness.js';
 import { expectRefusal as expectProblem } from '../helpers/problems.js';
 
 const h = useHarness();
@@ -95,7 +95,7 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
   });
 
   it('schema error → 400 IDX_ERR_SCHEMA_INVALID with a JSON pointer per problem', async () => {
-    const p = h().payload({ sender: 'MDPONE' }) as any;
+    const p = h().payload({ sender: 'MDPONE' }) as Json;
     delete p.data.transactions[0].nmiDetails[0].meters[0].intervals[1].readings[0].voltage;
     p.data.header.colour = 'blue';
     const res = await h().submit('MDPONE', p);
@@ -132,11 +132,11 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
     expect(queueOf('LNSPNORTH').n).toBe(1);
   });
 
-  it('more than 10 MB uncompressed → 413 IDX_ERR_PAYLOAD_TOO_LARGE (gzip bomb or not)', async () => {
+  it('more than 10 MB (10,000,000 bytes) uncompressed → 413 IDX_ERR_PAYLOAD_TOO_LARGE (gzip bomb or not)', async () => {
     const p = h().payload({ sender: 'MDPONE' });
     const json = JSON.stringify(p);
     // Pad with insignificant whitespace: still valid JSON, compresses to almost nothing.
-    const padded = json.slice(0, -1) + ' '.repeat(10 * 1024 * 1024) + '}';
+    const padded = json.slice(0, -1) + ' '.repeat(10_000_000) + '}';
     const res = await h().submit('MDPONE', gzipSync(padded));
     expectRefusal(res, 413, 'IDX_ERR_PAYLOAD_TOO_LARGE');
   });

@@ -10,6 +10,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createContext, PROJECT_ROOT, type AppContext } from '../../src/context.js';
+import { Contract } from '../../src/contract/openapi.js';
 import { AdjustableClock } from '../../src/domain/clock.js';
 import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
@@ -29,27 +30,30 @@ paths:
       - { name: businessFunctionId, in: path, required: true, schema: { type: string, pattern: '^[0-9_a-z]{1,4}$' } }
     patch:
       operationId: manageOutboundDeliveryStandIn
-      x-idx-auth: { certificate: true }
+      security: [{ mutualTLS: [] }]
       x-idx-quota: [${quota}]
       parameters:
         - $ref: 'common.yaml#/components/parameters/InitiatingParticipantId'
       responses:
         '200': { description: Switched. }
         '429': { $ref: 'common.yaml#/components/responses/TooManyRequests' }
+components:
+  securitySchemes:
+    mutualTLS: { $ref: 'common.yaml#/components/securitySchemes/mutualTLS' }
 `;
 
 let dir: string;
 let db: Db;
 let clock: AdjustableClock;
 
-function contextWith(document: string): AppContext {
+async function contextWith(document: string): Promise<AppContext> {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-quota-contract-'));
   for (const file of readdirSync(join(PROJECT_ROOT, 'openapi'))) copyFileSync(join(PROJECT_ROOT, 'openapi', file), join(dir, file));
   writeFileSync(join(dir, 'fctrl-test.yaml'), document);
   const paths = pkiPaths(pkiDir());
   const ctx = createContext({
     config: loadConfig({ logLevel: 'silent', profile: 'aemo' }, {}), db, clock, random: new SeededRandom('quota-routes'),
-    caCertPem: readFileSync(paths.caCert, 'utf8'), tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'), openapiDir: dir,
+    caCertPem: readFileSync(paths.caCert, 'utf8'), tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'), contract: await Contract.load(dir),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
   });
   loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
@@ -80,7 +84,7 @@ afterEach(() => {
 
 describe('x-idx-quota on an operation', () => {
   it('an unknown quota name stops the hub at startup, naming the operation', async () => {
-    const ctx = contextWith(standIn('fctrl-patches-per-week'));
+    const ctx = await contextWith(standIn('fctrl-patches-per-week'));
     await expect(appWith(ctx)).rejects.toThrow(/manageOutboundDeliveryStandIn: x-idx-quota names unknown quota fctrl-patches-per-week/);
   });
 });

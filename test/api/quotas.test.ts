@@ -5,9 +5,9 @@
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { certHeader, certificatePem, useHarness, type Harness } from '../helpers/harness.js';
+import { certHeader, certificatePem, useHarness, type Harness, type Json } from '../helpers/harness.js';
 
-type Response = { statusCode: number; headers: Record<string, unknown>; json(): any };
+type Response = { statusCode: number; headers: Record<string, unknown>; json(): Json };
 
 /** A refusal as a client sees it: status, code, Retry-After, problem+json, and a row in the transaction log. */
 function expectThrottled(h: Harness, res: Response, code: string, retryAfter: number, status = 429) {
@@ -142,32 +142,52 @@ describe('daily BPQD message quota by priority (spec §4.1, §8)', () => {
   });
 });
 
-describe('size cap per priority (spec §4.1, §8: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB)', () => {
+describe('size cap per priority (spec §4.1, §8: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB, read as decimal megabytes)', () => {
   const h = useHarness();
   /** A valid payload of the priority, padded with insignificant whitespace to `bytes` uncompressed. */
-  const padded = (priority: 'h' | 'm', bytes: number) => {
+  const padded = (priority: 'h' | 'm' | 'l', bytes: number) => {
     const json = JSON.stringify(h().payload({ sender: 'MDPONE', priority }));
     return gzipSync(json.slice(0, -1) + ' '.repeat(bytes - json.length) + '}');
   };
+  const submit = (priority: 'h' | 'm' | 'l', bytes: number) =>
+    h().submit('MDPONE', padded(priority, bytes), { 'x-messageContextId': h().contextId('MDPONE', priority) });
 
   it('refuses a High-priority payload over 1 MB with 413 IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY naming the cap; the same size is accepted as Medium', async () => {
-    const size = 1024 * 1024 + 1;
-    const res = await h().submit('MDPONE', padded('h', size), { 'x-messageContextId': h().contextId('MDPONE', 'h') });
-    const body = expectThrottled(h(), res, 'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
-    expect(body.detail).toMatch(/the payload is 1048577 bytes uncompressed, more than the 1048576 bytes a High-priority message may carry/);
-    expect(body.detail).toMatch(/send it as Medium \(≤ 5242880 bytes\) or Low \(≤ 10485760 bytes\)/);
+    const body = expectThrottled(h(), await submit('h', 1_000_001), 'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
+    expect(body.detail).toMatch(/the payload is 1000001 bytes uncompressed, more than the 1000000 bytes a High-priority message may carry/);
+    expect(body.detail).toMatch(/send it as Medium \(≤ 5000000 bytes\) or Low \(≤ 10000000 bytes\)/);
     expect(body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '', code: 'PRIORITY_SIZE' })]);
-    const medium = await h().submit('MDPONE', padded('m', size), { 'x-messageContextId': h().contextId('MDPONE', 'm') });
+    const medium = await submit('m', 1_000_001);
     expect(medium.statusCode, medium.body).toBe(200);
-    // Exactly at the cap is allowed.
-    const atCap = await h().submit('MDPONE', padded('h', 1024 * 1024), { 'x-messageContextId': h().contextId('MDPONE', 'h') });
-    expect(atCap.statusCode, atCap.body).toBe(200);
+  });
+
+  it('strict decimal megabytes by default: exactly 1,000,000 / 5,000,000 / 10,000,000 bytes are accepted, one byte more is refused', async () => {
+    for (const [priority, cap] of [['h', 1_000_000], ['m', 5_000_000], ['l', 10_000_000]] as const) {
+      const atCap = await submit(priority, cap);
+      expect(atCap.statusCode, `${priority} at ${cap}: ${atCap.body}`).toBe(200);
+      const over = await submit(priority, cap + 1);
+      // Low's cap is the overall limit, so one byte more is simply too large for IDX.
+      expectThrottled(h(), over, priority === 'l' ? 'IDX_ERR_PAYLOAD_TOO_LARGE' : 'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
+    }
   });
 
   it('refuses a Medium-priority payload over 5 MB with 413', async () => {
-    const res = await h().submit('MDPONE', padded('m', 5 * 1024 * 1024 + 1), { 'x-messageContextId': h().contextId('MDPONE', 'm') });
-    const body = expectThrottled(h(), res, 'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
-    expect(body.detail).toMatch(/more than the 5242880 bytes a Medium-priority message may carry.*send it as Low/);
+    const body = expectThrottled(h(), await submit('m', 5_000_001), 'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
+    expect(body.detail).toMatch(/more than the 5000000 bytes a Medium-priority message may carry.*send it as Low/);
+  });
+});
+
+describe('size caps set to binary megabytes (the lenient reading, one setting each)', () => {
+  const MiB = 1024 * 1024;
+  const h = useHarness({ maxPayloadBytes: 10 * MiB, maxPayloadBytesHigh: MiB, maxPayloadBytesMedium: 5 * MiB, maxPayloadBytesLow: 10 * MiB });
+
+  it('accepts 1 MiB as High and refuses 1 MiB + 1', async () => {
+    const json = JSON.stringify(h().payload({ sender: 'MDPONE', priority: 'h' }));
+    const pad = (bytes: number) => gzipSync(json.slice(0, -1) + ' '.repeat(bytes - json.length) + '}');
+    const ok = await h().submit('MDPONE', pad(MiB), { 'x-messageContextId': h().contextId('MDPONE', 'h') });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expectThrottled(h(), await h().submit('MDPONE', pad(MiB + 1), { 'x-messageContextId': h().contextId('MDPONE', 'h') }),
+      'IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY', 0, 413);
   });
 });
 

@@ -51,6 +51,37 @@ describe('x-signature — accepted (spec §3, §13.3)', () => {
     const res = await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE', 'secondary').sign(json) });
     expect(res.statusCode, res.body).toBe(200);
   });
+  it('"RSA-256" (AEMO\'s wording: "RSA-256 should be used") names the same algorithm as RSA-SHA256 and is accepted by default; the header is kept as sent', async () => {
+    const { json, gz } = message(h());
+    const header = signerFor('MDPONE').sign(json).replace(/^RSA-SHA256;/, 'RSA-256;');
+    const res = await h().submit('MDPONE', gz, { 'x-signature': header });
+    expect(res.statusCode, res.body).toBe(200);
+    const got = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${res.json().data.messageContextId}`, headers: await h().as('LNSPNORTH') });
+    expect(got.headers['x-signature']).toBe(header);
+  });
+
+  it('"RSA-256" over the wrong bytes is still verified and refused → 400 IDX_ERR_SIGNATURE_MISMATCH', async () => {
+    const { gz } = message(h());
+    const header = signerFor('MDPONE').sign(Buffer.from('{"other":"bytes"}')).replace(/^RSA-SHA256;/, 'RSA-256;');
+    expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': header }), 400, 'IDX_ERR_SIGNATURE_MISMATCH');
+  });
+});
+
+describe('x-signature algorithm names (IDX_SIM_SIGNATURE_ALGORITHM_NAMES=RSA-SHA256)', () => {
+  const h = useHarness({ signatureAlgorithmNames: 'RSA-SHA256' });
+
+  it('"RSA-256" (AEMO\'s wording) in the header → 400 IDX_ERR_SIGNATURE_ALGORITHM with a note on the spelling', async () => {
+    const { json, gz } = message(h());
+    const header = signerFor('MDPONE').sign(json).replace(/^RSA-SHA256;/, 'RSA-256;');
+    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': header }), 400, 'IDX_ERR_SIGNATURE_ALGORITHM');
+    expect(body.detail).toMatch(/AEMO's text says "RSA-256"; the header value in its example is RSA-SHA256.*IDX_SIM_SIGNATURE_ALGORITHM_NAMES/);
+  });
+
+  it('RSA-SHA256 is still accepted', async () => {
+    const { json, gz } = message(h());
+    const res = await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE').sign(json) });
+    expect(res.statusCode, res.body).toBe(200);
+  });
 });
 
 describe('x-signature — refused (each with its own code)', () => {
@@ -136,13 +167,6 @@ describe('x-signature — refused (each with its own code)', () => {
     });
     const res = await h().submit('MDPONE', gz, { 'x-signature': formatSignatureHeader(minimal) });
     expect(res.statusCode, res.body).toBe(200);
-  });
-
-  it('"RSA-256" (AEMO\'s wording) in the header → 400 IDX_ERR_SIGNATURE_ALGORITHM with a note on the spelling', async () => {
-    const { json, gz } = message(h());
-    const header = signerFor('MDPONE').sign(json).replace(/^RSA-SHA256;/, 'RSA-256;');
-    const body = expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': header }), 400, 'IDX_ERR_SIGNATURE_ALGORITHM');
-    expect(body.detail).toMatch(/AEMO's text says "RSA-256"; the header value in its example is RSA-SHA256/);
   });
 
   it('RSA-SHA1 in the header → 400 IDX_ERR_SIGNATURE_ALGORITHM', async () => {

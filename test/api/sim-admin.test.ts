@@ -49,7 +49,7 @@ describe('control API', () => {
       payload: { outageStart: '2026-07-03T00:00:00+10:00', outageEnd: '2026-07-03T01:00:00+10:00', description: 'release' } });
     expect(ok.statusCode).toBe(201);
     const list = await h().app.inject({ method: 'GET', url: '/sim/v1/outages', headers: h().admin() });
-    expect(list.json().data).toEqual([{ id: 1, outageStart: '2026-07-03T00:00:00.000+10:00', outageEnd: '2026-07-03T01:00:00.000+10:00', description: 'release', participantIds: null }]);
+    expect(list.json().data).toEqual([{ id: 1, outageStart: '2026-07-03T00:00:00.000+10:00', outageEnd: '2026-07-03T01:00:00.000+10:00', description: 'release', participantIds: null, apis: null, state: 'scheduled' }]);
     // Every participant gets a history row for an outage that names nobody in particular.
     const history = await h().app.inject({ method: 'GET', url: '/fctrl/v1/participants/LNSPSOUTH/history', headers: await h().as('LNSPSOUTH', 'FCTRL_STATUS') });
     expect(history.json().data.map((r: { event: string }) => r.event)).toEqual(['OUTAGE']);

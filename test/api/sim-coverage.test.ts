@@ -19,7 +19,7 @@ async function scenario(): Promise<void> {
   await send('ACMEMC', ['4102000001'], '2026-07-16');
   await send('MDPONE', ['4102000002'], '2026-07-16');
   const churn = await h().app.inject({ method: 'POST', url: '/sim/v1/nmis/4102000002/churn', headers: { ...h().admin(), 'content-type': 'application/json' },
-    payload: { fromDate: '2026-07-16', MDP: 'MDPTWO' } });
+    payload: { fromDate: '2026-07-15', MDP: 'MDPTWO' } });
   expect(churn.statusCode).toBe(200);
   at('2026-07-18T10:00:00+10:00');
   await send('MDPTWO', ['4102000099'], '2026-07-16');
@@ -33,7 +33,7 @@ describe('coverage', () => {
     const rows = res.json().data as Array<{ nmi: string; marketDate: string; status: string; churnDay: boolean; required: boolean; owedBy: string[]; lnsp: string[]; arrivals: any[] }>;
     expect(rows.map((r) => [r.nmi, r.marketDate, r.status, r.churnDay])).toEqual([
       ['4102000001', '2026-07-14', 'received', false], ['4102000001', '2026-07-15', 'missing', false], ['4102000001', '2026-07-16', 'received', false],
-      ['4102000002', '2026-07-14', 'missing', false], ['4102000002', '2026-07-15', 'missing', false], ['4102000002', '2026-07-16', 'wrong-party', true],
+      ['4102000002', '2026-07-14', 'missing', false], ['4102000002', '2026-07-15', 'not-required', true], ['4102000002', '2026-07-16', 'wrong-party', false],
       ['4102000099', '2026-07-14', 'received', false], ['4102000099', '2026-07-15', 'not-required', true], ['4102000099', '2026-07-16', 'late', false],
     ]);
     const late = rows[8]!;
@@ -41,7 +41,7 @@ describe('coverage', () => {
     expect(late.arrivals).toEqual([expect.objectContaining({ senderId: 'MDPTWO', late: true, wrongParty: false, receivedDateTime: '2026-07-18T10:00:00.000+10:00' })]);
     expect(rows[5]!.arrivals[0]).toMatchObject({ senderId: 'MDPONE', wrongParty: true });
     expect(rows[2]!.arrivals[0].senderId).toBe('ACMEMC');
-    expect(res.json().meta).toMatchObject({ rows: 9, summary: { received: 3, missing: 3, late: 1, 'wrong-party': 1, 'not-required': 1, pending: 0 } });
+    expect(res.json().meta).toMatchObject({ rows: 9, summary: { received: 3, missing: 2, late: 1, 'wrong-party': 1, 'not-required': 2, pending: 0 } });
   });
 
   it('marks a day not yet due as pending and an NMI without standing data as such; filters by participant and status', async () => {
@@ -61,7 +61,7 @@ describe('coverage', () => {
     expect(viaAccept.headers['content-type']).toMatch(/^text\/csv/);
     expect(viaAccept.body.split('\r\n')).toEqual([
       'nmi,marketDate,status,required,churnDay,lnsp,owedBy,senders,firstReceivedDateTime,late,wrongParty,messageContextIds',
-      expect.stringMatching(/^4102000002,2026-07-16,wrong-party,false,true,LNSPNORTH,ACMEMC;MDPTWO,MDPONE,2026-07-17T09:00:00.000\+10:00,false,true,pqd~bpqd~l~mdpone~/),
+      expect.stringMatching(/^4102000002,2026-07-16,wrong-party,true,false,LNSPNORTH,ACMEMC;MDPTWO,MDPONE,2026-07-17T09:00:00.000\+10:00,false,true,pqd~bpqd~l~mdpone~/),
       expect.stringMatching(/^4102000099,2026-07-16,late,true,false,LNSPNORTH,ACMEMC;MDPTWO,MDPTWO,2026-07-18T10:00:00.000\+10:00,true,false,pqd~bpqd~l~mdptwo~/),
       '',
     ]);

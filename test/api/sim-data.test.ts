@@ -131,7 +131,8 @@ describe('NMI standing data', () => {
     ]);
     const accepted = await h().submit('MDPTWO', h().payload({ sender: 'MDPTWO', nmis: ['4102000001'], date: '2026-07-01', recipients: ['LNSPSOUTH'] }));
     expect(accepted.statusCode, accepted.body).toBe(200);
-    expect((await submit('MDPONE', '2026-07-01')).json().code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
+    // The churn day itself may come from either party (IDX_SIM_CHURN_DAY=either); the day after, only from the new one.
+    expect((await h().submit('MDPONE', h().payload({ sender: 'MDPONE', nmis: ['4102000001'], date: '2026-07-02', recipients: ['LNSPSOUTH'] }))).json().code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
     // The day before is still the old parties'.
     expect((await submit('MDPONE', '2026-06-30')).statusCode).toBe(200);
     // A second churn before the first is a later change already scheduled.

@@ -71,10 +71,51 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('idx-sim certs', () => {
   it('list prints each participant\'s registered primary and secondary, the active slot and the status', () => {
     const lines = certs('list').trim().split('\n');
-    expect(lines[0]).toMatch(/^PARTICIPANT\s+SLOT\s+ACTIVE\s+STATUS\s+CN\s+SERIAL\s+VALID FROM\s+VALID TO$/);
-    expect(lines).toHaveLength(1 + 6 * 2);
+    expect(lines[0]).toMatch(/^PARTICIPANT\s+SLOT\s+ACTIVE\s+STATUS\s+CN\s+SERIAL\s+VALID FROM\s+VALID TO\s+SERVES$/);
+    expect(lines).toHaveLength(1 + 8 * 2);
     expect(lines.find((l) => l.startsWith('MDPONE ') && l.includes('primary'))).toMatch(/^MDPONE\s+primary\s+active\s+registered\s+MDPONE-NonProd\s+[0-9A-F]+\s/);
     expect(lines.find((l) => l.startsWith('MDPONE ') && l.includes('secondary'))).toMatch(/^MDPONE\s+secondary\s+registered\s+MDPONE-NonProd/);
+  });
+
+  it('list shows the fixture organisation\'s shared certificate under each of its ids, with the ids it serves', () => {
+    const lines = certs('list').trim().split('\n');
+    const gridco = lines.filter((l) => l.startsWith('GRIDCO'));
+    expect(gridco).toHaveLength(4);
+    for (const line of gridco) expect(line).toMatch(/^(GRIDCOMC|GRIDCOMDP)\s+(primary|secondary)\s+.*idx\.gridco\.example\s+[0-9A-F]+\s.*\sGRIDCOMC,GRIDCOMDP$/);
+    const serial = (pid: string) => /idx\.gridco\.example\s+([0-9A-F]+)/.exec(gridco.find((l) => l.startsWith(`${pid} `) && l.includes('primary'))!)![1];
+    expect(serial('GRIDCOMC')).toBe(serial('GRIDCOMDP'));
+    expect(lines.find((l) => l.startsWith('MDPONE ') && l.includes('primary'))).toMatch(/\sMDPONE$/);
+  });
+
+  it('issue for several ids writes one certificate under each id and registers it for all; revoke and re-issue act on one id', () => {
+    const out = certs('issue', '--participant', 'ACMEMC,MDPONE', '--slot', 'secondary', '--cn', 'idx.acme.example');
+    expect(out).toMatch(/^issued the secondary certificate of ACMEMC, MDPONE \(one certificate serving all 2\): CN idx\.acme\.example, serial [0-9A-F]+/);
+    const p = pkiPaths(certsDir());
+    expect(readFileSync(p.participantCert('ACMEMC', 'secondary'), 'utf8')).toBe(readFileSync(p.participantCert('MDPONE', 'secondary'), 'utf8'));
+    expect(readFileSync(p.participantKey('ACMEMC', 'secondary'), 'utf8')).toBe(readFileSync(p.participantKey('MDPONE', 'secondary'), 'utf8'));
+    const fingerprint = new X509Certificate(readFileSync(p.participantCert('MDPONE', 'secondary'))).fingerprint256;
+    expect(registry().registrationsOf(fingerprint).map((c) => [c.participantId, c.slot])).toEqual([['ACMEMC', 'secondary'], ['MDPONE', 'secondary']]);
+    expect(certs('list')).toMatch(/^ACMEMC\s+secondary\s+registered\s+idx\.acme\.example\s.*\sACMEMC,MDPONE$/m);
+
+    // Revoking is per registration: MDPONE's use of the certificate stops, ACMEMC's does not.
+    expect(certs('revoke', '--participant', 'MDPONE', '--slot', 'secondary')).toMatch(/refused .* when acting for MDPONE; it still serves ACMEMC \(revoke those too if the key is compromised\)/);
+    const view = registry();
+    expect(view.registration('MDPONE', fingerprint)!.revokedAt).not.toBeNull();
+    expect(view.registration('ACMEMC', fingerprint)!.revokedAt).toBeNull();
+    expect(() => certs('revoke', '--participant', 'ACMEMC,MDPONE', '--slot', 'secondary')).toThrow(/revoke acts on one participant id's registration: --participant ACMEMC/);
+
+    // A <ParticipantID>-NonProd CN must name one of the ids; the named id is registered first.
+    expect(() => certs('issue', '--participant', 'ACMEMC,MDPONE', '--slot', 'primary', '--cn', 'MDPTWO-NonProd')).toThrow(/--cn CN "MDPTWO-NonProd" names MDPTWO, not one of ACMEMC, MDPONE/);
+    expect(certs('issue', '--participant', 'ACMEMC,MDPONE', '--slot', 'primary', '--cn', 'MDPONE-NonProd')).toMatch(/CN MDPONE-NonProd/);
+    expect(registry().current('ACMEMC', 'primary')!.commonName).toBe('MDPONE-NonProd');
+  });
+
+  it('issue --csr accepts an FQDN CN for several ids', () => {
+    const request = csr('idx.gridco.example');
+    expect(certs('issue', '--participant', 'GRIDCOMC,GRIDCOMDP', '--slot', 'primary', '--csr', file('gridco.csr', request.csrPem)))
+      .toMatch(/issued the primary certificate of GRIDCOMC, GRIDCOMDP .*CN idx\.gridco\.example.*the key stays with you/s);
+    const view = registry();
+    expect(view.current('GRIDCOMC', 'primary')!.fingerprint256).toBe(view.current('GRIDCOMDP', 'primary')!.fingerprint256);
   });
 
   it('rotate and revoke change the registry in the data directory; list shows them', () => {
@@ -96,7 +137,7 @@ describe('idx-sim certs', () => {
     const after = registry().current('MDPTWO', 'secondary')!;
     expect(after.serialNumber).not.toBe(before.serialNumber);
     expect(after.validTo - Date.now()).toBeLessThanOrEqual(10 * 86_400_000);
-    expect(registry().byFingerprint(before.fingerprint256)!.replacedAt).not.toBeNull();
+    expect(registry().registration('MDPTWO', before.fingerprint256)!.replacedAt).not.toBeNull();
     const p = pkiPaths(certsDir());
     expect(new X509Certificate(readFileSync(p.participantCert('MDPTWO', 'secondary'))).fingerprint256).toBe(after.fingerprint256);
     expect(new X509Certificate(readFileSync(p.participantCert('MDPTWO', 'secondary'))).checkPrivateKey(createPrivateKey(readFileSync(p.participantKey('MDPTWO', 'secondary'))))).toBe(true);

@@ -67,7 +67,7 @@ describe('idx-sim simulator commands', () => {
   it('snapshot and reset', async () => {
     expect((await cli('snapshot', 'save', 'cli')).out).toMatch(/^saved snapshot cli \(\d+ bytes\)\n/);
     expect((await cli('snapshot', 'list')).out).toMatch(/cli\s+2026-07-02T09:00:00.000\+10:00/);
-    expect((await cli('reset')).out).toBe('reset to the fixtures: 6 participants, clock 2026-07-02T09:00:00.000+10:00 (frozen)\n');
+    expect((await cli('reset')).out).toMatch(/^reset to the fixtures: \d+ participants, clock 2026-07-02T09:00:00.000\+10:00 \(frozen\)\n$/);
     expect((await cli('snapshot', 'restore', 'cli')).out).toMatch(/^restored snapshot cli/);
     expect((await cli('snapshot', 'rm', 'cli')).code).toBe(0);
     expect((await cli('snapshot', 'restore', 'cli')).code).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkContentRules, checkContextAgreement, checkNmiChecksums, checkRouting, type NmiRolesOnDate, type StandingDataLookup } from '../../src/domain/bpqd-rules.js';
+import { checkContentRules, checkContextAgreement, checkNmiChecksums, checkRouting, DEFAULT_ROUTING_RULES, describeChurnDays, type NmiRolesOnDate, type RoutingRules, type StandingDataLookup } from '../../src/domain/bpqd-rules.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { parseMessageContextId } from '../../src/domain/message-context-id.js';
 import { SeededRandom } from '../../src/domain/random.js';
@@ -88,19 +88,67 @@ describe('context agreement', () => {
   });
 });
 
+/** Standing data like the fixtures: 41… → LNSPNORTH, 61… → LNSPSOUTH; …99 churn on 2026-07-15 (4…: MDP; 6…: MC and MDP). */
+const twoLnsps: StandingDataLookup = {
+  rolesOn(nmi: string, date: string): NmiRolesOnDate {
+    if (nmi.startsWith('4102')) return standing.rolesOn(nmi, date);
+    if (!nmi.startsWith('6102')) return { LNSP: [], MC: [], MDP: [] };
+    const churned = nmi === '6102000099' && date >= '2026-07-15';
+    return { LNSP: ['LNSPSOUTH'], MC: [churned ? 'OTHERMC' : 'ACMEMC'], MDP: [churned ? 'MDPTWO' : 'MDPONE'] };
+  },
+};
+
+const rules = (over: Partial<RoutingRules> = {}): RoutingRules => ({ ...DEFAULT_ROUTING_RULES, ...over });
+
 describe('routing (spec §12)', () => {
   it('returns the LNSP as recipient when the MDP of the day sends', () => {
-    expect(checkRouting(payload(), 'MDPONE', standing)).toEqual(['LNSPNORTH']);
-    expect(checkRouting(payload({ sender: 'ACMEMC' }), 'ACMEMC', standing)).toEqual(['LNSPNORTH']);
+    expect(checkRouting(payload(), 'MDPONE', standing).recipients).toEqual(['LNSPNORTH']);
+    expect(checkRouting(payload({ sender: 'ACMEMC' }), 'ACMEMC', standing).recipients).toEqual(['LNSPNORTH']);
+    expect(checkRouting(payload(), 'MDPONE', standing).churnDays).toEqual([]);
   });
 
-  it('follows meter churn: the old MDP is refused after the change date, the new one before it', () => {
-    const after = payload({ nmis: ['4102000099'], date: '2026-07-15' });
-    expect(checkRouting(after, 'MDPTWO', standing)).toEqual(['LNSPNORTH']);
+  it('follows meter churn: the old MDP is refused after the churn day, the new one before it', () => {
+    const after = payload({ nmis: ['4102000099'], date: '2026-07-16' });
+    expect(checkRouting(after, 'MDPTWO', standing).recipients).toEqual(['LNSPNORTH']);
     const err = refusal(() => checkRouting(after, 'MDPONE', standing));
     expect(err.code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
-    expect(err.detail).toMatch(/MDPONE is neither the MC \(ACMEMC\) nor the MDP \(MDPTWO\) of NMI 4102000099 on 2026-07-15/);
+    expect(err.detail).toMatch(/MDPONE is neither the MC \(ACMEMC\) nor the MDP \(MDPTWO\) of NMI 4102000099 on 2026-07-16/);
     expect(refusal(() => checkRouting(payload({ nmis: ['4102000099'], date: '2026-07-14' }), 'MDPTWO', standing)).code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
+  });
+
+  it('accepts the churn day from the outgoing and from the incoming MDP, and says which party each was', () => {
+    const churnDay = payload({ nmis: ['4102000099'], date: '2026-07-15' });
+    const outgoing = checkRouting(churnDay, 'MDPONE', standing);
+    expect(outgoing.recipients).toEqual(['LNSPNORTH']);
+    expect(outgoing.churnDays).toEqual([{ nmi: '4102000099', date: '2026-07-15', role: 'MDP', party: 'outgoing', outgoing: ['MDPONE'], incoming: ['MDPTWO'] }]);
+    expect(describeChurnDays('MDPONE', outgoing.churnDays)).toBe('churn day: MDPONE sent as the outgoing MDP of NMI 4102000099 on 2026-07-15 (incoming MDPTWO)');
+    const incoming = checkRouting(churnDay, 'MDPTWO', standing);
+    expect(incoming.churnDays).toEqual([expect.objectContaining({ party: 'incoming', role: 'MDP' })]);
+    // The MC did not change: it sends as usual, no churn remark.
+    expect(checkRouting(payload({ nmis: ['4102000099'], date: '2026-07-15', sender: 'ACMEMC' }), 'ACMEMC', standing).churnDays).toEqual([]);
+  });
+
+  it('accepts the churn day of an MC change from the outgoing MC and from the incoming MC', () => {
+    const churnDay = (sender: string) => payload({ nmis: ['6102000099'], date: '2026-07-15', sender, recipients: ['LNSPSOUTH'] });
+    expect(checkRouting(churnDay('ACMEMC'), 'ACMEMC', twoLnsps).churnDays).toEqual([expect.objectContaining({ role: 'MC', party: 'outgoing', incoming: ['OTHERMC'] })]);
+    expect(checkRouting(churnDay('OTHERMC'), 'OTHERMC', twoLnsps).churnDays).toEqual([expect.objectContaining({ role: 'MC', party: 'incoming', outgoing: ['ACMEMC'] })]);
+    expect(checkRouting(churnDay('OTHERMC'), 'OTHERMC', twoLnsps).recipients).toEqual(['LNSPSOUTH']);
+  });
+
+  it('with churnDay=strict refuses the outgoing party on the churn day, as before', () => {
+    const churnDay = payload({ nmis: ['4102000099'], date: '2026-07-15' });
+    const err = refusal(() => checkRouting(churnDay, 'MDPONE', standing, rules({ churnDay: 'strict' })));
+    expect(err.code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
+    expect(checkRouting(churnDay, 'MDPTWO', standing, rules({ churnDay: 'strict' })).churnDays).toEqual([]);
+  });
+
+  it('a payload spanning the eve and the churn day is the outgoing party\'s to send, and the day after is not', () => {
+    const twoDays = payload({ nmis: ['4102000099'], date: '2026-07-14' });
+    const next = payload({ nmis: ['4102000099'], date: '2026-07-15' });
+    twoDays.data.transactions[0]!.nmiDetails[0]!.meters[0]!.intervals.push(...next.data.transactions[0]!.nmiDetails[0]!.meters[0]!.intervals);
+    expect(checkRouting(twoDays, 'MDPONE', standing).churnDays.map((c) => c.date)).toEqual(['2026-07-15']);
+    const err = refusal(() => checkRouting(twoDays, 'MDPTWO', standing));
+    expect(err.detail).toMatch(/on 2026-07-14/);
   });
 
   it('refuses a recipient that is not the LNSP, pointing at it', () => {
@@ -116,5 +164,38 @@ describe('routing (spec §12)', () => {
 
   it('refuses NMIs without standing data', () => {
     expect(refusal(() => checkRouting(payload({ nmis: ['6102000001'] }), 'MDPONE', standing)).code).toBe('IDX_ERR_NMI_UNKNOWN');
+  });
+
+  describe('routing rule', () => {
+    const mixed = () => payload({ nmis: ['4102000001', '6102000001'], recipients: ['LNSPNORTH', 'LNSPSOUTH'] });
+
+    it('strict (default) refuses NMIs of two LNSPs addressed to both: each would see the other\'s NMIs', () => {
+      const err = refusal(() => checkRouting(mixed(), 'MDPONE', twoLnsps));
+      expect(err.code).toBe('IDX_ERR_RECIPIENT_NOT_LNSP');
+      expect(err.errors.map((e) => e.in === 'body' && e.pointer).sort()).toEqual(['/data/header/receivingParticipantId/0', '/data/header/receivingParticipantId/1']);
+    });
+
+    it('fanout delivers to every addressed LNSP that owns at least one NMI', () => {
+      expect(checkRouting(mixed(), 'MDPONE', twoLnsps, rules({ routing: 'fanout' })).recipients).toEqual(['LNSPNORTH', 'LNSPSOUTH']);
+    });
+
+    it('fanout still refuses an NMI whose LNSP is not addressed, and an addressed participant that owns none', () => {
+      const missing = payload({ nmis: ['4102000001', '6102000001'], recipients: ['LNSPNORTH'] });
+      expect(refusal(() => checkRouting(missing, 'MDPONE', twoLnsps, rules({ routing: 'fanout' }))).errors.map((e) => e.code)).toEqual(['RECIPIENT_MISSING']);
+      const extra = payload({ nmis: ['4102000001'], recipients: ['LNSPNORTH', 'LNSPSOUTH'] });
+      const err = refusal(() => checkRouting(extra, 'MDPONE', twoLnsps, rules({ routing: 'fanout' })));
+      expect(err.errors).toEqual([expect.objectContaining({ pointer: '/data/header/receivingParticipantId/1', code: 'RECIPIENT_NOT_LNSP' })]);
+    });
+
+    it('off delivers to any registered LNSP addressed, whatever the standing data says', () => {
+      const isRegisteredLnsp = (p: string) => ['LNSPNORTH', 'LNSPSOUTH'].includes(p);
+      const elsewhere = payload({ nmis: ['4102000001'], recipients: ['LNSPSOUTH'] });
+      expect(checkRouting(elsewhere, 'MDPONE', twoLnsps, rules({ routing: 'off', isRegisteredLnsp })).recipients).toEqual(['LNSPSOUTH']);
+      expect(checkRouting(mixed(), 'MDPONE', twoLnsps, rules({ routing: 'off', isRegisteredLnsp })).recipients).toEqual(['LNSPNORTH', 'LNSPSOUTH']);
+      const err = refusal(() => checkRouting(payload({ recipients: ['MDPTWO'] }), 'MDPONE', twoLnsps, rules({ routing: 'off', isRegisteredLnsp })));
+      expect(err.errors).toEqual([expect.objectContaining({ pointer: '/data/header/receivingParticipantId/0', code: 'RECIPIENT_NOT_LNSP', message: 'MDPTWO is not a registered LNSP' })]);
+      // Who may send is still checked against standing data.
+      expect(refusal(() => checkRouting(elsewhere, 'MDPTWO', twoLnsps, rules({ routing: 'off', isRegisteredLnsp }))).code).toBe('IDX_ERR_SENDER_NOT_RESPONSIBLE');
+    });
   });
 });

@@ -5,27 +5,27 @@ import {
 import { IdxError } from '../../src/domain/errors.js';
 import { MESSAGE_CONTEXT_ID_PATTERN, parseMessageContextId } from '../../src/domain/message-context-id.js';
 
-const MIB = 1024 * 1024;
+const MB = 1_000_000;
 const watermarks = { low: 400, warn: 800, high: 1000 };
-const settings = { schemaVersions: ['1.0.0'], maxPayloadBytes: 10 * MIB, archiveRetentionDays: 90, deletePermission: 'R' as const, watermarks };
+const settings = { schemaVersions: ['1.0.0'], maxPayloadBytes: 10 * MB, archiveRetentionDays: 90, deletePermission: 'R' as const, watermarks };
 
 describe('the business function catalogue', () => {
   it('describes the hub as configured: schema versions, archive retention, payload limit, delete permission', () => {
-    const [pqd] = businessFunctionCatalogue({ schemaVersions: ['1.0.0', '1.1.0'], maxPayloadBytes: 2 * MIB, archiveRetentionDays: 30, deletePermission: 'D', watermarks, queueRetentionDays: 7 });
+    const [pqd] = businessFunctionCatalogue({ schemaVersions: ['1.0.0', '1.1.0'], maxPayloadBytes: 2 * MB, archiveRetentionDays: 30, deletePermission: 'D', watermarks, queueRetentionDays: 7 });
     const bpqd = pqd!.resources[0]!;
     expect(bpqd.schemaVersions).toEqual({ supported: ['1.0.0', '1.1.0'], default: '1.1.0' });
-    expect(bpqd.maxPayloadBytes).toBe(2 * MIB);
+    expect(bpqd.maxPayloadBytes).toBe(2 * MB);
     expect(bpqd.operations.find((o) => o.method === 'DELETE')!.permission).toBe('D');
     expect(pqd!.retention).toEqual({ queueDays: 7, queueDayBasis: 'calendar', archiveDays: 30 });
     expect(pqd!.limits.watermarks).toEqual(watermarks);
     // A priority's size cap never exceeds the hub's payload limit.
-    expect(pqd!.limits.priorities.map((p) => p.maxMessageBytes)).toEqual([1 * MIB, 2 * MIB, 2 * MIB]);
+    expect(pqd!.limits.priorities.map((p) => p.maxMessageBytes)).toEqual([1 * MB, 2 * MB, 2 * MB]);
   });
 
   it('quotes the published per-priority limits (spec §8) unless configured otherwise', () => {
-    expect(PUBLISHED_PQD_PRIORITY_LIMITS.map((l) => [l.priorityName, l.maxMessageBytes / MIB, l.dailyMessageQuota]))
+    expect(PUBLISHED_PQD_PRIORITY_LIMITS.map((l) => [l.priorityName, l.maxMessageBytes / MB, l.dailyMessageQuota]))
       .toEqual([['High', 1, 180_000], ['Medium', 5, 35_000], ['Low', 10, 18_000]]);
-    const custom = [{ priority: 'l' as const, priorityName: 'Low' as const, maxMessageBytes: MIB, dailyMessageQuota: 5 }];
+    const custom = [{ priority: 'l' as const, priorityName: 'Low' as const, maxMessageBytes: MB, dailyMessageQuota: 5 }];
     const [pqd] = businessFunctionCatalogue({ ...settings, priorityLimits: custom, requestsPerMinutePerEndpoint: 1000 });
     expect(pqd!.limits).toMatchObject({ requestsPerMinutePerEndpoint: 1000, priorities: custom });
   });

@@ -12,8 +12,9 @@ describe('checkCommonName (spec §6)', () => {
     ['65 characters', `A-NonProd.${'x'.repeat(55)}`, 'length', /is 65 characters long; AEMO allows at most 64/],
     ['a space and an underscore', 'MDP ONE_X-NonProd', 'characters', /contains " ", "_"; only letters, digits/],
     ['lower case', 'mdpone-nonprod', 'form', /not of the form <ParticipantID>-NonProd.*\(participant ids are upper-case and the suffix is spelt NonProd: MDPONE-NonProd\)/],
-    ['an 11-character participant id', 'ABCDEFGHIJK-NonProd', 'form', /not of the form <ParticipantID>-NonProd, e\.g\. MDPONE-NonProd \(spec §6\)$/],
-    ['an FQDN', 'idx.example.com.au', 'form', /not of the form/],
+    ['an 11-character participant id', 'ABCDEFGHIJK-NonProd', 'form', /not of the form <ParticipantID>-NonProd, e\.g\. MDPONE-NonProd, nor an FQDN such as idx\.example\.com\.au \(spec §6\)$/],
+    ['a dotted name that is not an FQDN', 'idx.-example.com', 'form', /not of the form <ParticipantID>-NonProd, e\.g\. MDPONE-NonProd, nor an FQDN/],
+    ['an IP address', '10.0.0.1', 'form', /nor an FQDN/],
     ['the other environment', 'MDPONE-Prod', 'environment', /is a Prod certificate; this environment accepts <ParticipantID>-NonProd/],
   ])('refuses %s with its own rule and message', (_label, cn, rule, message) => {
     const check = checkCommonName(cn, 'NonProd');
@@ -22,7 +23,13 @@ describe('checkCommonName (spec §6)', () => {
   });
 
   it('a 64-character CN passes the length rule (and is then judged by its form)', () => {
-    expect(checkCommonName(`A-NonProd.${'x'.repeat(54)}`, 'NonProd')).toMatchObject({ ok: false, rule: 'form' });
+    expect(checkCommonName(`A-NonProd.${'x'.repeat(54)}`, 'NonProd')).toEqual({ ok: true, participantId: null });
+    expect(checkCommonName(`A-NonProd_${'x'.repeat(54)}`, 'NonProd')).toMatchObject({ ok: false, rule: 'characters' });
+  });
+
+  it('accepts an FQDN CN (spec §6 "optional FQDN"), which names no participant', () => {
+    expect(checkCommonName('idx.borealis.example', 'NonProd')).toEqual({ ok: true, participantId: null });
+    expect(checkCommonName('IDX-gw1.Energy-Co.com.au', 'Prod')).toEqual({ ok: true, participantId: null });
   });
 });
 

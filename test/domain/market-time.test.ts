@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatMarketDateTime, marketDate, nextMarketMidnight, parseIdxDateTime } from '../../src/domain/market-time.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/context.js';
+import { dateTimeParameter, formatMarketDateTime, IDX_DATE_TIME_MS_PATTERN, IDX_DATE_TIME_PATTERN, isIdxDateTimePattern, marketDate, nextMarketMidnight, parseIdxDateTime, readIdxDateTime } from '../../src/domain/market-time.js';
+import { refusal } from '../helpers/refusal.js';
 import { AdjustableClock } from '../../src/domain/clock.js';
 import { SeededRandom } from '../../src/domain/random.js';
 
@@ -24,6 +28,64 @@ describe('market time (AEST, +10:00, spec §3)', () => {
     for (const bad of ['2025-10-16T08:56:45Z', '2025-10-16 08:56:45+00:00', '2026-02-30T00:00:00.000+10:00', 'yesterday']) {
       expect(parseIdxDateTime(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('the one IDX date-time parser', () => {
+  const reason = (text: string, millisecondsRequired = false) => {
+    const r = readIdxDateTime(text, { millisecondsRequired });
+    return r.ok ? `ok ${new Date(r.epochMs).toISOString()}` : r.reason;
+  };
+
+  it('reads real instants, with any offset RFC 3339 allows', () => {
+    expect(reason('2026-07-01T00:00:00.000+10:00')).toBe('ok 2026-06-30T14:00:00.000Z');
+    expect(reason('2028-02-29T23:59:59.999-09:30')).toBe('ok 2028-03-01T09:29:59.999Z');
+    expect(reason('2026-07-01T00:00:00+23:59')).toBe('ok 2026-06-30T00:01:00.000Z');
+  });
+
+  it.each([
+    ['2026-07-01T25:00:00+10:00', /hour 25 does not exist/],
+    ['2026-07-01T24:00:00+10:00', /hour 24 does not exist/],
+    ['2026-13-01T00:00:00+10:00', /month 13 does not exist/],
+    ['2026-00-01T00:00:00+10:00', /month 00 does not exist/],
+    ['2026-02-30T00:00:00+10:00', /day 30 does not exist: 2026-02 has 28 days/],
+    ['2026-02-29T00:00:00+10:00', /day 29 does not exist: 2026-02 has 28 days/],
+    ['2026-04-31T00:00:00+10:00', /day 31 does not exist: 2026-04 has 30 days/],
+    ['2026-07-01T10:60:00+10:00', /minute 60 does not exist/],
+    ['2026-12-31T23:59:60+10:00', /second 60 does not exist/],
+    ['2026-07-01T00:00:00+99:99', /offset \+99:99 is not an offset/],
+    ['2026-07-01T00:00:00+10:60', /offset \+10:60 is not an offset/],
+    ['2026-07-01T00:00:00Z', /is not YYYY-MM-DDTHH:mm:ss\[\.SSS\]±HH:MM/],
+    ['yesterday', /is not YYYY-MM-DDTHH:mm:ss/],
+  ])('refuses %s, saying why', (text, why) => {
+    expect(reason(text)).toMatch(why);
+    expect(parseIdxDateTime(text)).toBeUndefined();
+  });
+
+  it('says to percent-encode a "+" that arrived as a space (an unencoded + in a query string, as in AEMO\'s example URL, spec §2)', () => {
+    expect(reason('2025-10-16T08:56:45 00:00')).toBe(
+      '"2025-10-16T08:56:45 00:00" has a space where the offset\'s sign belongs: an unencoded "+" in a query string arrives as a space; percent-encode it as %2B (e.g. 2025-10-16T08:56:45%2B00:00)');
+  });
+
+  it('requires milliseconds where the API does (TL-OAS, ARCH-OAS)', () => {
+    expect(reason('2026-07-01T00:00:00+10:00', true)).toMatch(/has no milliseconds/);
+    expect(reason('2026-07-01T00:00:00.000+10:00', true)).toMatch(/^ok/);
+  });
+
+  it('as a query parameter: the instant, undefined when absent, or 400 IDX_ERR_QUERY_INVALID naming the parameter', () => {
+    expect(dateTimeParameter('fromDateTime', '2026-07-01T00:00:00+10:00')).toBe(Date.parse('2026-06-30T14:00:00Z'));
+    expect(dateTimeParameter('fromDateTime', undefined)).toBeUndefined();
+    const err = refusal(() => dateTimeParameter('toDateTime', '2026-02-30T00:00:00+10:00'));
+    expect(err).toMatchObject({ code: 'IDX_ERR_QUERY_INVALID', status: 400, errors: [{ in: 'query', name: 'toDateTime', code: 'DATE_TIME' }] });
+    expect(err.detail).toMatch(/^toDateTime: "2026-02-30T00:00:00\+10:00" is not a real date-time/);
+  });
+
+  it('knows the date-time patterns the OpenAPI documents use, so a shape failure is explained by the parser', () => {
+    const documents = ['common.yaml', 'pqd.yaml', 'archive.yaml'].map((f) => readFileSync(join(PROJECT_ROOT, 'openapi', f), 'utf8')).join('\n');
+    const patterns = [...documents.matchAll(/pattern: '(\^\\d\{4\}-[^']+)'/g)].map((m) => m[1]!);
+    expect(patterns.length).toBeGreaterThanOrEqual(3);
+    for (const p of patterns) expect(isIdxDateTimePattern(p), p).toBe(true);
+    expect(new Set(patterns)).toEqual(new Set([IDX_DATE_TIME_PATTERN, IDX_DATE_TIME_MS_PATTERN]));
   });
 });
 

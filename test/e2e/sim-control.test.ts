@@ -26,7 +26,7 @@ describe('control API over TLS', () => {
 
   it('saves, resets and restores over TLS', async () => {
     expect((await e2e.call(undefined, 'PUT', '/sim/v1/snapshots/fresh', admin)).status).toBe(201);
-    expect((await e2e.call(undefined, 'POST', '/sim/v1/reset', admin)).json().participants).toBe(6);
+    expect((await e2e.call(undefined, 'POST', '/sim/v1/reset', admin)).json().participants).toBe(e2e.server.ctx.participants.participants().length);
     const restored = await e2e.call(undefined, 'POST', '/sim/v1/snapshots/fresh/restore', admin);
     expect(restored.json()).toMatchObject({ snapshot: 'fresh', clock: { now: '2026-07-02T09:00:00.000+10:00', frozen: true } });
     // The snapshot lives in the data directory by default.

@@ -4,16 +4,17 @@
  * participant's certificate (undici). Every response is checked against the OpenAPI documents on the
  * client side; a violation fails the file.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { recordExercised } from './contract-coverage.js';
 
 export interface E2eResponse {
   status: number;
@@ -70,7 +71,10 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}): E2e
       const res = await request(`${e2e.server.url}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
       const bytes = Buffer.from(await res.body.arrayBuffer());
       // An injected fault (control API) breaks the contract on purpose, and says so.
-      if (res.headers['x-idx-sim-fault'] === undefined) violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
+      if (res.headers['x-idx-sim-fault'] === undefined) {
+        violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
+        recordExercised(e2e.server.ctx.contract, { method, url: path, statusCode: res.statusCode });
+      }
       return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
     },
     async token(participantId, scope = 'PQD_BPQD') {
@@ -101,6 +105,9 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}): E2e
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `idx-sim-${name}-`));
+    // The run's development PKI (test/helpers/global-setup.ts), as a first `idx-sim start` would have
+    // generated it: the server only adds what is missing, instead of generating RSA keys per file.
+    cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
     server = await start();
   });
   afterAll(async () => {

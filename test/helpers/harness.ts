@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
+import type { WebSocket } from 'ws';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, PROJECT_ROOT, type AppContext } from '../../src/context.js';
@@ -21,6 +22,10 @@ import { registerCertificatesFromDir } from '../../src/security/certificate-regi
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
+import { recordExercised } from './contract-coverage.js';
+
+/** A parsed JSON body or frame whose shape the test asserts (rather than declares). */
+export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Test-only header carrying the client certificate (base64 PEM) when there is no TLS socket. */
 export const TEST_CERT_HEADER = 'x-test-client-cert';
@@ -53,9 +58,9 @@ export function certHeader(pem: string): Record<string, string> {
 
 /** A WebSocket subscriber on /events/v1; every frame it receives is checked against events.asyncapi.yaml. */
 export interface EventClient {
-  frames: any[];
+  frames: Json[];
   /** The first frame (already received or arriving within `ms`) that matches. */
-  waitFor(predicate: (frame: any) => boolean, ms?: number): Promise<any>;
+  waitFor(predicate: (frame: Json) => boolean, ms?: number): Promise<Json>;
   send(frame: unknown): void;
   close(): void;
 }
@@ -89,17 +94,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+/** How a harness is built beyond its configuration. */
+export interface HarnessOptions {
+  /** A SQLite file instead of ':memory:', so a second connection can see what is committed. */
+  databasePath?: string;
+  /** When the open group-commit batch commits (default: the next turn of the event loop). */
+  scheduleCommit?: (commit: () => void) => void;
+}
+
+export async function createHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
   // The `aemo` profile, so every published limit is real in the suite; a test that needs more requests
   // moves the clock past the window, or asks for `profile: 'ci'` (or a single limit) explicitly.
   const config = loadConfig({ logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel'] | undefined) ?? 'silent', profile: 'aemo', ...overrides }, {});
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');
-  const db = openDatabase({ path: ':memory:' });
+  const db = openDatabase({ path: options.databasePath ?? ':memory:' });
   const paths = pkiPaths(pkiDir());
   const ctx = createContext({
-    config, db, clock, random,
+    config, db, clock, random, scheduleCommit: options.scheduleCommit,
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
@@ -111,7 +124,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
   });
   ctx.seed();
   const violations: string[] = [];
-  const openSockets: import('ws').WebSocket[] = [];
+  const openSockets: WebSocket[] = [];
   let sequence = 0;
   /** The certificate a participant uses: the slot it rotated to, primary until then. */
   const activeSlot = (participantId: string) => ctx.certificates.view().activeSlot(participantId).slot;
@@ -142,20 +155,22 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       });
     },
     async events(participantId, options = {}) {
-      const frames: any[] = [];
+      const frames: Json[] = [];
       const validate = ctx.contract.validator('events.asyncapi.yaml', '#/components/schemas/ServerFrame');
       // injectWS hands the headers object to Fastify as is; a real HTTP parser would lower-case the names.
       const headers = Object.fromEntries(Object.entries({ ...(await h.as(participantId, options.scope ?? 'PQD_BPQD EVENT_NOTIFY')), ...options.headers })
         .map(([k, v]) => [k.toLowerCase(), v]));
-      const ws = await (h.app as unknown as { injectWS: (path: string, ctx: object, o: object) => Promise<import('ws').WebSocket> })
+      const ws = await (h.app as unknown as { injectWS: (path: string, ctx: object, o: object) => Promise<WebSocket> })
         .injectWS(`/events/v1${options.query ?? ''}`, { headers }, {
-          onInit: (socket: import('ws').WebSocket) => socket.on('message', (data) => {
+          onInit: (socket: WebSocket) => socket.on('message', (data) => {
             const frame = JSON.parse(data.toString());
             if (!validate(frame)) violations.push(`event frame ${JSON.stringify(frame)}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
             frames.push(frame);
           }),
         });
       openSockets.push(ws);
+      // The upgrade's 101 never reaches the response observer: record it here.
+      recordExercised(ctx.contract, { method: 'GET', url: '/events/v1', statusCode: 101 });
       return {
         frames,
         async waitFor(predicate, ms = 2000) {
@@ -221,6 +236,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
         method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,
       });
       if (problems === undefined) return;
+      recordExercised(ctx.contract, { method: request.method, url: request.url, statusCode: reply.statusCode });
       h.checked++;
       violations.push(...problems);
     },
@@ -233,10 +249,10 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
  * Registers beforeEach/afterEach: a fresh harness per test, and after each test the contract check —
  * every API response the test produced must match the OpenAPI documents.
  */
-export function useHarness(overrides: Partial<Config> = {}): () => Harness {
+export function useHarness(overrides: Partial<Config> = {}, options: () => HarnessOptions = () => ({})): () => Harness {
   let current: Harness | undefined;
   beforeEach(async () => {
-    current = await createHarness(overrides);
+    current = await createHarness(overrides, options());
   });
   afterEach(async () => {
     const h = current!;

@@ -3,14 +3,17 @@
  * directory, replacement, revocation, rotation, and changes made by another connection — as `idx-sim certs`
  * makes them from another process — seen by the next read.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueClientCertificate, pkiPaths } from '../../src/pki/dev-ca.js';
 import { CertificateRegistry, registerCertificatesFromDir } from '../../src/security/certificate-registry.js';
 import { CertificateStore } from '../../src/store/certificate-store.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { certificatePem, pkiDir, T0 } from '../helpers/harness.js';
 import { devCa } from '../helpers/signing.js';
 
@@ -88,5 +91,25 @@ describe('certificate registry', () => {
     registry.revoke('MDPONE', 'primary', T0);
     expect(() => registry.revoke('MDPONE', 'primary', T0)).toThrow(/is already revoked/);
     expect(() => registry.rotate('MDPONE', 'primary', T0)).toThrow(/is revoked; issue a new one first \(idx-sim certs issue --participant MDPONE --slot primary\)/);
+  });
+});
+
+describe('certificate registry upgrade (migration 7: registrations)', () => {
+  it('keeps the registrations of a database created when one certificate served one participant, and lets it serve a second', () => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    for (const step of MIGRATIONS.slice(0, 6)) old.exec(step);
+    old.pragma('user_version = 6');
+    const pem = certificatePem('MDPONE');
+    const cert = new X509Certificate(pem);
+    old.prepare(`INSERT INTO certificates (participant_id, slot, serial_number, fingerprint256, common_name, valid_from, valid_to, cert_pem, registered_at, revoked_at)
+      VALUES ('MDPONE', 'primary', ?, ?, 'MDPONE-NonProd', ?, ?, ?, ?, ?)`).run(cert.serialNumber, cert.fingerprint256, Date.parse(cert.validFrom), Date.parse(cert.validTo), pem, T0, T0 + 1);
+    old.close();
+
+    const registry = registryOn(path);
+    const [kept] = registry.view().registrationsOf(cert.fingerprint256);
+    expect(kept).toMatchObject({ participantId: 'MDPONE', slot: 'primary', commonName: 'MDPONE-NonProd', registeredAt: T0, revokedAt: T0 + 1, replacedAt: null });
+    expect(registry.register('ACMEMC', 'secondary', pem, T0 + 2)).toBe('registered');
+    expect(registry.view().registrationsOf(cert.fingerprint256).map((c) => [c.participantId, c.slot, c.revokedAt])).toEqual([['ACMEMC', 'secondary', null], ['MDPONE', 'primary', T0 + 1]]);
   });
 });

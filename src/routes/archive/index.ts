@@ -3,15 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
-import type { ArchiveListQuery } from '../../services/archive-service.js';
 import { header, initiatingParticipant } from '../request-headers.js';
 
 export async function archiveRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   contractRoute(app, ctx, auth, 'listArchivedMessages', async (request) =>
-    ctx.archive.list(initiatingParticipant(request), request.query as ArchiveListQuery));
+    ctx.archive.list(initiatingParticipant(request), request.query));
 
   contractRoute(app, ctx, auth, 'getArchivedMessage', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     const copy = ctx.archive.retrieve(initiatingParticipant(request), messageContextId);
     reply.headers({
       'x-signature': copy.hubSignature,

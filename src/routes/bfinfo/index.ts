@@ -23,12 +23,12 @@ export async function bfinfoRoutes(app: FastifyInstance, { ctx, auth }: { ctx: A
   const market = (request: Parameters<typeof header>[0]) => header(request, 'x-market')!;
 
   contractRoute(app, ctx, auth, 'listBusinessFunctions', async (request) => {
-    const { expand } = request.query as { expand?: boolean };
+    const { expand } = request.query;
     return { businessFunctions: businessFunctionsOf(catalogue, market(request)).map((bf) => (expand ? bf : summaryOf(bf))) };
   });
 
   contractRoute(app, ctx, auth, 'getBusinessFunction', async (request) => {
-    const { businessFunctionId } = request.params as { businessFunctionId: string };
+    const { businessFunctionId } = request.params;
     return { businessFunction: findBusinessFunction(catalogue, businessFunctionId, market(request)) };
   });
 }

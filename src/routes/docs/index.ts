@@ -30,10 +30,23 @@ function docsPage(docs: Array<{ file: string; title: string }>): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>idx-sim API documentation</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon-32x32.png"></head>
-<body><div id="swagger-ui"></div>
+<body>
+<p id="idx-authorize-help" style="font-family:sans-serif;margin:1em 2em">
+<b>Trying the APIs from this page</b>: every IDX API, the token endpoint included, is mTLS-only, so the browser must
+present your participant certificate — import it once (<code>openssl pkcs12 -export -in certs/participants/&lt;ID&gt;/primary.crt
+-inkey certs/participants/&lt;ID&gt;/primary.key -out &lt;ID&gt;.p12</code>, then your browser's certificate settings) and choose it
+when asked. Then <b>Authorize</b> → <code>idxOAuth</code>: <code>client_id</code>/<code>client_secret</code> are the URM API user
+(e.g. <code>lnspnorth-api</code> / <code>lnspnorth-secret</code>), the scopes are URM entities; the browser posts to
+<code>/oauth/v1/token</code> and sends the token on every call. <code>mutualTLS</code> needs nothing here: it is the certificate.
+The control API (<code>adminKey</code>) takes <code>IDX_SIM_ADMIN_KEY</code>. Without a certificate the token request answers 401
+<code>IDX_ERR_CLIENT_CERT_REQUIRED</code>.</p>
+<div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
 <script>window.ui = SwaggerUIBundle({ urls: ${urls}, "urls.primaryName": ${JSON.stringify(docs.find((d) => d.file === 'pqd.yaml')?.title ?? docs[0]?.title ?? '')},
-  dom_id: '#swagger-ui', presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout', deepLinking: true });</script>
+  dom_id: '#swagger-ui', presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout', deepLinking: true,
+  persistAuthorization: true });
+// OAuth 2.0 client credentials (idxOAuth): scopes are space-separated URM entity names, as the token endpoint reads them.
+window.ui.initOAuth({ scopeSeparator: ' ' });</script>
 </body></html>`;
 }
 

@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
 import type { Authenticator } from '../../plugins/auth.js';
+import type { QueryOf } from '../../contract/types/index.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { ControlFrame, EventFrame, Subscriber } from '../../services/event-hub.js';
 
@@ -22,9 +23,9 @@ function parseBusinessFunctions(list: unknown): string[] | undefined {
 }
 
 export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
-  const wsHandler = (socket: WebSocket, request: FastifyRequest) => {
+  const wsHandler = (socket: WebSocket, request: FastifyRequest<{ Querystring: QueryOf<'subscribeEvents'> }>) => {
     const participantId = request.headers['x-initiatingparticipantid'] as string;
-    const { businessFunctionIds } = request.query as { businessFunctionIds?: string };
+    const { businessFunctionIds } = request.query;
     const send = (frame: EventFrame | ControlFrame) => {
       // An injected ws-silence fault (control API) swallows every frame, heartbeats included.
       if (socket.readyState === socket.OPEN && !ctx.faults.silenced(participantId)) socket.send(JSON.stringify(frame));

@@ -6,45 +6,63 @@ import { grantScopes } from '../../domain/participants.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 
-interface TokenForm {
-  grant_type: string;
-  client_id?: string;
-  client_secret?: string;
-  scope?: string;
-}
-
 const formError = (name: string, code: string, message: string) => ({ errors: [{ in: 'form' as const, name, code, message }] });
 
-/** `Authorization: Basic base64(id:secret)`, accepted as an alternative to the form fields (spec §13.1). */
-function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+/**
+ * `Authorization: Basic base64(id:secret)`, accepted as an alternative to the form fields (spec §13.1).
+ * RFC 6749 §2.3.1 form-urlencodes id and secret before base64 (standard libraries send `mdpone%2Dapi`);
+ * AEMO's legacy gateway took them as typed. Both readings are returned, the RFC's first.
+ */
+function basicCredentials(header: string | undefined): Array<{ id: string; secret: string }> {
   const match = header && /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (!match) return undefined;
+  if (!match) return [];
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  if (colon < 0) return [];
+  const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  const formDecode = (text: string) => {
+    try {
+      return decodeURIComponent(text.replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  };
+  const id = formDecode(raw.id);
+  const secret = formDecode(raw.secret);
+  const rfc = id !== undefined && secret !== undefined && (id !== raw.id || secret !== raw.secret) ? [{ id, secret }] : [];
+  return [...rfc, raw];
 }
 
 export async function oauthRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // Only form bodies: a JSON body is refused with 415 rather than guessed at.
   app.removeAllContentTypeParsers();
+  // RFC 6749 §3.2: unknown parameters are ignored (the schema is open), known ones may appear only once.
+  const known = new Set(Object.keys(ctx.contract.route('requestToken').schema.body?.properties ?? {}));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    const params = new URLSearchParams(body as string);
+    const repeated = [...known].filter((name) => params.getAll(name).length > 1);
+    if (repeated.length) {
+      done(new IdxError('IDX_ERR_FORM_INVALID', `${repeated.join(', ')} sent more than once; each token request parameter may appear only once (RFC 6749 §3.2)`,
+        { errors: repeated.map((name) => ({ in: 'form' as const, name, code: 'REPEATED', message: `${name} appears ${params.getAll(name).length} times` })) }), undefined);
+      return;
+    }
+    done(null, Object.fromEntries(params));
   });
 
   contractRoute(app, ctx, auth, 'requestToken', async (request, reply) => {
-    const form = request.body as TokenForm;
+    const form = request.body;
     if (form.grant_type !== 'client_credentials') {
       throw new IdxError('IDX_ERR_UNSUPPORTED_GRANT_TYPE', `grant_type "${form.grant_type}" is not supported; IDX uses client_credentials`,
         formError('grant_type', 'GRANT_TYPE', 'must be client_credentials'));
     }
     const basic = basicCredentials(request.headers.authorization);
-    const id = form.client_id ?? basic?.id;
-    const secret = form.client_secret ?? basic?.secret;
+    const candidates = basic.map((b) => ({ id: form.client_id ?? b.id, secret: form.client_secret ?? b.secret }));
+    const { id, secret } = candidates[0] ?? { id: form.client_id, secret: form.client_secret };
     if (!id || !secret) {
       throw new IdxError('IDX_ERR_INVALID_CLIENT', 'send client_id and client_secret (your URM API user name and password) in the form, or as HTTP Basic',
         formError(id ? 'client_secret' : 'client_id', 'MISSING', 'required'));
     }
-    const user = ctx.participants.authenticate(id, secret);
+    const user = ctx.participants.authenticate(id, secret) ?? candidates.slice(1).map((c) => ctx.participants.authenticate(c.id, c.secret)).find(Boolean);
     if (!user) {
       throw new IdxError('IDX_ERR_INVALID_CLIENT', 'unknown client_id or wrong client_secret', formError('client_secret', 'CREDENTIALS', 'not accepted'));
     }

@@ -1,11 +1,14 @@
 /** PQD API, resource bpqd (spec §4.1, §13.4): thin handlers over BpqdService. */
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { acceptsGzip } from '../../domain/content-coding.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
-import type { ListQuery } from '../../services/bpqd-service.js';
 import { header, initiatingParticipant } from '../request-headers.js';
 
+const gunzipAsync = promisify(gunzip);
 
 export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // The body is gzip bytes, kept exactly as received: no JSON parser here, every media type arrives as a
@@ -21,29 +24,34 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
       contentEncoding: header(request, 'content-encoding'),
       schemaVersion: header(request, 'x-schemaversion'),
       signature: header(request, 'x-signature'),
-      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      body: request.body ?? Buffer.alloc(0),
       traceId: request.id,
     });
     return { data: receipt };
   });
 
-  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query as ListQuery, request.id));
+  contractRoute(app, ctx, auth, 'listBpqd', async (request) => ctx.bpqd.list(initiatingParticipant(request), request.query));
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
-      'content-encoding': 'gzip',
+      // The answer depends on Accept-Encoding (RFC 9110 §12.5.5): caches must key on it.
+      vary: 'Accept-Encoding',
       'x-messageContextId': item.messageContextId,
       'x-initiatingParticipantId': item.senderId,
       'x-schemaVersion': item.schemaVersion,
       ...(item.signature ? { 'x-signature': item.signature } : {}),
     });
-    return reply.type('application/json').send(item.payloadGzip);
+    reply.type('application/json');
+    // The sender's gzip bytes as they arrived when the client accepts gzip (or says nothing, RFC 9110
+    // §12.5.3); otherwise the JSON they inflate to — the exact bytes a JSON signature covers.
+    if (acceptsGzip(header(request, 'accept-encoding'))) return reply.header('content-encoding', 'gzip').send(item.payloadGzip);
+    return reply.send(await gunzipAsync(item.payloadGzip));
   });
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
-    const { messageContextId } = request.params as { messageContextId: string };
+    const { messageContextId } = request.params;
     ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
     return reply.code(204).send();
   });

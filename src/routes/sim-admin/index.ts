@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
+import { outageState } from '../../domain/outages.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
@@ -14,8 +15,9 @@ import { simParticipantRoutes } from './participants.js';
 import { simStandingDataRoutes } from './standing-data.js';
 import { simStateRoutes } from './state.js';
 
-const outageView = (o: Outage) => ({
-  id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description, participantIds: o.participantIds,
+const outageView = (o: Outage, now: number) => ({
+  id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description,
+  participantIds: o.participantIds, apis: o.apis, state: outageState(o, now),
 });
 
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
@@ -32,21 +34,20 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
-    const body = request.body as { dateTime?: string; advanceSeconds?: number; frozen?: boolean };
+    const body = request.body;
+    // Moving the clock runs queue expiry and archive retention (context.ts), logged under this request's trace id.
+    const expiredBefore = ctx.delivery.expiredCount;
     if (body.frozen === true) ctx.clock.freeze();
-    if (body.dateTime !== undefined) ctx.clock.set(Date.parse(body.dateTime));
-    if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000);
+    if (body.dateTime !== undefined) ctx.clock.set(Date.parse(body.dateTime), request.id);
+    if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000, request.id);
     if (body.frozen === false) ctx.clock.unfreeze();
-    const expiredMessages = ctx.delivery.expire(request.id);
-    ctx.faults.apply(request.id); // fault rules whose window the clock entered or left
-    ctx.archive.purge();
-    return { ...clockView(), expiredMessages };
+    return { ...clockView(), expiredMessages: ctx.delivery.expiredCount - expiredBefore };
   });
 
-  contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map(outageView) }));
+  contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map((o) => outageView(o, ctx.clock.now())) }));
 
   contractRoute(app, ctx, auth, 'createOutage', async (request, reply) => {
-    const body = request.body as { outageStart: string; outageEnd: string; description: string; participantIds?: string[] };
+    const body = request.body;
     const start = Date.parse(body.outageStart);
     const end = Date.parse(body.outageEnd);
     if (!(end > start)) {
@@ -57,7 +58,10 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     if (unknown.length) {
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `unknown participants: ${unknown.join(', ')}`, { errors: [{ in: 'body', pointer: '/participantIds', code: 'UNKNOWN', message: unknown.join(', ') }] });
     }
-    const outage = ctx.flowControl.addOutage({ outageStart: start, outageEnd: end, description: body.description, participantIds: body.participantIds ?? null }, known);
-    return reply.code(201).send({ data: outageView(outage) });
+    // A window may lie in the future (planned maintenance): it takes effect when the simulated clock reaches it.
+    const outage = ctx.flowControl.addOutage({
+      outageStart: start, outageEnd: end, description: body.description, participantIds: body.participantIds ?? null, apis: body.apis ?? null,
+    }, known);
+    return reply.code(201).send({ data: outageView(outage, ctx.clock.now()) });
   });
 }
