@@ -13,8 +13,12 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# 0.0.0.0 is not loopback: the control API key is then IDX_SIM_ADMIN_KEY, or one generated at first start
+# into /app/data/admin-key and printed once (the documented default idx-sim-admin is refused). Clients in
+# other containers reach the hub as idx-sim; add names with IDX_SIM_SERVER_HOSTS.
 ENV NODE_ENV=production \
     IDX_SIM_HOST=0.0.0.0 \
+    IDX_SIM_SERVER_HOSTS=localhost,127.0.0.1,::1,idx-sim \
     IDX_SIM_DATA_DIR=/app/data \
     IDX_SIM_CERTS_DIR=/app/certs \
     IDX_SIM_FIXTURES_DIR=/app/fixtures

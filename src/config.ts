@@ -6,6 +6,10 @@
 import { resolve } from 'node:path';
 import { CHURN_DAY_RULES, ROUTING_RULES, type ChurnDayRule, type RoutingRule } from './domain/bpqd-rules.js';
 import type { SlotRule } from './domain/certificate-rules.js';
+import { isIP } from 'node:net';
+import { isSimulatedInstant } from './domain/clock.js';
+import { DEFAULT_SERVER_HOSTS } from './pki/dev-ca.js';
+import { DEFAULT_ADMIN_KEY, isLoopbackHost } from './security/admin-key.js';
 import { SIGNATURE_ALGORITHM_NAMES, type SignatureAlgorithmNames } from './security/message-signature.js';
 
 type Parser<T> = (raw: string) => T;
@@ -45,9 +49,18 @@ const bool: Parser<boolean> = (raw) => {
   return raw === 'true' || raw === '1';
 };
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** Host names (RFC 1123) and IP addresses, at least one: what the server certificate names. */
+const hostList: Parser<string[]> = (raw) => {
+  const hosts = list(raw);
+  if (hosts.length === 0) throw new Error('expected at least one host name or IP address');
+  const bad = hosts.filter((h) => !isIP(h) && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(h));
+  if (bad.length) throw new Error(`not a host name or IP address: ${bad.join(', ')}`);
+  return hosts;
+};
 const optionalInstant: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
   if (Number.isNaN(Date.parse(raw))) throw new Error(`expected an ISO 8601 date-time, got "${raw}"`);
+  if (!isSimulatedInstant(Date.parse(raw))) throw new Error(`expected an instant from 2000 until 2100, got "${raw}"`);
   return raw;
 };
 
@@ -71,11 +84,13 @@ const MB = 1_000_000;
 export const SETTINGS = {
   host: setting('IDX_SIM_HOST', '127.0.0.1', str, 'Interface the HTTPS server listens on.'),
   port: setting('IDX_SIM_PORT', 8443, int(0, 65535), 'HTTPS port (0 picks a free one).'),
+  serverHosts: setting('IDX_SIM_SERVER_HOSTS', DEFAULT_SERVER_HOSTS, hostList,
+    'Host names and IP addresses the server certificate names (clients verify the one they connect to); the certificate is issued again at start when the list changes. Add the name other containers or hosts use, e.g. `idx-sim`.'),
   dataDir: setting('IDX_SIM_DATA_DIR', 'data', str, 'Directory of the SQLite database `idx-sim.db`.'),
   certsDir: setting('IDX_SIM_CERTS_DIR', 'certs', str, 'Directory of the dev CA, server and participant certificates (generated on first start).'),
   fixturesDir: setting('IDX_SIM_FIXTURES_DIR', 'fixtures', str, 'Directory of participants, URM users and NMI standing data loaded on start.'),
   logLevel: setting('IDX_SIM_LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
-  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged.'),
+  seed: setting('IDX_SIM_SEED', '', str, 'Seed for every random identifier (trace ids, token ids, message ids); empty = drawn from the OS and logged. On later starts on the same data directory the start number (`<data dir>/boot-count`) is mixed in (`<seed>#boot<n>`), so a restart does not replay identifiers.'),
   clockStart: setting('IDX_SIM_CLOCK_START', undefined as string | undefined, optionalInstant, 'Start the simulated clock at this instant (ISO 8601) instead of now.'),
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
@@ -98,7 +113,8 @@ export const SETTINGS = {
     'Window (minutes) over which arrivals outpacing retrievals/deletions raise INSUFFICIENT_DELETE_RATE.'),
   queueRetentionDays: setting('IDX_SIM_QUEUE_RETENTION_DAYS', 10, int(1, 3650), 'Days a message stays in a queue before it is removed as expired (spec §4.1: 10 calendar days).'),
   eventHeartbeatSeconds: setting('IDX_SIM_EVENT_HEARTBEAT', 30, int(1, 3600), 'Seconds between HEARTBEAT frames on the event WebSocket (real time).'),
-  adminKey: setting('IDX_SIM_ADMIN_KEY', 'idx-sim-admin', str, 'Bearer key of the simulator control API `/sim/v1` (clock, outages). Change it if the port is reachable by others.'),
+  adminKey: setting('IDX_SIM_ADMIN_KEY', '', str,
+    'Bearer key of the simulator control API `/sim/v1` (clock, outages). Empty: `idx-sim-admin` on a loopback host; on any other host a key generated at first start, kept in `<data dir>/admin-key` and printed once. `idx-sim-admin` itself is refused on a non-loopback host.'),
   certificateEnvironment: setting('IDX_SIM_CERT_ENVIRONMENT', 'NonProd' as 'NonProd' | 'Prod', oneOf('NonProd', 'Prod'),
     'Which CN suffix is accepted: idx-sim stands in for pre-production, so `-NonProd` (spec §6).'),
   // Quotas and rate limits (spec §4.1, §4.2, §4.4, §8; docs/security.md). 0 refuses every request.
@@ -142,6 +158,31 @@ export const SETTINGS = {
     "Which of a participant's registered certificates mTLS accepts: `both` (primary and secondary) or `active` (only the slot it rotated to)."),
   signatureCertificateSlots: setting('IDX_SIM_SIGNATURE_CERT_SLOTS', 'both' as SlotRule, oneOf('both', 'active'),
     "Which of a participant's registered certificates may sign `x-signature`: `both` or `active` (spec §13.2: either may sign)."),
+  // Limits and timeouts of the HTTPS server (issue 7; docs/reliability.md "Limits, timeouts and fuzzing").
+  requestTimeoutMs: setting('IDX_SIM_REQUEST_TIMEOUT_MS', 120_000, int(100, 3_600_000),
+    'Milliseconds a client has to send a whole request (headers and body); then 408 and the connection is closed.'),
+  headersTimeoutMs: setting('IDX_SIM_HEADERS_TIMEOUT_MS', 20_000, int(100, 3_600_000),
+    'Milliseconds a client has to send the request line and headers (also from the moment it connects); then 408 and the connection is closed.'),
+  keepAliveTimeoutMs: setting('IDX_SIM_KEEP_ALIVE_TIMEOUT_MS', 72_000, int(100, 3_600_000),
+    'Milliseconds an idle keep-alive connection stays open between requests.'),
+  tlsHandshakeTimeoutMs: setting('IDX_SIM_TLS_HANDSHAKE_TIMEOUT_MS', 10_000, int(100, 600_000),
+    'Milliseconds a client has to complete the TLS handshake.'),
+  maxConnections: setting('IDX_SIM_MAX_CONNECTIONS', 1000, int(1, 1_000_000),
+    'Most simultaneous TCP connections; further connections are closed as they arrive.'),
+  shutdownGraceMs: setting('IDX_SIM_SHUTDOWN_GRACE_MS', 10_000, int(0, 600_000),
+    'On shutdown (SIGTERM/SIGINT), milliseconds in-flight requests get to finish before the remaining connections are closed.'),
+  eventMaxBufferedBytes: setting('IDX_SIM_EVENT_MAX_BUFFERED_BYTES', 1024 * 1024, int(1024, 512 * MiB),
+    'Bytes of unsent frames an event WebSocket subscriber may fall behind by before it is closed with code 4002.'),
+  translogRefusalsPerMinute: setting('IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE', 60, int(0, 1_000_000),
+    'Refusals stored in a participant\'s transaction log per clock minute; further ones are only logged (pino). Refusals of requests without a valid client certificate are never stored.'),
+  translogRefusalRetentionDays: setting('IDX_SIM_TRANSLOG_REFUSAL_RETENTION_DAYS', 90, int(1, 3650),
+    'Days a refusal stays in the transaction log (purged every 30 s and when the control API moves the clock).'),
+  eventSubscribersPerParticipant: setting('IDX_SIM_EVENT_SUBSCRIBERS_PER_PARTICIPANT', 10, int(1, 10_000),
+    'Most open event WebSockets per participant; one more is refused (429 `IDX_ERR_TOO_MANY_SUBSCRIBERS`).'),
+  bpqdIntervalGaps: setting('IDX_SIM_BPQD_INTERVAL_GAPS', 'refuse' as 'refuse' | 'accept', oneOf('refuse', 'accept'),
+    'Intervals missing between the first and last of a meter: `refuse` (400 `IDX_ERR_PAYLOAD_RULE`, `INTERVAL_GAP`; send missing readings with qualityFlag N) or `accept`. Partial days are always accepted (spec §12).'),
+  counterpartyTickMs: setting('IDX_SIM_COUNTERPARTY_TICK_MS', 1000, int(0, 3_600_000),
+    'Real milliseconds between runs of the virtual counterparties (each run does what is due at the simulated now); 0 = only on `POST /sim/v1/counterparties/tick`.'),
   routingRule: setting('IDX_SIM_ROUTING_RULE', 'strict' as RoutingRule, oneOf(...ROUTING_RULES),
     'How BPQD receivers are checked against NMI standing data (spec §12): `strict` — exactly the LNSP(s) of every NMI; `fanout` — every NMI\'s LNSP addressed, each addressed LNSP owns at least one NMI and receives the whole message; `off` — no standing-data check, any registered LNSP.'),
   churnDay: setting('IDX_SIM_CHURN_DAY', 'either' as ChurnDayRule, oneOf(...CHURN_DAY_RULES),
@@ -187,8 +228,11 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   const c = config as Config;
   if (c.pageSizeDefault > c.pageSizeMax) throw new Error('IDX_SIM_PAGE_SIZE_DEFAULT must not exceed IDX_SIM_PAGE_SIZE_MAX');
   if (!(c.fcPqdLow < c.fcPqdWarn && c.fcPqdWarn < c.fcPqdHigh)) throw new Error('flow-control watermarks must satisfy IDX_SIM_FC_PQD_LOW < IDX_SIM_FC_PQD_WARN < IDX_SIM_FC_PQD_HIGH');
+  if (c.headersTimeoutMs > c.requestTimeoutMs) throw new Error('IDX_SIM_HEADERS_TIMEOUT_MS must not exceed IDX_SIM_REQUEST_TIMEOUT_MS');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
   for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
+  // On loopback the documented default key serves; elsewhere startServer generates one (src/security/admin-key.ts).
+  if (c.adminKey === '' && isLoopbackHost(c.host)) c.adminKey = DEFAULT_ADMIN_KEY;
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };
 }
 

@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
+import { boundedValidator } from './contract/bounded-validation.js';
 import { loadContract, type Contract } from './contract/openapi.js';
 import type { AdjustableClock } from './domain/clock.js';
 import { ConcurrencyGuard, DailyMessageQuota, RequestLimiter } from './domain/quotas.js';
@@ -20,6 +21,9 @@ import { CertificateRegistry } from './security/certificate-registry.js';
 import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
 import { ArchiveService } from './services/archive-service.js';
 import { ArchiveStore } from './store/archive-store.js';
+import { CounterpartyService } from './services/counterparty-service.js';
+import { NmiRoleQueries } from './store/nmi-role-queries.js';
+import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
@@ -100,6 +104,8 @@ export interface AppContext {
   faults: FaultService;
   /** BPQD completeness per NMI and market day (issue #10). */
   coverage: CoverageService;
+  /** Virtual senders and LNSPs driven by the simulated clock (issue #10); they call the API like any participant. */
+  counterparties: CounterpartyService;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -136,6 +142,7 @@ export function createContext(o: ContextOptions): AppContext {
     archive.purge();
     // Fault rules whose window the clock entered or left (forced stops, closed sockets) act now.
     ctx.faults.apply(cause ?? o.random.hex(16));
+    transactionLog.purgeRefusals(o.clock.now() - config.translogRefusalRetentionDays * 86_400_000);
   });
   // A reset returns the clock to where it started when it started at a fixed instant (frozen or IDX_SIM_CLOCK_START).
   const startClock = config.clockStart !== undefined || o.clock.frozen ? { now: o.clock.now(), frozen: o.clock.frozen } : null;
@@ -164,7 +171,8 @@ export function createContext(o: ContextOptions): AppContext {
     signatures,
     hubSigner,
     bpqd: new BpqdService({
-      messages, delivery, standingData: participants, validatePayload: contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+      messages, delivery, standingData: participants, validatePayload: boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
+        contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')),
       settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
       isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
     }),
@@ -176,6 +184,11 @@ export function createContext(o: ContextOptions): AppContext {
     journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
     faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
     coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
+    counterparties: new CounterpartyService({
+      clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
+      participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
+      settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
+    }),
   };
   ctx.sim = new SimStateService({
     db: o.db,

@@ -5,12 +5,13 @@
  * request (the registry watches SQLite's data_version).
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type ResolvedConfig } from '../config.js';
 import { checkCommonName, CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
+import { writeFileAtomically } from '../store/files.js';
 import { ensureDevPki, issueClientCertificate, participantCommonName, pkiPaths, readCertificateRequest, type KeyAndCert } from '../pki/dev-ca.js';
 import { ensureSharedCertificates } from '../pki/shared-certificates.js';
 import { CertificateRegistry, registerCertificatesFromDir } from '../security/certificate-registry.js';
@@ -49,7 +50,7 @@ interface Workspace {
 function open(config: ResolvedConfig, now: number): Workspace {
   const fixtures = readFixtures(config.fixturesDir);
   const participantIds = fixtures.participants.map((p) => p.participantId);
-  const pki = ensureDevPki(config.certsDir, participantIds);
+  const pki = ensureDevPki(config.certsDir, participantIds, config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
   const registry = new CertificateRegistry(new CertificateStore(db), config.certificateEnvironment);
@@ -153,9 +154,11 @@ function issue(ws: Workspace, participantIds: string[], slot: CertificateSlot, c
     const certPath = paths.participantCert(participantId, slot);
     const keyPath = paths.participantKey(participantId, slot);
     mkdirSync(dirname(certPath), { recursive: true });
-    writeFileSync(certPath, issued.certPem, { mode: 0o644 });
-    if (issued.keyPem) writeFileSync(keyPath, issued.keyPem, { mode: 0o600 });
+    // Key before certificate, each written atomically: a crash in between leaves a pair the next start
+    // recognises as broken (src/pki/dev-ca.ts), never a certificate next to a key that is not its own.
+    if (issued.keyPem) writeFileAtomically(keyPath, issued.keyPem, 0o600);
     else if (existsSync(keyPath)) rmSync(keyPath); // the old key no longer matches the certificate in the slot
+    writeFileAtomically(certPath, issued.certPem, 0o644);
     wrote.push(issued.keyPem ? `${rel(certPath)} and ${rel(keyPath)}` : rel(certPath));
   }
   const cert = ws.registry.view().current(participantIds[0]!, slot)!;

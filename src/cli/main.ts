@@ -4,6 +4,7 @@
  *   idx-sim config        print every setting, its environment variable and default
  *   idx-sim sign …        print the x-signature value for a payload
  *   idx-sim certs …       list, issue, rotate and revoke participant certificates
+ *   idx-sim generate|token|submit|poll|events|doctor   data generator and participant client (issue #10)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
@@ -11,6 +12,13 @@ import { banner, startServer } from '../server.js';
 import { certsCommand } from './certs.js';
 import { SIM_COMMANDS, SIM_COMMANDS_USAGE, simCommand } from './sim-commands.js';
 import { signCommand } from './sign.js';
+import { EXIT, UsageError } from './connection.js';
+import { counterpartyCommand } from './counterparty.js';
+import { doctorCommand } from './doctor.js';
+import { generateCommand } from './generate.js';
+import { pollCommand } from './poll.js';
+import { submitCommand } from './submit.js';
+import { eventsCommand, tokenCommand } from './token-events.js';
 
 const USAGE = `usage: idx-sim <command> [options]
 
@@ -21,6 +29,13 @@ commands:
   config   print the configuration settings (environment variables and defaults)
   sign     print the x-signature header value for a payload (idx-sim sign --help)
   certs    list, issue, rotate and revoke participant certificates (idx-sim certs help)
+
+data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refused/failed, 2 usage, 3 unreachable):
+  generate realistic BPQD for N NMIs x D days, with invalid variants and a manifest of expected answers
+  token    get an access token over mTLS          submit   send BPQD files or folders (gzip, sign, check)
+  poll     drain an LNSP queue (list, get, save, delete)   events   print the WebSocket event stream
+  doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
+  counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
   help     this text
 
 ${SIM_COMMANDS_USAGE}`;
@@ -52,7 +67,7 @@ async function start(args: string[]): Promise<void> {
     profile: values.profile === undefined ? undefined : parseFlag('profile', () => SETTINGS.profile.parse(values.profile!)),
   };
   const server = await startServer(overrides);
-  process.stdout.write(banner(loadConfig(overrides), server.url));
+  process.stdout.write(banner(loadConfig(overrides), server.url, process.cwd(), server.generatedAdminKey));
   const stop = async (signal: string) => {
     server.app.log.info({ signal }, 'shutting down');
     await server.close();
@@ -60,6 +75,35 @@ async function start(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+const out = (text: string) => process.stdout.write(text);
+
+/** The data generator and the participant client: usage errors exit 2 (EXIT in ./connection.ts). */
+async function participantCommand(command: string, args: string[]): Promise<number> {
+  try {
+    switch (command) {
+      case 'generate': {
+        const g = generateCommand(args, out);
+        return g.send && g.result ? submitCommand([...g.rest, ...(g.json ? ['--json'] : []), g.result.dir], out) : g.code;
+      }
+      case 'token': return await tokenCommand(args, out);
+      case 'submit': return await submitCommand(args, out);
+      case 'poll': return await pollCommand(args, out);
+      case 'events': return await eventsCommand(args, out);
+      case 'counterparty': return await counterpartyCommand(args, out);
+      default: return await doctorCommand(args, out);
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`idx-sim ${command}: ${e.message}
+(idx-sim ${command} --help)
+`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -75,6 +119,14 @@ export async function main(argv: string[]): Promise<number> {
       return signCommand(rest, (text) => process.stdout.write(text));
     case 'certs':
       return certsCommand(rest, (text) => process.stdout.write(text));
+    case 'generate':
+    case 'token':
+    case 'submit':
+    case 'poll':
+    case 'events':
+    case 'doctor':
+    case 'counterparty':
+      return participantCommand(command, rest);
     case undefined:
     case 'help':
     case '--help':

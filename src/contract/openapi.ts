@@ -99,6 +99,8 @@ export class Contract {
   readonly operations = new Map<string, Operation>();
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
+  /** The same documents compiled to stop at the first error (lazily: only the payload needs it). */
+  private firstErrorAjv?: Ajv2020;
   private readonly matchers: Array<{ regex: RegExp; method: string; template: string; operation: Operation }> = [];
 
   /** Loads, bundles and indexes the documents of a directory. */
@@ -135,7 +137,7 @@ export class Contract {
     const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);
     const objectOf = (params: Json[], lowerCase: boolean, closed: boolean) => ({
       type: 'object',
-      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, withoutAnnotations(p.schema ?? {})])),
+      properties: Object.fromEntries(params.map((p) => [lowerCase ? p.name.toLowerCase() : p.name, requireFinite(withoutAnnotations(p.schema ?? {}))])),
       required: params.filter((p) => p.required).map((p) => (lowerCase ? p.name.toLowerCase() : p.name)),
       ...(closed ? { additionalProperties: false } : {}),
     });
@@ -154,6 +156,16 @@ export class Contract {
     return { method: op.method.toUpperCase(), url: op.path.replace(/\{([^}]+)\}/g, ':$1'), schema, auth: op.auth, quotas: op.quotas };
   }
 
+  /**
+   * The methods the API offers on a concrete path (HEAD wherever GET is, as Fastify serves it), for the
+   * `Allow` header of a 405. Empty when no operation has this path.
+   */
+  allowedMethods(path: string): string[] {
+    const methods = new Set(this.matchers.filter((m) => m.regex.test(path)).map((m) => m.method.toUpperCase()));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  }
+
   /** Canonical spelling of a header parameter (`x-messagecontextid` → `x-messageContextId`). */
   headerName(lowerCaseName: string): string {
     for (const op of this.operations.values()) {
@@ -169,6 +181,25 @@ export class Contract {
     if (!v) {
       // The documents are dereferenced: every schema is self-contained and compiles on its own.
       v = this.ajv.compile(this.at(file, pointer));
+      this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * A validator that stops at the first error: its work is bounded by the size of the input, whatever
+   * the input is (with allErrors, a payload of a million empty objects yields millions of errors).
+   */
+  firstErrorValidator(file: string, pointer: string): ValidateFunction {
+    if (!this.firstErrorAjv) {
+      this.firstErrorAjv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true });
+      addFormats.default(this.firstErrorAjv);
+      for (const keyword of ANNOTATION_KEYWORDS) this.firstErrorAjv.addKeyword(keyword);
+    }
+    const key = `first-error:${file}${pointer}`;
+    let v = this.validators.get(key);
+    if (!v) {
+      v = this.firstErrorAjv.compile(this.at(file, pointer));
       this.validators.set(key, v);
     }
     return v;
@@ -209,12 +240,16 @@ export class Contract {
     const where = `${res.method} ${path} → ${res.statusCode}`;
     const op = match.operation;
     const opObject = this.at(op.file, op.pointer);
-    // A method the path does not have: must be a 404/405 problem.
-    if (match.method !== res.method.toLowerCase()) {
-      return [404, 405].includes(res.statusCode) ? this.checkProblem(res, where) : [`${where}: undocumented method`];
-    }
     const status = String(res.statusCode);
+    const transport = this.documents.get('common.yaml')?.['x-idx-transport-responses']?.[status] ? status : undefined;
+    // A method the path does not have: must be a 404/405 problem (405 with Allow), or a transport refusal.
+    if (match.method !== res.method.toLowerCase()) {
+      if (res.statusCode === 405 && res.headers.allow === undefined) return [`${where}: 405 without Allow`];
+      return [404, 405].includes(res.statusCode) || transport ? this.checkProblem(res, where) : [`${where}: undocumented method`];
+    }
     const responseKey = opObject.responses?.[status] ? status : opObject.responses?.default ? 'default' : undefined;
+    // Refusals made before the operation runs are documented once, in common.yaml (`x-idx-transport-responses`).
+    if (!responseKey && transport) return this.checkProblem(res, where);
     if (!responseKey) return [`${where}: status ${status} is not documented for ${op.operationId}`];
     const pointer = `${op.pointer}/responses/${escapePointer(responseKey)}`;
     const response = this.at(op.file, pointer);
@@ -276,7 +311,13 @@ export class Contract {
 
   private checkProblem(res: { headers: Record<string, unknown>; body: Buffer }, where: string): string[] {
     const validate = this.validator('common.yaml', '#/components/schemas/Problem');
-    const body = JSON.parse(res.body.toString('utf8'));
+    if (!/^application\/problem\+json/.test(String(res.headers['content-type'] ?? ''))) return [`${where}: not application/problem+json`];
+    let body: Json;
+    try {
+      body = JSON.parse(res.body.toString('utf8'));
+    } catch (err) {
+      return [`${where}: problem body is not JSON (${(err as Error).message})`];
+    }
     return validate(body) ? [] : formatAjvErrors(validate.errors).map((e) => `${where}: ${e}`);
   }
 
@@ -352,6 +393,36 @@ function withoutAnnotations(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(withoutAnnotations);
   if (schema === null || typeof schema !== 'object') return schema;
   return Object.fromEntries(Object.entries(schema).filter(([k]) => !ANNOTATION_KEYWORDS.includes(k) && k !== 'examples').map(([k, v]) => [k, withoutAnnotations(v)]));
+}
+
+/**
+ * Keyword added to numeric request parameters: the number is finite. ajv's `coerceTypes` turns
+ * "Infinity" or "1e309" into ±Infinity, accepts it as an integer and skips minimum/maximum for it
+ * (issue 7, defect 5); this keyword refuses it, naming the parameter.
+ */
+export const FINITE_KEYWORD = 'x-idx-finite';
+
+/** The ajv plugin that defines FINITE_KEYWORD (Fastify's validator compiler loads it). */
+export function finiteKeyword(ajv: { addKeyword(definition: object): unknown }): typeof ajv {
+  ajv.addKeyword({
+    keyword: FINITE_KEYWORD,
+    // No `type: 'number'`: ajv runs number keywords only on finite numbers, which is the bug itself.
+    schemaType: 'boolean',
+    errors: true,
+    validate: function finite(this: unknown, _schema: boolean, data: unknown) {
+      if (typeof data !== 'number' || Number.isFinite(data)) return true;
+      (finite as unknown as { errors: object[] }).errors = [{ keyword: FINITE_KEYWORD, message: 'must be a finite number', params: {} }];
+      return false;
+    },
+  });
+  return ajv;
+}
+
+function requireFinite(schema: Json): Json {
+  if (schema === null || typeof schema !== 'object') return schema;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const numeric = types.includes('integer') || types.includes('number');
+  return numeric ? { ...schema, [FINITE_KEYWORD]: true } : schema;
 }
 
 /** ajv errors as `<pointer>: <message>` lines. */

@@ -44,9 +44,11 @@ function checkMeasurement(m: Measurement, pointer: string, problems: ProblemItem
 /**
  * Interval and phase consistency (spec §5.2 [D]): market-time (+10:00) timestamps, end - start equal to
  * intervalLength, starts on an interval boundary, no duplicate interval or phase, readings only for the
- * meter's declared phases, min <= avg <= max. Partial days are accepted (meter churn, spec §12).
+ * meter's declared phases, min <= avg <= max. Partial days are accepted (meter churn, spec §12), but a
+ * meter's intervals must be contiguous unless `allowGaps`: a missing reading is sent with quality flag N,
+ * as in NEM12, not left out (docs/spec-variance.md row 234, IDX_SIM_BPQD_INTERVAL_GAPS).
  */
-export function checkContentRules(payload: BpqdPayload, messageContextId?: string): void {
+export function checkContentRules(payload: BpqdPayload, messageContextId?: string, options: { allowGaps?: boolean } = {}): void {
   const problems: ProblemItem[] = [];
   payload.data.transactions.forEach((tx, t) => {
     const seenNmis = new Set<string>();
@@ -59,8 +61,10 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
         const meterPtr = `${nmiPointer(t, n)}/meters/${m}`;
         const lengthMs = meter.intervalLength * 60_000;
         const starts = new Set<number>();
+        const byStart: Array<[number, number]> = [];
         meter.intervals.forEach((interval, i) => {
           const ptr = `${meterPtr}/intervals/${i}`;
+          const problemsBefore = problems.length;
           const start = parseIdxDateTime(interval.intervalStartDateTime);
           const end = parseIdxDateTime(interval.intervalEndDateTime);
           for (const [field, text] of [['intervalStartDateTime', interval.intervalStartDateTime], ['intervalEndDateTime', interval.intervalEndDateTime]] as const) {
@@ -81,6 +85,8 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
             problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_DUPLICATE', `interval starting ${interval.intervalStartDateTime} appears more than once for meter ${meter.meterSerialNumber}`));
           }
           starts.add(start);
+          // Gaps are looked for among well-formed intervals only: a misshapen one is already reported.
+          if (!options.allowGaps && problems.length === problemsBefore) byStart.push([start, i]);
           const phases = new Set<string>();
           interval.readings.forEach((reading, r) => {
             const rPtr = `${ptr}/readings/${r}`;
@@ -96,6 +102,15 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
             checkMeasurement(reading.phaseAngle, `${rPtr}/phaseAngle`, problems);
           });
         });
+        byStart.sort((a, b) => a[0] - b[0]);
+        for (let k = 1; k < byStart.length; k++) {
+          const gap = byStart[k]![0] - byStart[k - 1]![0];
+          if (gap > lengthMs) {
+            const i = byStart[k]![1];
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_GAP',
+              `${gap / lengthMs - 1} interval(s) missing before ${meter.intervals[i]!.intervalStartDateTime} for meter ${meter.meterSerialNumber}; send missing readings with qualityFlag N`));
+          }
+        }
       });
     });
   });

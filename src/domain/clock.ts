@@ -11,6 +11,18 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 /**
+ * The instants simulated time may take: AEMO's BPQD market exists well inside them, and beyond them dates
+ * stop being useful (a NaN or year-275760 clock made every certificate "expired", issue 7 defect 4).
+ */
+export const SIMULATED_TIME_RANGE = { from: Date.UTC(2000, 0, 1), until: Date.UTC(2100, 0, 1) } as const;
+/** The largest single step forward of the control API: a year and a day. */
+export const MAX_ADVANCE_SECONDS = 366 * 86_400;
+
+export function isSimulatedInstant(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= SIMULATED_TIME_RANGE.from && ms < SIMULATED_TIME_RANGE.until;
+}
+
+/**
  * A clock that runs with real time from an offset, or stands still when frozen. `set` and `advance`
  * move simulated time; real time keeps flowing on top of it unless the clock is frozen.
  */
@@ -30,6 +42,8 @@ export class AdjustableClock implements Clock {
    * runs now, not on the next read); `cause` is the trace id of whatever moved the clock.
    */
   set(instantMs: number, cause?: string): void {
+    // Inputs are bounded where they enter (control API, IDX_SIM_CLOCK_START); a NaN or infinite clock must never happen.
+    if (!Number.isFinite(instantMs)) throw new RangeError(`simulated time must be a finite instant, got ${instantMs}`);
     if (this.frozenAt !== undefined) this.frozenAt = instantMs;
     else this.offsetMs = instantMs - this.source.now();
     for (const listener of this.listeners) listener(cause);

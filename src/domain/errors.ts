@@ -49,6 +49,13 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_DUPLICATE_MESSAGE: { status: 409, title: 'messageContextId already used by this sender' },
   IDX_ERR_PAYLOAD_TOO_LARGE_FOR_PRIORITY: { status: 413, title: 'Payload exceeds the size cap of its priority' },
   IDX_ERR_EXPORT_TOO_LARGE: { status: 400, title: 'Too many records for one export' },
+  // HTTP transport: refusals made before a route runs, by Node's HTTP parser or Fastify (issue 7, docs/reliability.md)
+  IDX_ERR_HTTP_INVALID: { status: 400, title: 'Request is not valid HTTP' },
+  IDX_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
+  IDX_ERR_URI_TOO_LONG: { status: 414, title: 'URL or path parameter too long' },
+  IDX_ERR_EXPECTATION_FAILED: { status: 417, title: 'Expectation not supported' },
+  IDX_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  IDX_ERR_SHUTTING_DOWN: { status: 503, title: 'The hub is shutting down' },
   // Message signatures: x-signature, CMS SignedData (spec §3, §6, §13.3)
   IDX_ERR_SIGNATURE_MISSING: { status: 400, title: 'x-signature is required' },
   IDX_ERR_SIGNATURE_MALFORMED: { status: 400, title: 'x-signature is not <algorithm>;<base64 CMS SignedData>' },
@@ -70,11 +77,13 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_EVENT_FRAME_INVALID: { status: 400, title: 'Event channel frame not understood' },
   IDX_ERR_TRANSLOG_MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found in your transaction log' },
   IDX_ERR_PAYLOAD_NOT_RETAINED: { status: 410, title: 'Payload no longer retained' },
+  IDX_ERR_COUNTERPARTY_NOT_FOUND: { status: 404, title: 'No such virtual counterparty' },
   IDX_ERR_PARTICIPANT_NOT_FOUND: { status: 404, title: 'No such participant' },
   // Quotas (spec §8)
   IDX_ERR_RATE_LIMITED: { status: 429, title: 'Rate limit exceeded' },
   IDX_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Daily quota exceeded' },
   IDX_ERR_CONCURRENT_REQUEST: { status: 429, title: 'Another request from this participant is in flight' },
+  IDX_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, title: 'Too many open event WebSockets for this participant' },
   // Availability (spec §4.7 outages, §9 flow control)
   IDX_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'IDX is unavailable (outage or maintenance)' },
   IDX_ERR_RECIPIENT_STOPPED: { status: 503, title: "The receiving participant's queue is not taking messages" },
@@ -106,6 +115,8 @@ export interface IdxErrorOptions {
   /** Extra response headers, e.g. Retry-After on 429. */
   headers?: Record<string, string>;
   messageContextId?: string;
+  /** A framework 4xx without a code of its own keeps its HTTP status (with IDX_ERR_HTTP_INVALID). */
+  status?: number;
 }
 
 /** The one error class: thrown by domain code, turned into problem+json by the problem-details plugin. */
@@ -124,7 +135,7 @@ export class IdxError extends Error {
     super(`${code}: ${detail}`);
     this.name = 'IdxError';
     const spec: ErrorSpec = ERROR_CATALOGUE[code];
-    this.status = spec.status;
+    this.status = options.status ?? spec.status;
     this.title = spec.title;
     this.errors = options.errors ?? [];
     this.headers = options.headers ?? {};

@@ -21,3 +21,14 @@ export function nmiChecksum(nmi: string): number {
 export function isValidNmiChecksum(nmi: string, checksum: string | number): boolean {
   return NMI_PATTERN.test(nmi) && String(nmiChecksum(nmi)) === String(checksum);
 }
+
+/** `4102000001..4102000010` → the ten NMIs; a single NMI → itself. */
+export function expandNmis(spec: string): string[] {
+  const [first, last = first] = spec.split('..') as [string, string?];
+  for (const nmi of [first, last]) if (!NMI_PATTERN.test(nmi!)) throw new Error(`NMI "${nmi}" is not 10 upper-case letters or digits`);
+  if (first === last) return [first];
+  if (!/^\d+$/.test(first) || !/^\d+$/.test(last!)) throw new Error(`NMI range "${spec}" must be numeric`);
+  const out: string[] = [];
+  for (let n = BigInt(first); n <= BigInt(last!); n++) out.push(n.toString().padStart(10, '0'));
+  return out;
+}

@@ -77,3 +77,12 @@ export class SeededRandom implements Random {
 export function createRandom(seed?: string): SeededRandom {
   return new SeededRandom(seed ?? randomBytes(8).toString('hex'));
 }
+
+/**
+ * The seed of one start: IDX_SIM_SEED itself on the first start of a data directory (a fresh run replays
+ * exactly), the seed and the start's number after that — a restart on the same data must not draw the
+ * message ids and trace ids of the previous run again (issue 7, defect 10).
+ */
+export function seedForBoot(seed: string, boot: number): string {
+  return boot <= 1 ? seed : `${seed}#boot${boot}`;
+}

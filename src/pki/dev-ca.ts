@@ -4,11 +4,16 @@
  * Certificates are built with node-forge; RSA keys come from node:crypto (native, ~50x faster than forge's
  * pure-JS generator). None of this is on a request path.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
 import forge from 'node-forge';
 import { CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
+import { writeFileAtomically } from '../store/files.js';
+
+/** The names the server certificate carries unless IDX_SIM_SERVER_HOSTS says otherwise. */
+export const DEFAULT_SERVER_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
 const DAY_MS = 86_400_000;
 
@@ -113,7 +118,7 @@ function leafExtensions(kind: LeafKind, hosts: string[]): object[] {
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: kind === 'client' },
     ...(hosts.length
-      ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
+      ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
       : []),
   ];
 }
@@ -156,8 +161,9 @@ export function issueHubSigningCertificate(ca: KeyAndCert, options: LeafOptions 
 /** The participant-like id in the hub signer's CN. */
 export const HUB_ID = 'IDXHUB';
 
-export function issueServerCertificate(ca: KeyAndCert, hosts: string[] = ['localhost', '127.0.0.1'], options: LeafOptions = {}): KeyAndCert {
-  return issueLeaf(ca, { commonName: hosts[0]! }, 'server', options, hosts);
+export function issueServerCertificate(ca: KeyAndCert, hosts: readonly string[] = DEFAULT_SERVER_HOSTS, options: LeafOptions = {}): KeyAndCert {
+  if (hosts.length === 0) throw new Error('the server certificate needs at least one host name or address');
+  return issueLeaf(ca, { commonName: hosts[0]! }, 'server', options, [...hosts]);
 }
 
 /** The CN AEMO prefers for a participant's certificate (spec §6). */
@@ -181,13 +187,13 @@ export const pkiPaths = (dir: string) => ({
 });
 
 function write(path: string, content: string, secret = false): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content, { mode: secret ? 0o600 : 0o644 });
+  writeFileAtomically(path, content, secret ? 0o600 : 0o644);
 }
 
+/** The key first, then the certificate: a crash in between leaves a pair the next start sees as broken and reissues. */
 function writePair(certPath: string, keyPath: string, pair: KeyAndCert): void {
-  write(certPath, pair.certPem);
   if (pair.keyPem) write(keyPath, pair.keyPem, true);
+  write(certPath, pair.certPem);
 }
 
 export interface DevPki {
@@ -198,41 +204,118 @@ export interface DevPki {
   hub: KeyAndCert;
   /** Files created by this call (empty when everything already existed). */
   created: string[];
+  /** Generated certificates found broken and issued again, with what was wrong (startup logs them). */
+  repaired: Array<{ file: string; problem: string }>;
+}
+
+/** What is wrong with a certificate file, or undefined. */
+function certificateProblem(certPath: string): string | undefined {
+  if (!existsSync(certPath)) return 'missing';
+  const pem = readFileSync(certPath, 'utf8');
+  if (pem.trim() === '') return 'empty';
+  try {
+    new X509Certificate(pem);
+    return undefined;
+  } catch (err) {
+    return `not a PEM certificate (${(err as Error).message})`;
+  }
+}
+
+/**
+ * What is wrong with a certificate and its key, naming the file: undefined when both read and belong
+ * together (and, with `issuer`, the certificate was issued by it). `keyOptional`: a participant
+ * certificate issued from a CSR has no key here.
+ */
+export function pairProblem(certPath: string, keyPath: string, o: { keyOptional?: boolean; issuer?: string } = {}): string | undefined {
+  const certIssue = certificateProblem(certPath);
+  if (certIssue) return `${certPath}: ${certIssue}`;
+  const cert = new X509Certificate(readFileSync(certPath, 'utf8'));
+  if (o.issuer !== undefined) {
+    const issuer = new X509Certificate(o.issuer);
+    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) return `${certPath}: not issued by the current dev CA`;
+  }
+  if (!existsSync(keyPath)) return o.keyOptional ? undefined : `${keyPath}: missing`;
+  const keyPem = readFileSync(keyPath, 'utf8');
+  if (keyPem.trim() === '') return `${keyPath}: empty`;
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    return `${keyPath}: not a PEM private key (${(err as Error).message})`;
+  }
+  if (!cert.checkPrivateKey(key)) return `${keyPath} does not belong to ${certPath}`;
+  return undefined;
+}
+
+/** The DNS names and IP addresses of a certificate's subjectAltName, canonical and sorted. */
+export function certificateHosts(certPem: string): string[] {
+  const ext = forge.pki.certificateFromPem(certPem).getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | undefined;
+  return canonicalHosts((ext?.altNames ?? []).map((n) => (n.type === 7 ? n.ip! : n.value!)));
+}
+
+/** node-forge's own IP text form (its typings omit these), so configured and stored addresses compare equal. */
+const forgeIp = forge.util as unknown as { bytesFromIP(ip: string): string; bytesToIP(bytes: string): string };
+
+function canonicalHosts(hosts: readonly string[]): string[] {
+  return [...new Set(hosts.map((h) => (isIP(h) ? forgeIp.bytesToIP(forgeIp.bytesFromIP(h)) : h.toLowerCase())))].sort();
 }
 
 /**
  * Creates whatever is missing under `dir` — CA, server certificate, OAuth signing key, hub signer, and both
- * certificates of each participant — and leaves existing files alone, so it is safe on every start.
+ * certificates of each participant — and leaves sound existing files alone, so it is safe on every start.
+ * Every pair is checked (issue 7, defect 9): a generated certificate whose file is empty, unreadable, whose
+ * key is missing or does not match, or that the current CA did not issue, is issued again (and reported in
+ * `repaired`); a broken CA that has already issued certificates is not replaced — that throws, naming the
+ * file. The server certificate is issued again when its names differ from `hosts` (IDX_SIM_SERVER_HOSTS).
  */
-export function ensureDevPki(dir: string, participantIds: readonly string[], hosts: string[] = ['localhost', '127.0.0.1']): DevPki {
+export function ensureDevPki(dir: string, participantIds: readonly string[], hosts: readonly string[] = DEFAULT_SERVER_HOSTS): DevPki {
   const p = pkiPaths(dir);
   const created: string[] = [];
+  const repaired: DevPki['repaired'] = [];
   const readPair = (certPath: string, keyPath: string): KeyAndCert => ({ certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') });
+  /** Issues the pair when it is missing or broken; true when it did. */
+  const ensurePair = (certPath: string, keyPath: string, issue: () => KeyAndCert, o: { keyOptional?: boolean; issuer?: string } = {}): boolean => {
+    const problem = pairProblem(certPath, keyPath, o);
+    if (!problem) return false;
+    if (problem !== `${certPath}: missing`) repaired.push({ file: certPath, problem });
+    writePair(certPath, keyPath, issue());
+    created.push(certPath);
+    return true;
+  };
 
-  if (!existsSync(p.caCert) || !existsSync(p.caKey)) {
-    writePair(p.caCert, p.caKey, createCa());
-    created.push(p.caCert);
+  const caProblem = pairProblem(p.caCert, p.caKey);
+  if (caProblem && caProblem !== `${p.caCert}: missing` && existsSync(p.serverCert)) {
+    throw new Error(`${caProblem}. The dev CA issued every other certificate under ${dir}, so it is not replaced: restore it, or delete ${dir} to have a new PKI generated`);
   }
+  ensurePair(p.caCert, p.caKey, () => createCa());
   const ca = readPair(p.caCert, p.caKey);
-  if (!existsSync(p.serverCert) || !existsSync(p.serverKey)) {
-    writePair(p.serverCert, p.serverKey, issueServerCertificate(ca, hosts));
-    created.push(p.serverCert);
+  const issuer = { issuer: ca.certPem };
+  if (!ensurePair(p.serverCert, p.serverKey, () => issueServerCertificate(ca, hosts), issuer)) {
+    const had = certificateHosts(readFileSync(p.serverCert, 'utf8'));
+    if (had.join(',') !== canonicalHosts(hosts).join(',')) {
+      writePair(p.serverCert, p.serverKey, issueServerCertificate(ca, hosts));
+      created.push(p.serverCert);
+    }
   }
-  if (!existsSync(p.tokenSigningKey)) {
+  let tokenKeyProblem: string | undefined;
+  if (existsSync(p.tokenSigningKey)) {
+    try {
+      createPrivateKey(readFileSync(p.tokenSigningKey, 'utf8'));
+    } catch (err) {
+      tokenKeyProblem = `not a PEM private key (${(err as Error).message})`;
+    }
+  }
+  if (!existsSync(p.tokenSigningKey) || tokenKeyProblem) {
+    if (tokenKeyProblem) repaired.push({ file: p.tokenSigningKey, problem: `${p.tokenSigningKey}: ${tokenKeyProblem}` });
     write(p.tokenSigningKey, newKeyPem(), true);
     created.push(p.tokenSigningKey);
   }
-  if (!existsSync(p.hubCert) || !existsSync(p.hubKey)) {
-    writePair(p.hubCert, p.hubKey, issueHubSigningCertificate(ca));
-    created.push(p.hubCert);
-  }
+  ensurePair(p.hubCert, p.hubKey, () => issueHubSigningCertificate(ca), issuer);
   for (const pid of participantIds) {
     for (const slot of CERTIFICATE_SLOTS) {
-      const certPath = p.participantCert(pid, slot);
-      // Only the certificate decides: one issued from a participant's CSR has no key here (the participant keeps it).
-      if (existsSync(certPath)) continue;
-      writePair(certPath, p.participantKey(pid, slot), issueClientCertificate(ca, participantCommonName(pid)));
-      created.push(certPath);
+      // A certificate issued from a participant's CSR has no key here (the participant keeps it): a
+      // missing key is fine, a key that is here must match.
+      ensurePair(p.participantCert(pid, slot), p.participantKey(pid, slot), () => issueClientCertificate(ca, participantCommonName(pid)), { keyOptional: true, ...issuer });
     }
   }
   return {
@@ -241,6 +324,7 @@ export function ensureDevPki(dir: string, participantIds: readonly string[], hos
     tokenSigningKeyPem: readFileSync(p.tokenSigningKey, 'utf8'),
     hub: readPair(p.hubCert, p.hubKey),
     created,
+    repaired,
   };
 }
 

@@ -4,8 +4,8 @@
  * under each of its ids' directories (`participants/<ID>/{primary,secondary}.{crt,key}`), so the registry
  * registers it for every id and a client may use either path.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../store/files.js';
 import type { SharedCertificate } from '../store/fixtures.js';
 import { CERTIFICATE_SLOTS, issueClientCertificate, pkiPaths, type DevPki } from './dev-ca.js';
 
@@ -33,9 +33,9 @@ export function ensureSharedCertificates(dir: string, pki: Pick<DevPki, 'ca' | '
       const donorKey = donor ? paths.participantKey(donor, slot) : undefined;
       const pair = certPem ? { certPem, keyPem: donorKey && existsSync(donorKey) ? readFileSync(donorKey, 'utf8') : '' } : issueClientCertificate(pki.ca, group.commonName);
       for (const pid of fresh) {
-        mkdirSync(dirname(paths.participantCert(pid, slot)), { recursive: true });
-        writeFileSync(paths.participantCert(pid, slot), pair.certPem, { mode: 0o644 });
-        if (pair.keyPem) writeFileSync(paths.participantKey(pid, slot), pair.keyPem, { mode: 0o600 });
+        // Key first, each file atomically (issue 7, defect 9).
+        if (pair.keyPem) writeFileAtomically(paths.participantKey(pid, slot), pair.keyPem, 0o600);
+        writeFileAtomically(paths.participantCert(pid, slot), pair.certPem, 0o644);
         written.push(paths.participantCert(pid, slot));
       }
     }

@@ -81,6 +81,7 @@ export class Authenticator {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     const expected = Buffer.from(this.ctx.config.adminKey);
     if (!presented || presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), expected)) {
+      request.log.warn({ controlAction: 'refused', url: request.url, method: request.method, remoteAddress: request.ip, reason: presented ? 'wrong key' : 'no key' }, 'control API: key refused');
       throw new IdxError('IDX_ERR_ADMIN_KEY', 'the simulator control API needs `Authorization: Bearer <IDX_SIM_ADMIN_KEY>`',
         { errors: [headerProblem('Authorization', 'ADMIN_KEY', presented ? 'wrong key' : 'missing')] });
     }

@@ -51,7 +51,7 @@ function fromValidation(err: FastifyError, ctx: AppContext, request: FastifyRequ
         continue;
       }
     }
-    items.push({ in: location.where, name, code: v.keyword.toUpperCase(), message });
+    items.push({ in: location.where, name, code: v.keyword.replace(/^x-idx-/, '').toUpperCase(), message });
   }
   // The messageContextId grammar gets its own code and a precise reason (spec §3).
   const contextItem = items.find((i) => i.name === 'x-messageContextId' && i.code === 'PATTERN');
@@ -83,18 +83,57 @@ export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new IdxError('IDX_ERR_FORM_INVALID', e.message, { errors: [{ in: 'body', pointer: '', code: 'BODY', message: e.message }] });
+    case 'FST_ERR_BAD_URL':
+      return new IdxError('IDX_ERR_HTTP_INVALID', 'the URL is not valid (a malformed percent-encoding?)', { errors: [{ in: 'path', name: 'url', code: 'BAD_URL', message: 'not a valid URL' }] });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // Never echo the URL back (it can be kilobytes long).
+      return new IdxError('IDX_ERR_URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, { errors: [{ in: 'path', name: 'url', code: 'TOO_LONG', message: `path parameter longer than ${MAX_PARAM_LENGTH} characters` }] });
+  }
+  // Any other client error Fastify raises keeps its 4xx status (issue 7, defect 5): never a 500 for bad input.
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = STATUS_CODES[status] ?? 'IDX_ERR_HTTP_INVALID';
+    return new IdxError(code, `${e.message.slice(0, 200)}`, { status });
   }
   return new IdxError('IDX_ERR_INTERNAL', 'unexpected error; quote the traceId when reporting it');
 }
 
+/** Longest path parameter the router accepts (find-my-way `maxParamLength`); longer → 414. */
+export const MAX_PARAM_LENGTH = 200;
+
+/** Catalogue codes of the HTTP statuses Node and Fastify refuse with before a route runs. */
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'IDX_ERR_HTTP_INVALID',
+  404: 'IDX_ERR_ROUTE_NOT_FOUND',
+  405: 'IDX_ERR_METHOD_NOT_ALLOWED',
+  408: 'IDX_ERR_REQUEST_TIMEOUT',
+  413: 'IDX_ERR_PAYLOAD_TOO_LARGE',
+  414: 'IDX_ERR_URI_TOO_LONG',
+  415: 'IDX_ERR_CONTENT_TYPE_UNSUPPORTED',
+  417: 'IDX_ERR_EXPECTATION_FAILED',
+  431: 'IDX_ERR_HEADERS_TOO_LARGE',
+};
+
+/** The path as `instance`: the real one, shortened so that a long URL is never echoed back. */
+export function problemInstance(url: string): string {
+  const path = url.split('?')[0]!;
+  return path.length <= MAX_INSTANCE_LENGTH ? path : `${path.slice(0, MAX_INSTANCE_LENGTH)}…`;
+}
+const MAX_INSTANCE_LENGTH = 120;
+/** A messageContextId longer than the grammar allows (63 characters) is not echoed back. */
+const MAX_ECHOED_CONTEXT_ID = 128;
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: IdxError, ctx: AppContext): FastifyReply {
-  const instance = request.url.split('?')[0]!;
+  const instance = problemInstance(request.url);
   const headerContextId = request.headers['x-messagecontextid'];
   const paramContextId = (request.params as Record<string, string> | undefined)?.messageContextId;
-  const messageContextId = err.messageContextId ?? (typeof headerContextId === 'string' ? headerContextId : paramContextId);
+  const candidate = err.messageContextId ?? (typeof headerContextId === 'string' ? headerContextId : paramContextId);
+  const messageContextId = typeof candidate === 'string' && candidate.length <= MAX_ECHOED_CONTEXT_ID ? candidate : undefined;
   recordRefusal(request, err, ctx, messageContextId);
   return reply
     .code(err.status)
+    // Also set here: refusals of the router (frameworkErrors) are sent without the onSend hooks.
+    .header('x-traceId', request.id)
     .headers(err.headers)
     .type('application/problem+json')
     .send({
@@ -123,9 +162,59 @@ function refusedParticipant(request: FastifyRequest): string | null {
   return typeof header === 'string' && client.participantIds.includes(header) ? header : client.participantIds[0] ?? null;
 }
 
-/** Refusals go to the transaction log as `message_rejected`, with the reason code and detail (spec §4.5). */
+/** Longest refusal detail stored in the transaction log. */
+export const MAX_STORED_DETAIL = 500;
+
+/**
+ * Refusals stored per participant per clock minute (IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE): beyond it
+ * they go to the log only, so a client in a loop cannot fill the disk (issue 7, defect 3).
+ */
+class RefusalBudget {
+  private minute = -1;
+  private readonly stored = new Map<string, number>();
+  private readonly skipped = new Map<string, number>();
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Whether one more refusal of `participantId` may be stored in this minute; reports the last minute's skipped count. */
+  take(participantId: string, now: number, log: (skipped: Record<string, number>) => void): boolean {
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.minute) {
+      if (this.skipped.size) log(Object.fromEntries(this.skipped));
+      this.minute = minute;
+      this.stored.clear();
+      this.skipped.clear();
+    }
+    const n = this.stored.get(participantId) ?? 0;
+    if (n >= this.perMinute) {
+      this.skipped.set(participantId, (this.skipped.get(participantId) ?? 0) + 1);
+      return false;
+    }
+    this.stored.set(participantId, n + 1);
+    return true;
+  }
+}
+const budgets = new WeakMap<AppContext, RefusalBudget>();
+
+/**
+ * A participant's refusals go to its transaction log as `message_rejected`, with the reason code and
+ * detail (spec §4.5) — truncated, at most IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE a minute, purged after
+ * IDX_SIM_TRANSLOG_REFUSAL_RETENTION_DAYS. A request no participant owns (no valid certificate) is
+ * logged (pino), not stored: it belongs to nobody (issue 7, defect 3).
+ */
 function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, messageContextId: string | undefined): void {
   const from = refusedParticipant(request);
+  const summary = { traceId: request.id, status: err.status, code: err.code, method: request.method, path: problemInstance(request.url) };
+  if (from === null) {
+    request.log.info(summary, 'refused a request no participant owns');
+    return;
+  }
+  let budget = budgets.get(ctx);
+  if (!budget) budgets.set(ctx, (budget = new RefusalBudget(ctx.config.translogRefusalsPerMinute)));
+  if (!budget.take(from, ctx.clock.now(), (skipped) => request.log.warn({ skipped }, 'refusals not stored in the transaction log last minute (over IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE)'))) {
+    request.log.info({ ...summary, participantId: from }, 'refused (not stored: over the per-minute limit of stored refusals)');
+    return;
+  }
   const parsed = messageContextId ? parseMessageContextId(messageContextId) : undefined;
   const context = parsed?.ok ? parsed.value : undefined;
   const inbound = request.method === 'POST';
@@ -142,7 +231,7 @@ function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, 
       messageType: 'message',
       status: 'message_rejected',
       reasonCode: err.code,
-      detail: `${request.method} ${request.url.split('?')[0]} → ${err.status}: ${err.detail}`.slice(0, 2000),
+      detail: `${request.method} ${problemInstance(request.url)} → ${err.status}: ${err.detail}`.slice(0, MAX_STORED_DETAIL),
     });
   } catch (logErr) {
     request.log.error({ err: logErr }, 'could not write refusal to the transaction log');
@@ -151,10 +240,34 @@ function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, 
 
 export function registerProblemDetails(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // A client that hung up mid-request is the client's doing: info, no stack (issue 7, defect 11).
+    if (isClientAbort(err, request)) {
+      request.log.info({ code: (err as { code?: string }).code, method: request.method, path: problemInstance(request.url) }, 'client aborted the request');
+      return sendProblem(request, reply, new IdxError('IDX_ERR_HTTP_INVALID', 'the client closed the connection before the request was complete', { status: 400 }), ctx);
+    }
     const idxError = toIdxError(err, ctx, request);
     if (idxError.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, idxError, ctx);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new IdxError('IDX_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see /docs for the API`), ctx));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A known path with another method is 405 with Allow (RFC 9110 §15.5.6); an unknown path stays 404.
+    const allowed = ctx.contract.allowedMethods(path);
+    if (allowed.length) {
+      return sendProblem(request, reply, new IdxError('IDX_ERR_METHOD_NOT_ALLOWED', `${request.method} is not an operation of ${problemInstance(path)}; allowed: ${allowed.join(', ')}`,
+        { headers: { allow: allowed.join(', ') } }), ctx);
+    }
+    return sendProblem(request, reply, new IdxError('IDX_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${problemInstance(path)}; see /docs for the API`), ctx);
+  });
+}
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'FST_ERR_CTP_INVALID_CONTENT_LENGTH_ABORTED']);
+
+function isClientAbort(err: Error & { code?: string }, request: FastifyRequest): boolean {
+  return (err.code !== undefined && ABORT_CODES.has(err.code)) || err.message === 'aborted' || request.raw.aborted === true;
+}
+
+/** Fastify's `frameworkErrors`: bad URLs and over-long path parameters, refused before routing, as problem+json. */
+export function frameworkErrors(ctx: AppContext) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, toIdxError(err, ctx, request), ctx);
 }

@@ -4,7 +4,7 @@
  */
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { ValidateFunction } from 'ajv';
+import type { BoundedResult } from '../contract/bounded-validation.js';
 import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, describeChurnDays, MAX_PROBLEMS_LISTED, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { BpqdPayload } from '../domain/bpqd-payload.js';
 import type { Clock } from '../domain/clock.js';
@@ -33,6 +33,7 @@ export interface BpqdSettings {
   schemaVersions: string[];
   pageSizeDefault: number;
   pageSizeMax: number;
+  bpqdIntervalGaps: 'refuse' | 'accept';
   /** How receivers are checked against standing data (IDX_SIM_ROUTING_RULE). */
   routingRule: RoutingRule;
   /** Who may send on a churn day (IDX_SIM_CHURN_DAY). */
@@ -93,7 +94,8 @@ export interface BpqdServiceOptions {
   /** NMI roles and participants, for routing (spec §4.1). */
   standingData: StandingDataLookup;
   /** The contract's BpqdPayload schema, compiled. */
-  validatePayload: ValidateFunction;
+  /** Bounded for any input (src/contract/bounded-validation.ts). */
+  validatePayload: (payload: unknown) => BoundedResult;
   settings: BpqdSettings;
   clock: Clock;
   random: Random;
@@ -107,7 +109,8 @@ export class BpqdService {
   private readonly messages: MessageStore;
   private readonly delivery: DeliveryService;
   private readonly standingData: StandingDataLookup;
-  private readonly validatePayload: ValidateFunction;
+  /** Bounded for any input (src/contract/bounded-validation.ts). */
+  private readonly validatePayload: (payload: unknown) => BoundedResult;
   private readonly settings: BpqdSettings;
   private readonly clock: Clock;
   private readonly random: Random;
@@ -146,7 +149,7 @@ export class BpqdService {
     signature?.verify({ json, gzip: s.body });
     const payload = this.parse(json, context.raw);
     checkNmiChecksums(payload, context.raw);
-    checkContentRules(payload, context.raw);
+    checkContentRules(payload, context.raw, { allowGaps: this.settings.bpqdIntervalGaps === 'accept' });
     checkContextAgreement(context, s.initiatingParticipantId, payload);
     const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
       routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,
@@ -155,37 +158,47 @@ export class BpqdService {
     const churnNote = describeChurnDays(s.initiatingParticipantId, churnDays);
 
     const receivedAt = this.clock.now();
-    const messageId = `MSG-${this.random.uuid()}`;
+    let messageId = `MSG-${this.random.uuid()}`;
     // check() and record() run with no await between them (record() inside the acceptance write), so
     // concurrent submissions cannot both take the last message of the quota; only accepted messages
     // count (docs/spec-variance.md).
     this.dailyMessages.check(s.initiatingParticipantId, context.priority, receivedAt, context.raw);
-    try {
-      await this.delivery.accept({
-        messageId,
-        messageContextId: context.raw,
-        contextKey: context.key,
-        senderId: s.initiatingParticipantId,
-        businessFunctionId: context.businessFunctionId,
-        resourceId: context.businessFunctionResourceId,
-        priority: context.priority,
-        messageDateTime: payload.data.header.messageDateTime,
-        receivedAt,
-        sizeBytes: json.length,
-        schemaVersion,
-        transactionCount: payload.data.transactions.length,
-        signature: s.signature ?? null,
-        traceId: s.traceId,
-        payloadGzip: s.body,
-      }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
-      churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
-    } catch (err) {
-      // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}`,
-          { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.delivery.accept({
+          messageId,
+          messageContextId: context.raw,
+          contextKey: context.key,
+          senderId: s.initiatingParticipantId,
+          businessFunctionId: context.businessFunctionId,
+          resourceId: context.businessFunctionResourceId,
+          priority: context.priority,
+          messageDateTime: payload.data.header.messageDateTime,
+          receivedAt,
+          sizeBytes: json.length,
+          schemaVersion,
+          transactionCount: payload.data.transactions.length,
+          signature: s.signature ?? null,
+          traceId: s.traceId,
+          payloadGzip: s.body,
+        }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
+        churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
+        break;
+      } catch (err) {
+        const violated = uniqueViolation(err);
+        // Two concurrent submissions of the same id: the UNIQUE constraint decides, the loser gets 409.
+        if (violated === 'messages.sender_id, messages.context_key') {
+          throw new IdxError('IDX_ERR_DUPLICATE_MESSAGE', `${s.initiatingParticipantId} already submitted ${context.raw}`,
+            { errors: [headerProblem('x-messageContextId', 'DUPLICATE', 'already used')], messageContextId: context.raw });
+        }
+        // The hub's own identifier collided (a replayed random sequence, issue 7 defect 10): not the
+        // sender's fault — draw another. Any other failure is the hub's and stays a 500.
+        if (violated === 'messages.message_id' && attempt < 3) {
+          messageId = `MSG-${this.random.uuid()}`;
+          continue;
+        }
+        throw err;
       }
-      throw err;
     }
     return { messageContextId: context.raw, messageId, receivedDateTime: formatMarketDateTime(receivedAt), status: 'delivery_pending', receivingParticipantIds: recipients };
   }
@@ -314,10 +327,13 @@ export class BpqdService {
       throw new IdxError('IDX_ERR_JSON_INVALID', `the uncompressed body is not JSON: ${(err as Error).message}`,
         { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
     }
-    if (!this.validatePayload(payload)) {
-      const problems = schemaProblems(this.validatePayload.errors ?? [], { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
+    const result = this.validatePayload(payload);
+    if (!result.valid) {
+      const problems = schemaProblems(result.errors, { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
-        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''), { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
+        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : '') +
+        (result.clipped ? `; problems were looked for in the first ${result.examinedNodes} values of the payload only` : ''),
+        { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
     }
     return payload as BpqdPayload;
   }
@@ -341,4 +357,11 @@ function toMetadata(m: QueuedMessage): MessageMetadata {
     retrievedDateTime: m.retrievedAt === null ? null : formatMarketDateTime(m.retrievedAt),
     transactionCount: m.transactionCount,
   };
+}
+
+/** The columns of the UNIQUE constraint an SQLite error reports ("UNIQUE constraint failed: t.a, t.b"), if it is one. */
+function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string };
+  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' || typeof e.message !== 'string') return undefined;
+  return /^UNIQUE constraint failed: (.+)$/.exec(e.message)?.[1];
 }

@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUrmEntity, type Entitlements, type MarketRole, type Participant } from '../domain/participants.js';
-import { NMI_PATTERN } from '../domain/nmi.js';
+import { expandNmis } from '../domain/nmi.js';
 import type { NmiRoleRow, ParticipantStore } from './participant-store.js';
+
+export { expandNmis };
 
 interface ParticipantsFile {
   participants: Participant[];
@@ -35,17 +37,6 @@ const readJson = <T>(dir: string, file: string): T => {
     throw new Error(`cannot read fixture ${join(dir, file)}: ${(err as Error).message}`);
   }
 };
-
-/** `4102000001..4102000010` → the ten NMIs; a single NMI → itself. */
-export function expandNmis(spec: string): string[] {
-  const [first, last = first] = spec.split('..') as [string, string?];
-  for (const nmi of [first, last]) if (!NMI_PATTERN.test(nmi!)) throw new Error(`fixture NMI "${nmi}" is not 10 upper-case letters or digits`);
-  if (first === last) return [first];
-  if (!/^\d+$/.test(first) || !/^\d+$/.test(last!)) throw new Error(`fixture NMI range "${spec}" must be numeric`);
-  const out: string[] = [];
-  for (let n = BigInt(first); n <= BigInt(last!); n++) out.push(n.toString().padStart(10, '0'));
-  return out;
-}
 
 export interface Fixtures {
   participants: Participant[];

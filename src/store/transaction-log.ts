@@ -34,8 +34,15 @@ export class TransactionLog {
   private readonly upsertRecord;
   private readonly byContext;
   private readonly appendAtomically: (entry: TransactionLogEntry) => void;
+  private readonly purgeRefusalsAtomically: (olderThan: number) => number;
 
   constructor(db: Db) {
+    const deleteRecords = db.prepare(`DELETE FROM translog_records WHERE message_id IS NULL AND status = 'message_rejected' AND created_at < ?`);
+    const deleteRows = db.prepare(`DELETE FROM transaction_log WHERE message_id IS NULL AND status = 'message_rejected' AND logged_at < ?`);
+    this.purgeRefusalsAtomically = db.transaction((olderThan: number) => {
+      deleteRecords.run(olderThan);
+      return deleteRows.run(olderThan).changes;
+    });
     this.upsertRecord = db.prepare(
       `INSERT INTO translog_records (message_id, message_context_key, from_participant, to_participant, message_type, status,
          created_at, status_at, first_log_id, last_log_id)
@@ -61,6 +68,14 @@ export class TransactionLog {
       const { lastInsertRowid } = this.insert.run(row);
       this.upsertRecord.run({ ...row, logId: Number(lastInsertRowid) });
     });
+  }
+
+  /**
+   * Removes refusal records (`message_rejected` without a message) logged before `olderThan`, with their
+   * log rows; message records are kept. Returns how many refusals were removed.
+   */
+  purgeRefusals(olderThan: number): number {
+    return this.purgeRefusalsAtomically(olderThan);
   }
 
   append(entry: TransactionLogEntry): void {

@@ -187,8 +187,11 @@ describe('GET and DELETE /pqd/v1/bpqd/{messageContextId}', () => {
     const res = await h().app.inject({ method: 'GET', url: '/pqd/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.json().code).toBe('IDX_ERR_ROUTE_NOT_FOUND');
+    // A known path with another method is 405 with Allow (issue 8).
     const put = await h().app.inject({ method: 'PUT', url: '/pqd/v1/bpqd' });
-    expect(put.statusCode).toBe(404);
+    expect(put.statusCode).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    expect(put.json().code).toBe('IDX_ERR_METHOD_NOT_ALLOWED');
     expect(put.headers['content-type']).toMatch(/problem\+json/);
   });
 });

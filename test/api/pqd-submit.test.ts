@@ -176,8 +176,12 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
 
   it('no client certificate → 401 IDX_ERR_CLIENT_CERT_REQUIRED', async () => {
     const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-test-client-cert': undefined });
-    const body = expectRefusal(res, 401, 'IDX_ERR_CLIENT_CERT_REQUIRED');
+    expect(res.statusCode).toBe(401);
+    const body = res.json();
+    expect(body).toMatchObject({ code: 'IDX_ERR_CLIENT_CERT_REQUIRED', traceId: res.headers['x-traceid'] });
     expect(body.errors[0]).toMatchObject({ in: 'tls', name: 'client-certificate' });
+    // A request no participant owns is logged, not stored (issue 7, defect 3).
+    expect(h().ctx.db.prepare('SELECT count(*) AS n FROM transaction_log WHERE trace_id = ?').get(body.traceId)).toEqual({ n: 0 });
   });
 
   it('certificate from another CA, same CN → 401 IDX_ERR_CLIENT_CERT_UNTRUSTED', async () => {
@@ -223,5 +227,18 @@ describe('POST /pqd/v1/bpqd — concurrent submissions (group commit)', () => {
     expect([a!.statusCode, b!.statusCode].sort()).toEqual([200, 409]);
     expect(c!.statusCode).toBe(200);
     expect(hc().ctx.db.prepare('SELECT count(*) AS n FROM queue_items').get()).toEqual({ n: 2 });
+  });
+
+  it('tells constraint failures apart: a messageId the hub drew twice is drawn again, not a 409 for a new messageContextId', async () => {
+    // Replay the random sequence (as a restart with the same seed used to): the second submission draws the
+    // first one's messageId.
+    const state = { ...(hc().random as unknown as Record<string, number>) };
+    const first = await hc().submit('MDPONE', hc().payload({ sender: 'MDPONE' }));
+    expect(first.statusCode, first.body).toBe(200);
+    Object.assign(hc().random, state);
+    const second = await hc().submit('MDPONE', hc().payload({ sender: 'MDPONE' }));
+    expect(second.statusCode, second.body).toBe(200);
+    expect(second.json().data.messageId).not.toBe(first.json().data.messageId);
+    expect(hc().ctx.db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 2 });
   });
 });

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../helpers/harness.js';
 
-const h = useHarness({ adminKey: 'k3y-for-tests' });
+/** The app's log lines of the current test. */
+let logLines: Array<Record<string, unknown>> = [];
+const h = useHarness({ adminKey: 'k3y-for-tests', logLevel: 'info' }, () => {
+  logLines = [];
+  return { logStream: { write: (line: string) => void logLines.push(JSON.parse(line)) } };
+});
 const json = { 'content-type': 'application/json' };
 
 describe('control API', () => {
@@ -35,6 +40,36 @@ describe('control API', () => {
     const res = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_SCHEMA_INVALID', errors: [expect.objectContaining({ in: 'body', pointer })] });
+  });
+
+  it.each([
+    [{ advanceSeconds: 1e300 }, '/advanceSeconds'],
+    [{ advanceSeconds: 366 * 86_400 + 1 }, '/advanceSeconds'],
+    [{ dateTime: '9999-12-31T00:00:00Z' }, '/dateTime'],
+    [{ dateTime: '1970-01-01T00:00:00Z' }, '/dateTime'],
+    [{ dateTime: '2099-12-31T23:00:00Z', advanceSeconds: 7200 }, '/advanceSeconds'],
+  ])('refuses clock body %j, which would leave 2000..2100, with 400 and leaves the clock alone', async (payload, pointer) => {
+    const res = await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_SCHEMA_INVALID', errors: [expect.objectContaining({ in: 'body', pointer })] });
+    expect(h().clock.now()).toBe(Date.parse('2026-07-02T09:00:00.000+10:00'));
+    // Participants are still served: the clock did not become NaN.
+    expect((await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers: await h().as('LNSPNORTH') })).statusCode).toBe(200);
+  });
+
+  it('logs every control action, and every refused key', async () => {
+    await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { ...h().admin(), ...json }, payload: { advanceSeconds: 60 } });
+    await h().app.inject({ method: 'POST', url: '/sim/v1/outages', headers: { ...h().admin(), ...json },
+      payload: { outageStart: '2026-07-03T00:00:00+10:00', outageEnd: '2026-07-03T01:00:00+10:00', description: 'release' } });
+    await h().app.inject({ method: 'PUT', url: '/sim/v1/clock', headers: { authorization: 'Bearer idx-sim-admin', ...json }, payload: { advanceSeconds: 60 } });
+    const actions = logLines.filter((l) => 'controlAction' in l);
+    expect(actions).toEqual([
+      expect.objectContaining({ level: 30, controlAction: 'setClock', change: { advanceSeconds: 60 }, from: '2026-07-02T09:00:00.000+10:00', to: '2026-07-02T09:01:00.000+10:00', msg: 'control API: clock changed' }),
+      expect.objectContaining({ level: 30, controlAction: 'createOutage', outage: expect.objectContaining({ description: 'release' }), msg: 'control API: outage injected' }),
+      expect.objectContaining({ level: 40, controlAction: 'refused', method: 'PUT', url: '/sim/v1/clock', reason: 'wrong key' }),
+    ]);
+    // The key itself is never logged.
+    expect(JSON.stringify(logLines)).not.toContain('k3y-for-tests');
   });
 
   it('records outages and refuses impossible ones', async () => {

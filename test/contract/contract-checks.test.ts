@@ -31,7 +31,7 @@ function mutated(file: string, from: string, to: string): string {
 
 describe('a deliberately broken contract fails the suite', () => {
   it('a misspelt schema keyword: the strict compile and the linter name it', async () => {
-    const dir = mutated('pqd.yaml', 'uniqueItems: true\n          items: { $ref: \'#/components/schemas/ParticipantId\' }', 'uniqueItem: true\n          items: { $ref: \'#/components/schemas/ParticipantId\' }');
+    const dir = mutated('pqd.yaml', 'maxItems: 100\n          uniqueItems: true', 'maxItems: 100\n          uniqueItem: true');
     expect(schemaCompileProblems(await Contract.load(dir))).toContainEqual(expect.stringMatching(/pqd\.yaml#\/components\/schemas\/BpqdHeader: strict mode: unknown keyword: "uniqueItem"/));
     expect(describeProblems((await lintDocuments(dir)).filter((p) => p.severity === 'error'))).toContainEqual(expect.stringMatching(/uniqueItem.*\(struct\)/));
   });

@@ -55,6 +55,20 @@ describe('content rules', () => {
     expect(err.errors.some((e) => e.in === 'body' && e.pointer === '/data/transactions/0/nmiDetails/0/meters/0/intervals/1/intervalStartDateTime' && e.code === 'INTERVAL_DUPLICATE')).toBe(true);
   });
 
+  it('refuses intervals missing between a meter\'s first and last (INTERVAL_GAP), accepts a partial day, and accepts gaps when told to', () => {
+    const p = payload({ intervalCount: 12 });
+    const meter = p.data.transactions[0]!.nmiDetails[0]!.meters[0]!;
+    meter.intervals.splice(5, 2);
+    const err = refusal(() => checkContentRules(p));
+    expect(err.code).toBe('IDX_ERR_PAYLOAD_RULE');
+    expect(err.errors).toEqual([expect.objectContaining({ code: 'INTERVAL_GAP', pointer: '/data/transactions/0/nmiDetails/0/meters/0/intervals/5/intervalStartDateTime' })]);
+    expect(err.detail).toMatch(/2 interval\(s\) missing before 2026-07-01T00:35:00\.000\+10:00/);
+    expect(() => checkContentRules(p, undefined, { allowGaps: true })).not.toThrow();
+    const partial = payload({ intervalCount: 12 });
+    partial.data.transactions[0]!.nmiDetails[0]!.meters[0]!.intervals.splice(0, 4);
+    expect(() => checkContentRules(partial)).not.toThrow();
+  });
+
   it('refuses readings for undeclared or repeated phases, and min > avg', () => {
     const p = payload({ phases: ['A'] });
     const interval = p.data.transactions[0]!.nmiDetails[0]!.meters[0]!.intervals[0]!;

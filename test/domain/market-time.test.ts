@@ -90,6 +90,15 @@ describe('the one IDX date-time parser', () => {
 });
 
 describe('clock', () => {
+  it('refuses a non-finite instant and keeps its time', () => {
+    const clock = new AdjustableClock({ now: () => 1_000 });
+    clock.freeze(5_000);
+    expect(() => clock.set(Number.NaN)).toThrow(RangeError);
+    expect(() => clock.advance(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => clock.advance(1e308 * 10)).toThrow(RangeError);
+    expect(clock.now()).toBe(5_000);
+  });
+
   it('freezes, sets and advances without waiting', () => {
     const clock = new AdjustableClock({ now: () => 1_000 });
     clock.freeze(5_000);

@@ -89,6 +89,20 @@ describe('README', () => {
     expect(server.ctx.certificates.view().current('MDPTWO', 'primary')?.revokedAt).toBeNull();
   });
 
+  it('rehearsing alone (doctor, generate, submit, virtual counterparties, poll) works as written', async () => {
+    const { stdout } = await bash(between('rehearsal'));
+    const lines = stdout.trim().split('\n');
+    expect(stdout).toMatch(/PASS {2}tls/);
+    expect(stdout).toMatch(/all checks passed/);
+    expect(stdout).toMatch(/wrote 7 messages to .*rehearsal: 4 valid, 3 invalid variants/);
+    expect(stdout).toMatch(/✓ invalid-gaps\.json {2}MDPONE {2}400 IDX_ERR_PAYLOAD_RULE .* as expected/);
+    expect(stdout).toMatch(/7 sent: 4 accepted, 3 refused; 7 as expected, 0 not/);
+    const poll = JSON.parse(lines[lines.length - 2]!);
+    // At least the two generated messages for LNSPNORTH and the virtual MC's two days.
+    expect(poll.retrieved).toBeGreaterThanOrEqual(4);
+    expect(poll).toMatchObject({ deleted: poll.retrieved, failed: [] });
+    expect(lines[lines.length - 1]).toMatch(/^acme-daily +running +sender ACMEMC, daily; sent 4: 4 accepted, 0 refused; next 2026-07-20 at 2026-07-21T01:00:00\.000\+10:00$/);
+  }, 120_000);
   it('control block (snapshot, clock, churn, faults, coverage, journal, restore) works as written against the running server', async () => {
     const { stdout } = await bash(between('control'));
     const lines = stdout.trim().split('\n');

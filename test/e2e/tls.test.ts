@@ -95,7 +95,8 @@ describe('over TLS with client certificates', () => {
 
   it('keeps every queued message and log row across a restart (SQLite file in data/)', async () => {
     const rowsBefore = e2e.server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
-    expect(rowsBefore.length).toBeGreaterThanOrEqual(3);
+    // Refusals of requests without a valid client certificate are not stored (issue 7, defect 3).
+    expect(rowsBefore.length).toBeGreaterThanOrEqual(2);
     await e2e.restart();
     const rowsAfter = e2e.server.ctx.db.prepare('SELECT * FROM transaction_log ORDER BY id').all();
     expect(rowsAfter).toEqual(rowsBefore);

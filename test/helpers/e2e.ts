@@ -40,7 +40,7 @@ export interface E2e {
   restart(): Promise<void>;
 }
 
-export function useE2eServer(name: string, overrides: Partial<Config> = {}): E2e {
+export function useE2eServer(name: string, overrides: Partial<Config> = {}, options: { logStream?: { write(line: string): void } } = {}): E2e {
   let dir = '';
   let server: RunningServer | undefined;
   const agents = new Map<string, Agent>();
@@ -48,7 +48,7 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}): E2e
   const start = () => startServer({
     port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'),
     fixturesDir: join(PROJECT_ROOT, 'fixtures'), clockStart: '2026-07-02T09:00:00.000+10:00', clockFrozen: true, seed: name, ...overrides,
-  });
+  }, options);
   const paths = () => pkiPaths(join(dir, 'certs'));
 
   const e2e: E2e = {

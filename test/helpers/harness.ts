@@ -100,6 +100,8 @@ export interface HarnessOptions {
   databasePath?: string;
   /** When the open group-commit batch commits (default: the next turn of the event loop). */
   scheduleCommit?: (commit: () => void) => void;
+  /** Receives the app's log lines (JSON), with `logLevel` set in the overrides. */
+  logStream?: { write(line: string): void };
 }
 
 export async function createHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -224,6 +226,7 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
     },
   };
   h.app = await buildApp(ctx, {
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     peerCertificate: (request) => {
       const value = request.headers[TEST_CERT_HEADER];
       return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;

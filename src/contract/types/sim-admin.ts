@@ -44,6 +44,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/counterparties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Virtual counterparties, with what they have done */
+        get: operations["listCounterparties"];
+        put?: never;
+        /**
+         * Start a virtual sender (MC/MDP) or LNSP
+         * @description A sender posts BPQD for its NMIs every market day (or every N minutes) on the simulated clock, signed
+         *     with its certificate, with a priority mix and a share of named invalid variants. An LNSP drains its
+         *     queue by a policy: normal (list, get, delete), get-only (never deletes), slow (perMinute), stopped.
+         *     Their requests go through the IDX API over the participant's certificate and token.
+         */
+        post: operations["createCounterparty"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/counterparties/tick": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run whatever the counterparties have due at the simulated now (otherwise done every IDX_SIM_COUNTERPARTY_TICK_MS) */
+        post: operations["tickCounterparties"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/counterparties/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One counterparty */
+        get: operations["getCounterparty"];
+        put?: never;
+        post?: never;
+        /** Stop and remove a counterparty */
+        delete: operations["deleteCounterparty"];
+        options?: never;
+        head?: never;
+        /** Change a running counterparty (policy, rate, mix, share of invalid messages, schedule, pause) */
+        patch: operations["updateCounterparty"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -448,30 +510,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Health: {
-            /** @enum {string} */
-            status: "ok" | "ready";
-            checks?: {
-                [key: string]: string;
-            };
-        };
-        StateSummary: {
-            clock: components["schemas"]["Clock"];
-            /** @description Participants now known. */
-            participants: number;
-            /** @description The snapshot restored (null after a reset). */
-            snapshot: string | null;
-        };
-        Snapshot: {
-            name: string;
-            createdAt: components["schemas"]["IdxDateTime"];
-            clock: components["schemas"]["Clock"];
-            schemaVersion: number;
-            sizeBytes: number;
-        };
-        SnapshotEnvelope: {
-            data: components["schemas"]["Snapshot"];
-        };
         Clock: {
             now: components["schemas"]["IdxDateTime"];
             frozen: boolean;
@@ -497,6 +535,122 @@ export interface components {
          * @enum {unknown}
          */
         IdxApi: "oauth" | "pqd" | "fctrl" | "events" | "translog" | "archive" | "bfinfo";
+        CounterpartySpec: {
+            id?: string;
+            /** @enum {unknown} */
+            kind: "sender" | "lnsp";
+            participantId: string;
+            /** @description URM user; default <participant id lower case>-api. */
+            clientId?: string;
+            /** @description Default <participant id lower case>-secret. */
+            clientSecret?: string;
+            /** @description Sender only. Default every NMI it is MC or MDP of, day by day. */
+            nmis?: string[];
+            /** @description Sender only: `{"every": "day"}` (the day before, at sendAtMinutes past market midnight; default 60) or `{"everyMinutes": N}`. */
+            schedule?: {
+                /** @constant */
+                every?: "day";
+                sendAtMinutes?: number;
+                everyMinutes?: number;
+            };
+            /** @description Sender: first market day to send; earlier days are sent at once. */
+            from?: string;
+            /** @enum {unknown} */
+            intervalLength?: 5 | 15 | 30;
+            priorityMix?: {
+                h?: number;
+                m?: number;
+                l?: number;
+            };
+            /** @description Share of messages sent as an invalid variant instead. */
+            invalidShare?: number;
+            invalidVariants?: ("bad-checksum" | "gaps" | "duplicate-intervals" | "out-of-range" | "wrong-lnsp" | "oversize")[];
+            seed?: string;
+            /**
+             * @description LNSP only.
+             * @enum {unknown}
+             */
+            policy?: "normal" | "get-only" | "slow" | "stopped";
+            /** @description LNSP, policy slow: messages per simulated minute. */
+            perMinute?: number;
+            paused?: boolean;
+        };
+        CounterpartyPatch: {
+            nmis?: components["schemas"]["CounterpartySpec"]["nmis"];
+            schedule?: components["schemas"]["CounterpartySpec"]["schedule"];
+            from?: components["schemas"]["CounterpartySpec"]["from"];
+            priorityMix?: components["schemas"]["CounterpartySpec"]["priorityMix"];
+            invalidShare?: components["schemas"]["CounterpartySpec"]["invalidShare"];
+            invalidVariants?: components["schemas"]["CounterpartySpec"]["invalidVariants"];
+            policy?: components["schemas"]["CounterpartySpec"]["policy"];
+            perMinute?: components["schemas"]["CounterpartySpec"]["perMinute"];
+            paused?: components["schemas"]["CounterpartySpec"]["paused"];
+        };
+        Counterparty: {
+            id: string;
+            spec: components["schemas"]["CounterpartySpec"];
+            /** @enum {unknown} */
+            state: "running" | "paused";
+            startedAt: components["schemas"]["IdxDateTime"];
+            nextDueAt: components["schemas"]["IdxDateTime"] | null;
+            nextMarketDate: string | null;
+            stats: {
+                sent: number;
+                accepted: number;
+                refused: number;
+                refusedByCode: {
+                    [key: string]: number;
+                };
+                invalidSent: number;
+                listed: number;
+                retrieved: number;
+                deleted: number;
+                failed: number;
+                /** @description Runs that failed before the hub answered (e.g. hub unreachable). */
+                errors: number;
+            };
+            /** @description The last 50 things it did. */
+            recent: {
+                at: components["schemas"]["IdxDateTime"];
+                /** @enum {unknown} */
+                action: "submit" | "drain" | "get" | "error";
+                messageContextId?: string;
+                status?: number;
+                code?: string;
+                variant?: string;
+                detail?: string;
+            }[];
+        };
+        CounterpartyOne: {
+            data: components["schemas"]["Counterparty"];
+        };
+        CounterpartyList: {
+            data: components["schemas"]["Counterparty"][];
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "ready";
+            checks?: {
+                [key: string]: string;
+            };
+        };
+        StateSummary: {
+            clock: components["schemas"]["Clock"];
+            /** @description Participants now known. */
+            participants: number;
+            /** @description The snapshot restored (null after a reset). */
+            snapshot: string | null;
+        };
+        Snapshot: {
+            name: string;
+            createdAt: components["schemas"]["IdxDateTime"];
+            clock: components["schemas"]["Clock"];
+            schemaVersion: number;
+            sizeBytes: number;
+        };
+        SnapshotEnvelope: {
+            data: components["schemas"]["Snapshot"];
+        };
         Participant: {
             participantId: string;
             name: string;
@@ -857,10 +1011,10 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: date-time
-                     * @description Jump to this instant.
+                     * @description Jump to this instant (from 2000-01-01 until 2100-01-01 UTC).
                      */
                     dateTime?: string;
-                    /** @description Then move forward this many seconds. */
+                    /** @description Then move forward this many seconds (at most 366 days); the result must stay before 2100-01-01 UTC. */
                     advanceSeconds?: number;
                     /** @description Stop (true) or restart (false) the clock. */
                     frozen?: boolean;
@@ -945,6 +1099,163 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCounterparties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every counterparty. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCounterparty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterpartySpec"];
+            };
+        };
+        responses: {
+            /** @description The counterparty, started. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyOne"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    tickCounterparties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every counterparty after the run. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCounterparty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counterparty. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyOne"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCounterparty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateCounterparty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterpartyPatch"];
+            };
+        };
+        responses: {
+            /** @description The counterparty after the change. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyOne"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -232,10 +232,11 @@ export interface components {
             messageContextId?: string;
             errors?: components["schemas"]["ProblemItem"][];
         };
+        "schemas-ParticipantId": string;
         PayloadDateTime: string;
         BpqdHeader: {
-            initiatingParticipantId: components["schemas"]["ParticipantId"];
-            receivingParticipantId: components["schemas"]["ParticipantId"][];
+            initiatingParticipantId: components["schemas"]["schemas-ParticipantId"];
+            receivingParticipantId: components["schemas"]["schemas-ParticipantId"][];
             /** @example 550e8400-e29b-41d4-a716-446655440000 */
             messageId: string;
             messageDateTime: components["schemas"]["PayloadDateTime"];
@@ -310,7 +311,13 @@ export interface components {
             transactionDateTime: components["schemas"]["PayloadDateTime"];
             nmiDetails: components["schemas"]["NmiDetail"][];
         };
-        /** @description BPQD payload. Header and transactions as published (spec §5.1); NMI details as proposed (spec §5.2). */
+        /**
+         * @description BPQD payload. Header and transactions as published (spec §5.1); NMI details as proposed (spec §5.2).
+         *     Every array and string is bounded (docs/spec-variance.md row 120): an array holds at most as many
+         *     elements as fit in 10,000,000 bytes at the smallest valid element (transactions 20,000, nmiDetails
+         *     25,000, meters 30,000, intervals 40,000), receivingParticipantId at most 100 (more LNSPs than the NEM
+         *     has). A refusal lists at most 100 problems.
+         */
         BpqdPayload: {
             data: {
                 header: components["schemas"]["BpqdHeader"];

@@ -1,6 +1,7 @@
 /** The simulator's control API (not IDX): the simulated clock and injected outages. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { isSimulatedInstant } from '../../domain/clock.js';
 import { IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
 import { outageState } from '../../domain/outages.js';
@@ -20,6 +21,11 @@ const outageView = (o: Outage, now: number) => ({
   participantIds: o.participantIds, apis: o.apis, state: outageState(o, now),
 });
 
+function outOfRange(pointer: string, value: string | undefined): IdxError {
+  return new IdxError('IDX_ERR_SCHEMA_INVALID', `${pointer.slice(1)} would put the simulated clock outside 2000-01-01 .. 2100-01-01 UTC: ${value}`,
+    { errors: [{ in: 'body', pointer, code: 'RANGE', message: 'outside 2000-01-01 .. 2100-01-01 UTC' }] });
+}
+
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // Each resource of the control API in its own file (issue #10).
   await simStateRoutes(app, { ctx, auth });
@@ -35,13 +41,23 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
     const body = request.body;
+    const before = ctx.clock.now();
+    // Where the clock would land, checked before anything moves: a finite instant in the simulated range.
+    const target = body.dateTime !== undefined ? Date.parse(body.dateTime) : before;
+    if (!isSimulatedInstant(target)) throw outOfRange('/dateTime', body.dateTime);
+    if (body.advanceSeconds !== undefined && !isSimulatedInstant(target + body.advanceSeconds * 1000)) {
+      throw outOfRange('/advanceSeconds', `${body.dateTime ?? formatMarketDateTime(before)} + ${body.advanceSeconds} s`);
+    }
     // Moving the clock runs queue expiry and archive retention (context.ts), logged under this request's trace id.
     const expiredBefore = ctx.delivery.expiredCount;
     if (body.frozen === true) ctx.clock.freeze();
-    if (body.dateTime !== undefined) ctx.clock.set(Date.parse(body.dateTime), request.id);
+    if (body.dateTime !== undefined) ctx.clock.set(target, request.id);
     if (body.advanceSeconds !== undefined) ctx.clock.advance(body.advanceSeconds * 1000, request.id);
     if (body.frozen === false) ctx.clock.unfreeze();
-    return { ...clockView(), expiredMessages: ctx.delivery.expiredCount - expiredBefore };
+    const expiredMessages = ctx.delivery.expiredCount - expiredBefore;
+    request.log.info({ controlAction: 'setClock', change: body, from: formatMarketDateTime(before), to: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen, expiredMessages, remoteAddress: request.ip },
+      'control API: clock changed');
+    return { ...clockView(), expiredMessages };
   });
 
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map((o) => outageView(o, ctx.clock.now())) }));
@@ -50,6 +66,8 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     const body = request.body;
     const start = Date.parse(body.outageStart);
     const end = Date.parse(body.outageEnd);
+    if (!isSimulatedInstant(start)) throw outOfRange('/outageStart', body.outageStart);
+    if (!isSimulatedInstant(end)) throw outOfRange('/outageEnd', body.outageEnd);
     if (!(end > start)) {
       throw new IdxError('IDX_ERR_SCHEMA_INVALID', 'outageEnd must be after outageStart', { errors: [{ in: 'body', pointer: '/outageEnd', code: 'RANGE', message: 'not after outageStart' }] });
     }
@@ -62,6 +80,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     const outage = ctx.flowControl.addOutage({
       outageStart: start, outageEnd: end, description: body.description, participantIds: body.participantIds ?? null, apis: body.apis ?? null,
     }, known);
+    request.log.info({ controlAction: 'createOutage', outage: outageView(outage, ctx.clock.now()), remoteAddress: request.ip }, 'control API: outage injected');
     return reply.code(201).send({ data: outageView(outage, ctx.clock.now()) });
   });
 }
