@@ -32,5 +32,9 @@ RUN mkdir -p /app/data /app/certs && chown node:node /app/data /app/certs
 USER node
 VOLUME ["/app/data", "/app/certs"]
 EXPOSE 8443
+# Liveness over the server's own HTTPS (dev CA, so no verification; /sim/v1/health needs no key or certificate).
+# CI waits on /sim/v1/ready the same way.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "require('https').get({host:'127.0.0.1',port:process.env.IDX_SIM_PORT||8443,path:'/sim/v1/health',rejectUnauthorized:false,timeout:2500},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 ENTRYPOINT ["node", "bin/idx-sim.js"]
 CMD ["start"]

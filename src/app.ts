@@ -8,6 +8,8 @@ import fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { AppContext } from './context.js';
 import { finiteKeyword } from './contract/openapi.js';
 import { Authenticator, type PeerCertificateSource } from './plugins/auth.js';
+import { registerFaults } from './plugins/faults.js';
+import { registerJournal } from './plugins/journal.js';
 import { frameworkErrors, MAX_PARAM_LENGTH, registerProblemDetails } from './plugins/problem-details.js';
 import { clientErrorHandler, registerTransport } from './plugins/transport.js';
 import { CLOSE_GOING_AWAY, eventSocketError } from './routes/events/index.js';
@@ -67,6 +69,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   registerProblemDetails(app, ctx);
   registerTransport(app, ctx);
+  // Faults before the journal: the journal records the answer as the fault changed it.
+  registerFaults(app, ctx);
+  registerJournal(app, ctx);
   const auth = new Authenticator(ctx, options.peerCertificate);
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },

@@ -187,6 +187,17 @@ export const SETTINGS = {
     'How BPQD receivers are checked against NMI standing data (spec §12): `strict` — exactly the LNSP(s) of every NMI; `fanout` — every NMI\'s LNSP addressed, each addressed LNSP owns at least one NMI and receives the whole message; `off` — no standing-data check, any registered LNSP.'),
   churnDay: setting('IDX_SIM_CHURN_DAY', 'either' as ChurnDayRule, oneOf(...CHURN_DAY_RULES),
     'Who may send BPQD for the day an NMI\'s MC or MDP changes (seed 000: partial BPQD Period): `either` the outgoing or the incoming party (logged as `CHURN_DAY`), or `strict` only the incoming one.'),
+  // Simulator control API /sim/v1 (issue #10)
+  snapshotDir: setting('IDX_SIM_SNAPSHOT_DIR', '', str,
+    'Directory of named snapshots (`PUT /sim/v1/snapshots/{name}`); empty = `<IDX_SIM_DATA_DIR>/snapshots`.'),
+  journalMaxEntries: setting('IDX_SIM_JOURNAL_MAX_ENTRIES', 10_000, int(0, 10_000_000),
+    'Most requests the request journal (`GET /sim/v1/journal`) keeps; the oldest go first. 0 turns the journal off.'),
+  journalBodyBytes: setting('IDX_SIM_JOURNAL_BODY_BYTES', 4096, int(0, 10 * MiB),
+    'Bytes of each request and response body the journal keeps (longer bodies are cut, and marked so).'),
+  journalRetentionDays: setting('IDX_SIM_JOURNAL_RETENTION_DAYS', 10, int(1, 3650),
+    'Simulated days a journal entry is kept.'),
+  coverageDueDays: setting('IDX_SIM_COVERAGE_DUE_DAYS', 1, int(0, 30),
+    'BPQD for a market day is late in the coverage report when it arrives after the end of this many market days later (spec §12 [D]: end of the next day).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

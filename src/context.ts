@@ -32,6 +32,14 @@ import { ParticipantStore } from './store/participant-store.js';
 import { MemoryCounterStore, SqliteCounterStore } from './store/quota-counters.js';
 import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
+import { SimStateService } from './services/sim-state-service.js';
+import { SimStateStore } from './store/sim-state-store.js';
+import { JournalStore } from './store/journal-store.js';
+import { FaultService } from './services/fault-service.js';
+import { FaultStore } from './store/fault-store.js';
+import { CoverageService } from './services/coverage-service.js';
+import { CoverageStore } from './store/coverage-store.js';
+import { SimDataStore } from './store/sim-data-store.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +62,8 @@ export interface ContextOptions {
   contract?: Contract;
   /** Test seam: when the open group-commit batch commits (default: the next turn of the event loop). */
   scheduleCommit?: (commit: () => void) => void;
+  /** Loads the fixtures into the database: on start (ctx.seed()) and on every reset of the control API. */
+  seed?: (ctx: AppContext) => void;
 }
 
 export interface AppContext {
@@ -84,6 +94,16 @@ export interface AppContext {
   /** Quotas and rate limits (spec §8): request quotas of `x-idx-quota`, daily BPQD messages, concurrency. */
   quotas: { requests: RequestLimiter; messages: DailyMessageQuota; concurrency: ConcurrencyGuard };
   translog: TranslogService;
+  /** Loads the fixtures (participants, URM users, standing data, certificates). */
+  seed(): void;
+  /** The control API's reset and snapshots (issue #10). */
+  sim: SimStateService;
+  /** Every request and answer per participant (issue #10). */
+  journal: JournalStore;
+  /** Fault-injection rules (issue #10). */
+  faults: FaultService;
+  /** BPQD completeness per NMI and market day (issue #10). */
+  coverage: CoverageService;
   /** Virtual senders and LNSPs driven by the simulated clock (issue #10); they call the API like any participant. */
   counterparties: CounterpartyService;
 }
@@ -105,8 +125,9 @@ export function createContext(o: ContextOptions): AppContext {
   }, o.clock);
   // Per-minute counts in memory, daily counts in SQLite (they must survive a restart within the day).
   const dailyCounters = new SqliteCounterStore(o.db);
+  const minuteCounters = new MemoryCounterStore();
   const quotas = {
-    requests: new RequestLimiter(config, { minute: new MemoryCounterStore(), day: dailyCounters }),
+    requests: new RequestLimiter(config, { minute: minuteCounters, day: dailyCounters }),
     messages: new DailyMessageQuota(config, dailyCounters),
     concurrency: new ConcurrencyGuard(),
   };
@@ -119,9 +140,13 @@ export function createContext(o: ContextOptions): AppContext {
   o.clock.onMove((cause) => {
     delivery.expire(() => cause ?? o.random.hex(16));
     archive.purge();
+    // Fault rules whose window the clock entered or left (forced stops, closed sockets) act now.
+    ctx.faults.apply(cause ?? o.random.hex(16));
     transactionLog.purgeRefusals(o.clock.now() - config.translogRefusalRetentionDays * 86_400_000);
   });
-  return {
+  // A reset returns the clock to where it started when it started at a fixed instant (frozen or IDX_SIM_CLOCK_START).
+  const startClock = config.clockStart !== undefined || o.clock.frozen ? { now: o.clock.now(), frozen: o.clock.frozen } : null;
+  const ctx: AppContext = {
     config,
     db: o.db,
     clock: o.clock,
@@ -154,10 +179,30 @@ export function createContext(o: ContextOptions): AppContext {
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),
     archive,
+    seed: () => o.seed?.(ctx),
+    sim: undefined as unknown as SimStateService,
+    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
+    faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
+    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
     counterparties: new CounterpartyService({
       clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
       participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
       settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
     }),
   };
+  ctx.sim = new SimStateService({
+    db: o.db,
+    store: new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
+    clock: o.clock,
+    events,
+    seed: () => ctx.seed(),
+    forgetCaches: () => {
+      minuteCounters.clear();
+      delivery.forgetVolatileState();
+      certificates.invalidate();
+      ctx.faults.forget();
+    },
+    startClock,
+  });
+  return ctx;
 }

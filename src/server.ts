@@ -49,10 +49,13 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
     hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
+    seed: (c) => {
+      const loaded = loadFixtures(c.participants, config.fixturesDir);
+      // Only registered certificates are accepted (spec §6): register what the certificates directory holds.
+      registerCertificatesFromDir(c.certificates, config.certsDir, loaded.participants.map((p) => p.participantId), c.clock.now());
+    },
   });
-  loadFixtures(ctx.participants, config.fixturesDir);
-  // Only registered certificates are accepted (spec §6): register what the certificates directory holds.
-  registerCertificatesFromDir(ctx.certificates, config.certsDir, fixtures.participants.map((p) => p.participantId), clock.now());
+  ctx.seed();
 
   const app = await buildApp(ctx, {
     logStream: options.logStream,

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
 import { banner, startServer } from '../server.js';
 import { certsCommand } from './certs.js';
+import { SIM_COMMANDS, SIM_COMMANDS_USAGE, simCommand } from './sim-commands.js';
 import { signCommand } from './sign.js';
 import { EXIT, UsageError } from './connection.js';
 import { counterpartyCommand } from './counterparty.js';
@@ -36,7 +37,8 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
   counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
   help     this text
-`;
+
+${SIM_COMMANDS_USAGE}`;
 
 function parseFlag<T>(flag: string, parse: () => T): T {
   try {
@@ -132,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
+      if (command in SIM_COMMANDS) return simCommand(command, rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
       process.stderr.write(`idx-sim: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }

@@ -68,6 +68,12 @@ export class AdjustableClock implements Clock {
     this.frozenAt = undefined;
   }
 
+  /** Back to the source's time, running (a simulator reset without a fixed start instant). */
+  resetToSource(): void {
+    this.offsetMs = 0;
+    this.frozenAt = undefined;
+  }
+
   get frozen(): boolean {
     return this.frozenAt !== undefined;
   }

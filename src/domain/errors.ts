@@ -87,6 +87,16 @@ export const ERROR_CATALOGUE = {
   // Availability (spec §4.7 outages, §9 flow control)
   IDX_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'IDX is unavailable (outage or maintenance)' },
   IDX_ERR_RECIPIENT_STOPPED: { status: 503, title: "The receiving participant's queue is not taking messages" },
+  // Simulator control API /sim/v1 (issue #10; not IDX)
+  IDX_ERR_SIM_NOT_READY: { status: 503, title: 'The simulator is not ready' },
+  IDX_ERR_SIM_SNAPSHOT_NOT_FOUND: { status: 404, title: 'No snapshot of that name' },
+  IDX_ERR_SIM_NOT_FOUND: { status: 404, title: 'No such simulator resource' },
+  IDX_ERR_SIM_CONFLICT: { status: 409, title: "Conflicts with the simulator's current state" },
+  // Injected by a fault rule of the control API (issue #10): what a failing hub or gateway would answer
+  IDX_ERR_INJECTED_INTERNAL: { status: 500, title: 'Internal error (injected fault)' },
+  IDX_ERR_INJECTED_BAD_GATEWAY: { status: 502, title: 'Bad gateway (injected fault)' },
+  IDX_ERR_INJECTED_UNAVAILABLE: { status: 503, title: 'Service unavailable (injected fault)' },
+  IDX_ERR_INJECTED_TIMEOUT: { status: 504, title: 'Gateway timeout (injected fault)' },
   // Everything else
   IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

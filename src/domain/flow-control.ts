@@ -61,6 +61,12 @@ export class DeleteRateMonitor {
 
   constructor(private readonly windowMinutes: number) {}
 
+  /** Forgets every count and alert (a reset or snapshot restore of the simulator). */
+  clear(): void {
+    this.buckets.clear();
+    this.lastAlert.clear();
+  }
+
   arrival(key: string, now: number): void {
     this.bucket(key, now).arrivals++;
   }

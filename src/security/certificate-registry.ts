@@ -147,6 +147,11 @@ export class CertificateRegistry {
     this.snapshot = undefined;
   }
 
+  /** Forgets the in-memory view: the next request reads the registry again (after a reset or a snapshot restore). */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
   private load(): RegistryView {
     const rows = this.store.all();
     const certificates = rows.map((row) => ({ ...recordOf(row), ...this.parse(row) }));

@@ -52,6 +52,12 @@ export class DeliveryService {
     this.deleteRate = new DeleteRateMonitor(settings.deleteRateWindowMinutes);
   }
 
+  /** Forgets what lives only in memory (delete-rate windows, senders told of a full queue): after a reset or snapshot restore. */
+  forgetVolatileState(): void {
+    this.deleteRate.clear();
+    this.toldSenders.clear();
+  }
+
   watermarks(businessFunctionId: string): Watermarks {
     const w = this.settings.watermarks[businessFunctionId];
     if (!w) throw new Error(`no watermarks configured for business function ${businessFunctionId}`);

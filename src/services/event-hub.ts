@@ -22,6 +22,8 @@ export interface Subscriber {
   /** Business functions subscribed to; an empty set means all. */
   businessFunctionIds: Set<string>;
   send(frame: EventFrame): void;
+  /** Closes the subscriber's connection (simulator reset, injected fault). */
+  close?(code: number, reason: string): void;
 }
 
 export class EventHub implements EventSink {
@@ -44,6 +46,22 @@ export class EventHub implements EventSink {
     if (participantId) return this.byParticipant.get(participantId)?.size ?? 0;
     let n = 0;
     for (const set of this.byParticipant.values()) n += set.size;
+    return n;
+  }
+
+  /** Closes the connections of matching subscribers (all when no predicate); returns how many. */
+  disconnect(code: number, reason: string, which: (s: Subscriber) => boolean = () => true): number {
+    let n = 0;
+    for (const [participantId, set] of this.byParticipant) {
+      for (const s of [...set]) {
+        if (!which(s) || !s.close) continue;
+        // Gone from the hub at once; the close handshake finishes in its own time.
+        set.delete(s);
+        s.close(code, reason);
+        n++;
+      }
+      if (set.size === 0) this.byParticipant.delete(participantId);
+    }
     return n;
   }
 

@@ -231,4 +231,48 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outages ADD COLUMN apis_json TEXT;
   CREATE INDEX outages_by_end ON outages (outage_end);
   `,
+  /* 9: simulator control API (issue #10): the request journal and fault-injection rules, both part of snapshots */ `
+  -- Every request and answer per participant, as a test asserts on it; bounded by IDX_SIM_JOURNAL_* settings.
+  CREATE TABLE sim_journal (
+    id                  INTEGER PRIMARY KEY,
+    at                  INTEGER NOT NULL,
+    participant_id      TEXT,
+    method              TEXT NOT NULL,
+    path                TEXT NOT NULL,
+    query               TEXT,
+    operation_id        TEXT,
+    status              INTEGER NOT NULL,
+    error_code          TEXT,
+    trace_id            TEXT NOT NULL,
+    message_context_id  TEXT,
+    duration_ms         REAL NOT NULL,
+    fault_rule_id       INTEGER,
+    request_bytes       INTEGER,
+    request_body        TEXT,
+    request_encoding    TEXT,
+    response_bytes      INTEGER,
+    response_body       TEXT,
+    response_encoding   TEXT
+  );
+  CREATE INDEX sim_journal_by_participant ON sim_journal (participant_id, id);
+  CREATE INDEX sim_journal_by_at ON sim_journal (at);
+  -- Fault-injection rules; from_at/to_at are simulated-clock instants (null = open).
+  CREATE TABLE sim_fault_rules (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    api             TEXT,
+    operation_id    TEXT,
+    participant_id  TEXT,
+    from_at         INTEGER,
+    to_at           INTEGER,
+    share           REAL NOT NULL DEFAULT 1,
+    status          INTEGER,
+    latency_ms      INTEGER,
+    latency_max_ms  INTEGER,
+    description     TEXT,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    hits            INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL
+  );
+  `,
 ];

@@ -24,6 +24,12 @@ export class MemoryCounterStore implements CounterStore {
     return current?.start === window.start ? current.count : 0;
   }
 
+  /** Forgets every count (a reset or snapshot restore of the simulator). */
+  clear(): void {
+    this.counters.clear();
+    this.latestStart = -Infinity;
+  }
+
   private forgetEndedBefore(start: number): void {
     if (start <= this.latestStart) return;
     this.latestStart = start;

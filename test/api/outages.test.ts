@@ -94,7 +94,9 @@ describe('outages answer 503 with Retry-After (RFC 9110 §15.6.4)', () => {
     const headers = await h().as('LNSPNORTH', 'PQD_BPQD FCTRL_STATUS FCTRL_FCTRL TRANSLOG_TRANSLOG ARCH_RETRIEVE EVENT_NOTIFY');
     await createOutage(h(), { outageStart: at(T0), outageEnd: at(T0 + MINUTE), description: 'hub down' });
     const values: Record<string, string> = { messageContextId: 'pqd~bpqd~l~mdpone~x1', businessFunctionId: 'pqd', participantId: 'LNSPNORTH', messageId: 'MSG-x' };
-    const operations = [...h().ctx.contract.operations.values()].filter((op) => h().ctx.contract.documentedStatuses().some((d) => d.operationId === op.operationId && d.status === '503'));
+    // IDX operations only: the control API's /ready documents its own 503 (database not answering), not an outage's.
+    const operations = [...h().ctx.contract.operations.values()].filter((op) => op.file !== 'sim-admin.yaml'
+      && h().ctx.contract.documentedStatuses().some((d) => d.operationId === op.operationId && d.status === '503'));
     expect(operations.length).toBeGreaterThan(15);
     for (const op of operations) {
       const url = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));

@@ -103,6 +103,19 @@ describe('README', () => {
     expect(poll).toMatchObject({ deleted: poll.retrieved, failed: [] });
     expect(lines[lines.length - 1]).toMatch(/^acme-daily +running +sender ACMEMC, daily; sent 4: 4 accepted, 0 refused; next 2026-07-20 at 2026-07-21T01:00:00\.000\+10:00$/);
   }, 120_000);
+  it('control block (snapshot, clock, churn, faults, coverage, journal, restore) works as written against the running server', async () => {
+    const { stdout } = await bash(between('control'));
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(lines[1]).toMatch(/^saved snapshot before-test/);
+    expect(lines).toContain('4102000001,2026-07-14,missing,true,false,LNSPNORTH,ACMEMC;MDPONE,,,false,false,\r');
+    expect(lines).toContain('4102000001,2026-07-15,not-required,false,true,LNSPNORTH,ACMEMC;MDPTWO,,,false,false,\r');
+    expect(lines[lines.length - 1]).toMatch(/^restored snapshot before-test/);
+    expect(Array.isArray(JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')))).toBe(true);
+    // Restored: no churn, no fault rule.
+    expect(server.ctx.participants.rolesOn('4102000001', '2026-07-15').MDP).toEqual(['MDPONE']);
+    expect(server.ctx.faults.rules()).toEqual([]);
+  });
 
   it('configuration table is the one `idx-sim config` prints', () => {
     expect(between('settings')).toBe(settingsTable());

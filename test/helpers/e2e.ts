@@ -70,8 +70,11 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}, opti
       if (!agent) agents.set(key, (agent = new Agent({ connect: { ...e2e.tls(participantId), servername: 'localhost' } })));
       const res = await request(`${e2e.server.url}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
       const bytes = Buffer.from(await res.body.arrayBuffer());
-      violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
-      recordExercised(e2e.server.ctx.contract, { method, url: path, statusCode: res.statusCode });
+      // An injected fault (control API) breaks the contract on purpose, and says so.
+      if (res.headers['x-idx-sim-fault'] === undefined) {
+        violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
+        recordExercised(e2e.server.ctx.contract, { method, url: path, statusCode: res.statusCode });
+      }
       return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };
     },
     async token(participantId, scope = 'PQD_BPQD') {

@@ -118,9 +118,13 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
+    // Also what the control API's reset loads again.
+    seed: (c) => {
+      const fixtures = loadFixtures(c.participants, join(PROJECT_ROOT, 'fixtures'));
+      registerCertificatesFromDir(c.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), c.clock.now());
+    },
   });
-  const fixtures = loadFixtures(ctx.participants, join(PROJECT_ROOT, 'fixtures'));
-  registerCertificatesFromDir(ctx.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), clock.now());
+  ctx.seed();
   const violations: string[] = [];
   const openSockets: WebSocket[] = [];
   let sequence = 0;
@@ -228,6 +232,8 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
       return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
     },
     responseObserver: (request, reply, payload) => {
+      // An injected fault (control API) breaks the contract on purpose, and says so.
+      if (reply.getHeader('x-idx-sim-fault') !== undefined) return;
       const body = payload === undefined || payload === null ? Buffer.alloc(0) : Buffer.isBuffer(payload) ? payload : Buffer.from(String(payload));
       const problems = ctx.contract.checkResponse({
         method: request.method, url: request.url, statusCode: reply.statusCode, headers: reply.getHeaders() as Record<string, unknown>, body,

@@ -106,6 +106,406 @@ export interface paths {
         patch: operations["updateCounterparty"];
         trace?: never;
     };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness — the process answers (container HEALTHCHECK)
+         * @description Unauthenticated and cheap; touches nothing. Over HTTPS like every route (no client certificate needed).
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness — the database answers (CI waits for this before its first request) */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Back to the fixtures — every table emptied and the fixtures loaded again, in one transaction
+         * @description Messages, queues, flow control, the transaction log, quotas, run-time participants, standing data and
+         *     certificates, fault rules and the journal all go; the clock returns to where it started (when it started
+         *     at a fixed instant) and open event WebSockets are closed with code 4002. Snapshots on disk are kept.
+         */
+        post: operations["resetSimulator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved snapshots, by name */
+        get: operations["listSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/snapshots/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        /** One snapshot */
+        get: operations["getSnapshot"];
+        /** Save the whole simulator state (database and clock) under a name, replacing a snapshot of that name */
+        put: operations["saveSnapshot"];
+        post?: never;
+        /** Delete a snapshot */
+        delete: operations["deleteSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/snapshots/{name}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the whole simulator state with a snapshot's, in one transaction
+         * @description The clock returns to the snapshot's; in-memory counts are forgotten; open event WebSockets are closed with code 4002.
+         */
+        post: operations["restoreSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Participants the hub knows (fixtures and run-time) */
+        get: operations["listParticipants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants/{participantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Add or change a participant; it can act at once (with a URM user and a registered certificate) */
+        put: operations["putParticipant"];
+        post?: never;
+        /**
+         * Remove a participant, its certificates and its URM entitlements
+         * @description Refused (409) while NMI standing data names it: end or move its roles first.
+         */
+        delete: operations["deleteParticipant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants/{participantId}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+            };
+            cookie?: never;
+        };
+        /** A participant's registered certificates */
+        get: operations["listCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants/{participantId}/certificates/{slot}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+                slot: "primary" | "secondary";
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Register a certificate in a participant's slot (replacing the one there); `active: true` also rotates to it */
+        put: operations["putCertificate"];
+        post?: never;
+        /** Revoke the slot's certificate: refused for mTLS and signatures from the next request on */
+        delete: operations["deleteCertificate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/urm-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** URM users and their entitlements (secrets are never shown) */
+        get: operations["listUrmUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/urm-users/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add or change a URM user: its secret and, per participant, URM entities with CRUD letters
+         * @description Tokens already issued keep their claims until they expire; new tokens carry the new entitlements.
+         */
+        put: operations["putUrmUser"];
+        post?: never;
+        /** Remove a URM user (no new tokens) */
+        delete: operations["deleteUrmUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nmis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** NMI standing data: effective-dated roles, filtered */
+        get: operations["listNmiRoles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nmis/{nmi}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        /** One NMI's roles */
+        get: operations["getNmi"];
+        /** Create an NMI, or replace all its roles; routing uses them from the next submission */
+        put: operations["putNmi"];
+        post?: never;
+        /** Remove all standing data of an NMI (submissions for it are then refused IDX_ERR_NMI_UNKNOWN) */
+        delete: operations["deleteNmi"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nmis/{nmi}/churn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Meter churn: from a date, roles pass to other participants (the old spans end the day before)
+         * @description A span of a changed role starting after `fromDate` is refused (409): change that one instead.
+         */
+        post: operations["churnNmi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nmis/{nmi}/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** End a role span on a date (toDate, inclusive), or reopen it (null) */
+        patch: operations["endNmiRole"];
+        trace?: never;
+    };
+    "/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The request journal: what each participant sent and was answered, oldest first, filtered and paged */
+        get: operations["listJournal"];
+        put?: never;
+        post?: never;
+        /** Empty the journal (e.g. between two tests) */
+        delete: operations["clearJournal"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fault-injection rules, in the order they are tried */
+        get: operations["listFaults"];
+        put?: never;
+        /**
+         * Add a fault-injection rule
+         * @description A rule applies to IDX requests that match all its filters (API, operation, participant) while the simulated clock is in its window, to `share` of them (rolled on the seeded random source). Injected answers carry `x-idx-sim-fault: <id>`. `fc-stop` and `ws-close` act when the rule starts (now, or when the clock moves into its window).
+         */
+        post: operations["createFault"];
+        /** Remove every rule (forced flow-control stops are lifted) */
+        delete: operations["clearFaults"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/faults/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** One rule */
+        get: operations["getFault"];
+        put?: never;
+        post?: never;
+        /** Remove a rule */
+        delete: operations["deleteFault"];
+        options?: never;
+        head?: never;
+        /** Switch a rule off or on */
+        patch: operations["updateFault"];
+        trace?: never;
+    };
+    "/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * BPQD coverage: per NMI and market day, who owed data, whether it arrived, from whom, late or from the wrong party
+         * @description Owed by: the MC and the MDP in standing data that day (either may send; spec §12 [D]). Late: received after the end of the market day IDX_SIM_COVERAGE_DUE_DAYS after it. A partial churn day (a role changes hands that day) is not required. Status: received, late, wrong-party (only from a party that did not owe it), missing, pending (nothing yet, not yet due), not-required (churn day), no-standing-data.
+         */
+        get: operations["getCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -227,6 +627,238 @@ export interface components {
         CounterpartyList: {
             data: components["schemas"]["Counterparty"][];
         };
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "ready";
+            checks?: {
+                [key: string]: string;
+            };
+        };
+        StateSummary: {
+            clock: components["schemas"]["Clock"];
+            /** @description Participants now known. */
+            participants: number;
+            /** @description The snapshot restored (null after a reset). */
+            snapshot: string | null;
+        };
+        Snapshot: {
+            name: string;
+            createdAt: components["schemas"]["IdxDateTime"];
+            clock: components["schemas"]["Clock"];
+            schemaVersion: number;
+            sizeBytes: number;
+        };
+        SnapshotEnvelope: {
+            data: components["schemas"]["Snapshot"];
+        };
+        Participant: {
+            participantId: string;
+            name: string;
+            /** @enum {string} */
+            role: "LNSP" | "MC" | "MDP";
+            /** @description `fixture` (loaded on start) or `runtime` (this API). */
+            source: string;
+        };
+        ParticipantInput: {
+            name: string;
+            /** @enum {string} */
+            role: "LNSP" | "MC" | "MDP";
+        };
+        UrmUser: {
+            clientId: string;
+            entitlements: components["schemas"]["Entitlements"];
+            source: string;
+        };
+        UrmUserInput: {
+            /** @description Required for a new user; a changed user keeps its secret without it. */
+            secret?: string;
+            entitlements: components["schemas"]["Entitlements"];
+        };
+        /** @description participantId → URM entity → CRUD letters, e.g. {"NEWMDP": {"PQD_BPQD": "C"}}. */
+        Entitlements: {
+            [key: string]: {
+                [key: string]: string;
+            };
+        };
+        Certificate: {
+            participantId: string;
+            /** @enum {string} */
+            slot: "primary" | "secondary";
+            serialNumber: string;
+            commonName: string;
+            fingerprint256: string;
+            validFrom: components["schemas"]["IdxDateTime"];
+            validTo: components["schemas"]["IdxDateTime"];
+            /** @description In its slot now (false once replaced). */
+            current: boolean;
+            revoked: boolean;
+            /** @description The slot the participant rotated to (primary until it rotates). */
+            active: boolean;
+        };
+        CertificateInput: {
+            /** @description PEM, issued by the IDX (dev) CA, CN `<participantId>-NonProd`. */
+            certificatePem: string;
+            /** @description Rotate to this slot too. */
+            active?: boolean;
+        };
+        RoleSpanInput: {
+            /** @enum {string} */
+            role: "LNSP" | "MC" | "MDP";
+            participantId: string;
+            /**
+             * Format: date
+             * @description Market date, inclusive.
+             */
+            fromDate: string;
+            /**
+             * Format: date
+             * @description Market date, inclusive; absent or null = open-ended.
+             */
+            toDate?: string | null;
+        };
+        NmiRole: {
+            id: number;
+            nmi: string;
+            /** @enum {string} */
+            role: "LNSP" | "MC" | "MDP";
+            participantId: string;
+            /** Format: date */
+            fromDate: string;
+            /** Format: date */
+            toDate: string | null;
+            source: string;
+        };
+        Nmi: {
+            nmi: string;
+            roles: components["schemas"]["NmiRole"][];
+        };
+        JournalBody: {
+            /** @description Size of the whole body. */
+            bytes: number;
+            /**
+             * @description base64 for gzip and other binary bodies.
+             * @enum {string}
+             */
+            encoding: "utf8" | "base64";
+            /** @description The first IDX_SIM_JOURNAL_BODY_BYTES bytes; client_secret and access_token values masked. */
+            body: string;
+            truncated: boolean;
+        } | null;
+        JournalEntry: {
+            id: number;
+            at: components["schemas"]["IdxDateTime"];
+            participantId: string | null;
+            method: string;
+            path: string;
+            query: string | null;
+            operationId: string | null;
+            status: number;
+            code: string | null;
+            traceId: string;
+            messageContextId: string | null;
+            /** @description Real time the hub took to answer. */
+            durationMs: number;
+            /** @description The fault rule that changed this exchange. */
+            faultRuleId: number | null;
+            request: components["schemas"]["JournalBody"];
+            response: components["schemas"]["JournalBody"];
+        };
+        JournalPage: {
+            data: components["schemas"]["JournalEntry"][];
+            meta: {
+                itemCount: number;
+                nextCursor: string | null;
+            };
+        };
+        FaultRuleInput: {
+            /**
+             * @description latency: answer after latencyMs (or a seeded random time up to latencyMaxMs) of real time; error: answer
+             *     `status` with an IDX_ERR_INJECTED_* problem; reset: drop the connection without an answer; ws-close: close
+             *     event WebSockets (1011); ws-silence: send them nothing (not even heartbeats); fc-stop: stop the participant's
+             *     outbound delivery as flow control would (lifted when the rule ends); bad-signature / truncated-gzip: on a
+             *     `GET` of a message, corrupt `x-signature` or cut the gzip body in half.
+             * @enum {string}
+             */
+            kind: "latency" | "error" | "reset" | "ws-close" | "ws-silence" | "fc-stop" | "bad-signature" | "truncated-gzip";
+            /** @description First path segment: pqd, fctrl, events, oauth, translog, bfinfo, archive. Default every API. */
+            api?: string;
+            /** @description An IDX operation, e.g. submitBpqd. Default every operation. */
+            operationId?: string;
+            /** @description Default every participant. */
+            participantId?: string;
+            /**
+             * Format: date-time
+             * @description Simulated time; default now.
+             */
+            from?: string;
+            /**
+             * Format: date-time
+             * @description Simulated time, exclusive; default open-ended.
+             */
+            to?: string;
+            /** @description Share of matching requests hit; default 1. */
+            share?: number;
+            /** @enum {integer} */
+            status?: 500 | 502 | 503 | 504;
+            latencyMs?: number;
+            latencyMaxMs?: number;
+            description?: string;
+        };
+        FaultRule: {
+            id: number;
+            kind: string;
+            api: string | null;
+            operationId: string | null;
+            participantId: string | null;
+            from: components["schemas"]["IdxDateTime"] | null;
+            to: components["schemas"]["IdxDateTime"] | null;
+            share: number;
+            status: number | null;
+            latencyMs: number | null;
+            latencyMaxMs: number | null;
+            description: string | null;
+            enabled: boolean;
+            /** @description Enabled and the simulated clock in its window. */
+            active: boolean;
+            /** @description Requests (or sockets) it changed so far. */
+            hits: number;
+            createdAt: components["schemas"]["IdxDateTime"];
+        };
+        CoverageRow: {
+            nmi: string;
+            /** Format: date */
+            marketDate: string;
+            /** @enum {string} */
+            status: "received" | "late" | "wrong-party" | "missing" | "pending" | "not-required" | "no-standing-data";
+            /** @description An LNSP receives it, and it is not a partial churn day. */
+            required: boolean;
+            churnDay: boolean;
+            lnsp: string[];
+            /** @description The MC and MDP that day. */
+            owedBy: string[];
+            dueBy: components["schemas"]["IdxDateTime"];
+            arrivals: {
+                senderId: string;
+                messageContextId: string;
+                receivedDateTime: components["schemas"]["IdxDateTime"];
+                late: boolean;
+                wrongParty: boolean;
+            }[];
+        };
+        CoverageReport: {
+            data: components["schemas"]["CoverageRow"][];
+            meta: {
+                /** Format: date */
+                fromDate: string;
+                /** Format: date */
+                toDate: string;
+                rows: number;
+                /** @description Rows per status. */
+                summary: {
+                    [key: string]: number;
+                };
+            };
+        };
         TraceId: string;
         /**
          * @description IDX date-time `YYYY-MM-DDTHH:mm:ss.SSS+HH:MM` (spec §3); idx-sim answers in market time, +10:00.
@@ -270,6 +902,26 @@ export interface components {
         };
     };
     responses: {
+        /** @description The request conflicts with the simulator's state (already exists, or a snapshot of another schema version). */
+        Conflict: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not ready (the database does not answer); retry. */
+        NotReady: {
+            headers: {
+                "x-traceId": components["headers"]["TraceId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description No, untrusted, unregistered, revoked, expired, not-yet-valid or inactive client certificate, one whose CN breaks the IDX rules, or a missing, invalid or expired token. */
         Unauthorized: {
             headers: {
@@ -311,7 +963,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        ParticipantIdPath: string;
+        SnapshotName: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Trace id of this request; quote it when asking about a request. Equals `traceId` in problem details. */
@@ -601,6 +1256,992 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for requests. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["NotReady"];
+        };
+    };
+    resetSimulator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The simulator as it is now. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every snapshot. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Snapshot"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    saveSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Saved over an existing snapshot of that name. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotEnvelope"];
+                };
+            };
+            /** @description Saved (a new name). */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    restoreSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["SnapshotName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listParticipants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every participant. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Participant"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParticipantInput"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Participant"];
+                    };
+                };
+            };
+            /** @description Added. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Participant"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Current and replaced certificates. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Certificate"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+                slot: "primary" | "secondary";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CertificateInput"];
+            };
+        };
+        responses: {
+            /** @description Already registered there (reinstated or unchanged). */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Certificate"];
+                    };
+                };
+            };
+            /** @description Registered. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Certificate"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdPath"];
+                slot: "primary" | "secondary";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listUrmUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every URM user. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["UrmUser"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putUrmUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UrmUserInput"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["UrmUser"];
+                    };
+                };
+            };
+            /** @description Added. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["UrmUser"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteUrmUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNmiRoles: {
+        parameters: {
+            query?: {
+                nmi?: string;
+                participantId?: string;
+                role?: "LNSP" | "MC" | "MDP";
+                /** @description Only spans in force on this market date. */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching role spans, by NMI, role and start. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NmiRole"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNmi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The NMI. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Nmi"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putNmi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    roles: components["schemas"]["RoleSpanInput"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Nmi"];
+                    };
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Nmi"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteNmi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    churnNmi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    fromDate: string;
+                    LNSP?: string;
+                    MC?: string;
+                    MDP?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The NMI after the change. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Nmi"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    endNmiRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nmi: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    toDate: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The NMI after the change. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Nmi"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listJournal: {
+        parameters: {
+            query?: {
+                /** @description The participant its client certificate proves. */
+                participantId?: string;
+                /** @description A path, or a prefix of whole segments (/pqd/v1/bpqd also matches /pqd/v1/bpqd/{id}). */
+                path?: string;
+                /** @description HTTP method. */
+                method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                /** @description The OpenAPI operation, e.g. submitBpqd. */
+                operationId?: string;
+                /** @description HTTP status of the answer. */
+                status?: number;
+                /** @description Error code of a problem answer. */
+                code?: string;
+                /** @description From the request header, the path, or the problem (any case). */
+                messageContextId?: string;
+                /** @description The x-traceId of the answer. */
+                traceId?: string;
+                /** @description Simulated time, inclusive. */
+                fromDateTime?: string;
+                /** @description Simulated time, inclusive. */
+                toDateTime?: string;
+                /** @description Only exchanges a fault rule changed (true), or none (false). */
+                faulted?: boolean;
+                /** @description Page size (default 100). */
+                itemCount?: number;
+                /** @description meta.nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    clearJournal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listFaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every rule, with its hits. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FaultRule"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaultRuleInput"];
+            };
+        };
+        responses: {
+            /** @description The rule. */
+            201: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FaultRule"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    clearFaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FaultRule"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FaultRule"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCoverage: {
+        parameters: {
+            query: {
+                /** @description First market date. */
+                fromDate: string;
+                /** @description Last market date (default fromDate; at most 62 days). */
+                toDate?: string;
+                /** @description Only these NMIs (comma-separated). Default every NMI with standing data in the range, and any NMI data arrived for. */
+                nmi?: string;
+                /** @description Only rows where this participant is the LNSP, owes the data, or sent some. */
+                participantId?: string;
+                /** @description Only rows of these statuses (comma-separated). */
+                status?: string;
+                /** @description csv: the same as Accept: text/csv. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per NMI and market day. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };

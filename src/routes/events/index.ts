@@ -46,7 +46,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     // Leaves the event hub once, whether the socket closes or is dropped for being too slow.
     let leave = () => {};
     const send = (frame: EventFrame | ControlFrame) => {
-      if (socket.readyState !== socket.OPEN) return;
+      // An injected ws-silence fault (control API) swallows every frame, heartbeats included.
+      if (socket.readyState !== socket.OPEN || ctx.faults.silenced(participantId)) return;
       // Backpressure (issue 7, defect 7): a subscriber that stops reading is closed, not buffered for without end.
       if (socket.bufferedAmount > ctx.config.eventMaxBufferedBytes) {
         request.log.info({ participantId, bufferedBytes: socket.bufferedAmount }, 'event subscriber too slow; closed');
@@ -58,7 +59,9 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
       }
       socket.send(JSON.stringify(frame));
     };
-    const subscriber: Subscriber = { participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send };
+    const subscriber: Subscriber = {
+      participantId, businessFunctionIds: new Set(businessFunctionIds?.split(',') ?? []), send, close: (code, reason) => socket.close(code, reason),
+    };
     const unsubscribe = ctx.events.subscribe(subscriber);
     let subscribed = true;
     leave = () => {
@@ -102,6 +105,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
       }
     });
     send(ctx.events.control({ eventType: 'SUBSCRIBED', participantId, businessFunctionIds: [...subscriber.businessFunctionIds] }));
+    // An active ws-close fault (control API) closes new connections too.
+    ctx.faults.apply(request.id);
   };
 
   /** At most IDX_SIM_EVENT_SUBSCRIBERS_PER_PARTICIPANT open sockets per participant, refused before the upgrade. */

@@ -8,6 +8,13 @@ import { outageState } from '../../domain/outages.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
+import { SimDataStore } from '../../store/sim-data-store.js';
+import { simCoverageRoutes } from './coverage.js';
+import { simFaultRoutes } from './faults.js';
+import { simJournalRoutes } from './journal.js';
+import { simParticipantRoutes } from './participants.js';
+import { simStandingDataRoutes } from './standing-data.js';
+import { simStateRoutes } from './state.js';
 
 const outageView = (o: Outage, now: number) => ({
   id: o.id, outageStart: formatMarketDateTime(o.outageStart), outageEnd: formatMarketDateTime(o.outageEnd), description: o.description,
@@ -20,6 +27,14 @@ function outOfRange(pointer: string, value: string | undefined): IdxError {
 }
 
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+  // Each resource of the control API in its own file (issue #10).
+  await simStateRoutes(app, { ctx, auth });
+  const data = new SimDataStore(ctx.db);
+  await simParticipantRoutes(app, { ctx, auth, data });
+  await simStandingDataRoutes(app, { ctx, auth, data });
+  await simJournalRoutes(app, { ctx, auth });
+  await simFaultRoutes(app, { ctx, auth });
+  await simCoverageRoutes(app, { ctx, auth, coverage: ctx.coverage });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());

@@ -1,0 +1,126 @@
+/**
+ * The request journal (issue #10): one row per request a participant's system made and the answer it got,
+ * so a test asserts on what that system actually did. Bounded by count and by simulated age.
+ */
+import type { Db } from './database.js';
+
+export interface JournalBody {
+  /** Size of the whole body. */
+  bytes: number;
+  /** `utf8` text or `base64` bytes (gzip and other binary bodies). */
+  encoding: 'utf8' | 'base64';
+  /** The first IDX_SIM_JOURNAL_BODY_BYTES bytes. */
+  body: string;
+}
+
+export interface JournalEntry {
+  at: number;
+  participantId: string | null;
+  method: string;
+  path: string;
+  query: string | null;
+  operationId: string | null;
+  status: number;
+  code: string | null;
+  traceId: string;
+  messageContextId: string | null;
+  durationMs: number;
+  faultRuleId: number | null;
+  request: JournalBody | null;
+  response: JournalBody | null;
+}
+
+export interface JournalFilter {
+  participantId?: string;
+  /** A path or a path prefix (`/pqd/v1/bpqd` also matches `/pqd/v1/bpqd/{id}`). */
+  path?: string;
+  method?: string;
+  operationId?: string;
+  status?: number;
+  code?: string;
+  messageContextId?: string;
+  traceId?: string;
+  from?: number;
+  to?: number;
+  faulted?: boolean;
+}
+
+const COLUMNS = `id, at, participant_id AS participantId, method, path, query, operation_id AS operationId, status, error_code AS code,
+  trace_id AS traceId, message_context_id AS messageContextId, duration_ms AS durationMs, fault_rule_id AS faultRuleId,
+  request_bytes AS requestBytes, request_body AS requestBody, request_encoding AS requestEncoding,
+  response_bytes AS responseBytes, response_body AS responseBody, response_encoding AS responseEncoding`;
+
+interface Row {
+  id: number; at: number; participantId: string | null; method: string; path: string; query: string | null; operationId: string | null;
+  status: number; code: string | null; traceId: string; messageContextId: string | null; durationMs: number; faultRuleId: number | null;
+  requestBytes: number | null; requestBody: string | null; requestEncoding: 'utf8' | 'base64' | null;
+  responseBytes: number | null; responseBody: string | null; responseEncoding: 'utf8' | 'base64' | null;
+}
+
+const body = (bytes: number | null, text: string | null, encoding: 'utf8' | 'base64' | null): JournalBody | null =>
+  bytes === null || text === null || encoding === null ? null : { bytes, encoding, body: text };
+
+export class JournalStore {
+  private readonly insert;
+  private readonly pruneOld;
+  private readonly pruneCount;
+  private sincePrune = 0;
+
+  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number }) {
+    this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
+        message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
+      VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
+        @requestBytes, @requestBody, @requestEncoding, @responseBytes, @responseBody, @responseEncoding)`);
+    this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
+    this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
+  }
+
+  get enabled(): boolean {
+    return this.limits.maxEntries > 0;
+  }
+
+  append(e: JournalEntry): void {
+    if (!this.enabled) return;
+    this.insert.run({
+      ...e,
+      requestBytes: e.request?.bytes ?? null, requestBody: e.request?.body ?? null, requestEncoding: e.request?.encoding ?? null,
+      responseBytes: e.response?.bytes ?? null, responseBody: e.response?.body ?? null, responseEncoding: e.response?.encoding ?? null,
+    });
+    // Pruning costs a DELETE: do it every so often, and keep within about 1% of the bound in between.
+    if (++this.sincePrune >= Math.max(1, Math.min(100, Math.floor(this.limits.maxEntries / 100)))) this.prune(e.at);
+  }
+
+  prune(now: number): void {
+    this.sincePrune = 0;
+    this.pruneOld.run(now - this.limits.retentionDays * 86_400_000);
+    this.pruneCount.run(this.limits.maxEntries);
+  }
+
+  /** Entries after the cursor id, oldest first; one more than `limit` tells the caller there is a next page. */
+  page(f: JournalFilter, afterId: number, limit: number): Array<JournalEntry & { id: number }> {
+    const where = ['id > ?'];
+    const args: unknown[] = [afterId];
+    const eq = (column: string, value: unknown) => { if (value !== undefined) { where.push(`${column} = ?`); args.push(value); } };
+    eq('participant_id', f.participantId);
+    eq('method', f.method?.toUpperCase());
+    eq('operation_id', f.operationId);
+    eq('status', f.status);
+    eq('error_code', f.code);
+    eq('trace_id', f.traceId);
+    if (f.messageContextId !== undefined) { where.push('lower(message_context_id) = lower(?)'); args.push(f.messageContextId); }
+    if (f.path !== undefined) { where.push("(path = ? OR substr(path, 1, length(?) + 1) = ? || '/')"); args.push(f.path, f.path, f.path); }
+    if (f.from !== undefined) { where.push('at >= ?'); args.push(f.from); }
+    if (f.to !== undefined) { where.push('at <= ?'); args.push(f.to); }
+    if (f.faulted !== undefined) where.push(f.faulted ? 'fault_rule_id IS NOT NULL' : 'fault_rule_id IS NULL');
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM sim_journal WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args, limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id, at: r.at, participantId: r.participantId, method: r.method, path: r.path, query: r.query, operationId: r.operationId,
+      status: r.status, code: r.code, traceId: r.traceId, messageContextId: r.messageContextId, durationMs: r.durationMs, faultRuleId: r.faultRuleId,
+      request: body(r.requestBytes, r.requestBody, r.requestEncoding), response: body(r.responseBytes, r.responseBody, r.responseEncoding),
+    }));
+  }
+
+  clear(): number {
+    return this.db.prepare('DELETE FROM sim_journal').run().changes;
+  }
+}
