@@ -97,6 +97,9 @@ describe('README', () => {
     expect(stdout).toMatch(/wrote 7 messages to .*rehearsal: 4 valid, 3 invalid variants/);
     expect(stdout).toMatch(/✓ invalid-gaps\.json {2}MDPONE {2}400 IDX_ERR_PAYLOAD_RULE .* as expected/);
     expect(stdout).toMatch(/7 sent: 4 accepted, 3 refused; 7 as expected, 0 not/);
+    // While the fault rule is on, the poll is answered 503 and nothing is taken; once cleared, everything is drained.
+    expect(stdout).toMatch(/listing the queue was refused: 503/);
+    expect(stdout).toMatch(/every fault rule removed/);
     const poll = JSON.parse(lines[lines.length - 2]!);
     // At least the two generated messages for LNSPNORTH and the virtual MC's two days.
     expect(poll.retrieved).toBeGreaterThanOrEqual(4);
