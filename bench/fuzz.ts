@@ -48,6 +48,9 @@ export interface FuzzReport {
   rawExchanges: number;
   seconds: number;
   byStatus: Record<string, number>;
+  /** Answers to the IDX APIs (not the control API), and how many of them were 401: the share that got behind authentication. */
+  idxAnswered: number;
+  idxUnauthorized: number;
   serverErrors: string[];
   hangs: string[];
   /** Requests whose promise never settled on the client although undici's timeouts did not fire (open problem, docs/reliability.md). */
@@ -178,15 +181,22 @@ export class Fuzzer {
     for (const p of params) {
       if (p.in === 'header') {
         const lower = p.name.toLowerCase();
-        if (lower === 'authorization') headers.authorization = participantId && this.tokens.has(participantId) ? `Bearer ${this.tokens.get(participantId)}` : 'Bearer x';
-        else if (lower === 'x-initiatingparticipantid') headers[p.name] = participantId ?? 'MDPONE';
+        if (lower === 'x-initiatingparticipantid') headers[p.name] = participantId ?? 'MDPONE';
         else if (lower === 'content-type' || lower === 'content-encoding') continue;
         else if (p.required || this.r.next() < 0.5) headers[p.name] = valueFor(p.schema, this.r, p.name);
       } else if (p.in === 'query' && (p.required || this.r.next() < 0.4)) {
         query.set(p.name, valueFor(p.schema, this.r, p.name));
       }
     }
-    if (op.auth.admin) headers.authorization = this.r.next() < 0.5 ? 'Bearer wrong-key' : 'Basic abc';
+    // Authentication comes from the operation's security requirement (openapi: mutualTLS + idxOAuth), not from
+    // header parameters: the documents declare no Authorization parameter.
+    if (op.auth.token) headers.authorization = participantId && this.tokens.has(participantId) ? `Bearer ${this.tokens.get(participantId)}` : 'Bearer x';
+    // The control API: reads with the real key half the time (their parameters get fuzzed too); writes only
+    // with a wrong key, so the run never resets the hub or moves its clock under the other requests.
+    if (op.auth.admin) {
+      const real = op.method.toUpperCase() === 'GET' && this.r.next() < 0.5;
+      headers.authorization = real ? `Bearer ${this.server.ctx.config.adminKey}` : this.r.next() < 0.5 ? 'Bearer wrong-key' : 'Basic abc';
+    }
     let method = op.method.toUpperCase();
     let body: Buffer | string | undefined = this.body(op, participantId, headers, labels);
 
@@ -363,6 +373,10 @@ export class Fuzzer {
     if (process.env.FUZZ_TRACE) appendFileSync(process.env.FUZZ_TRACE, `< ${where} ${res.statusCode}\n`);
     report.requests++;
     report.byStatus[res.statusCode] = (report.byStatus[res.statusCode] ?? 0) + 1;
+    if (!req.path.startsWith('/sim/')) {
+      report.idxAnswered++;
+      if (res.statusCode === 401) report.idxUnauthorized++;
+    }
     if (res.statusCode >= 500) report.serverErrors.push(`${where} → ${res.statusCode} ${bytes.toString().slice(0, 200)}`);
     if (res.statusCode >= 400 && req.method !== 'HEAD') {
       const problem = checkProblem(res.headers as Record<string, unknown>, bytes);
@@ -407,7 +421,7 @@ export class Fuzzer {
   }
 
   async run(): Promise<FuzzReport> {
-    const report: FuzzReport = { seed: this.o.seed, requests: 0, rawExchanges: 0, seconds: 0, byStatus: {}, serverErrors: [], hangs: [], stalls: [], notProblemJson: [], contractViolations: [], clientErrors: 0, aliveAtEnd: false, crashed: [] };
+    const report: FuzzReport = { seed: this.o.seed, requests: 0, rawExchanges: 0, seconds: 0, byStatus: {}, idxAnswered: 0, idxUnauthorized: 0, serverErrors: [], hangs: [], stalls: [], notProblemJson: [], contractViolations: [], clientErrors: 0, aliveAtEnd: false, crashed: [] };
     const onCrash = (err: unknown) => report.crashed.push(String((err as Error)?.stack ?? err).slice(0, 500));
     process.on('uncaughtException', onCrash);
     process.on('unhandledRejection', onCrash);
@@ -482,6 +496,7 @@ export function summarise(report: FuzzReport): string {
   return [
     `fuzz seed ${report.seed}: ${report.requests} requests + ${report.rawExchanges} raw exchanges in ${report.seconds} s (${report.clientErrors} not sent or cut by the client)`,
     `  statuses: ${Object.entries(report.byStatus).sort().map(([s, n]) => `${s}×${n}`).join(' ')}`,
+    `  IDX APIs: ${report.idxAnswered} answered, ${report.idxUnauthorized} of them 401`,
     `  ≥500: ${report.serverErrors.length}, hangs: ${report.hangs.length}, client stalls: ${report.stalls.length}, not problem+json: ${report.notProblemJson.length}, contract violations: ${report.contractViolations.length}, crashes: ${report.crashed.length}, alive at end: ${report.aliveAtEnd}`,
     ...[...report.serverErrors, ...report.hangs, ...report.stalls, ...report.notProblemJson, ...report.contractViolations, ...report.crashed].slice(0, 20).map((l) => `  ! ${l}`),
     failures ? '  RESULT: FAIL' : '  RESULT: PASS',
