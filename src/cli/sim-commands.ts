@@ -4,7 +4,11 @@
  * scripts; exit codes in CONNECTION_HELP.
  */
 import { parseArgs } from 'node:util';
+import type { components } from '../contract/types/sim-admin.js';
 import { CONNECTION_FLAGS, CONNECTION_HELP, table, UsageError, withControl, type ControlClient } from './control-client.js';
+
+/** The control API's shapes, from the types generated from openapi/sim-admin.yaml (npm run contract:types). */
+type Schemas = components['schemas'];
 
 export type Writer = (text: string) => void;
 type Values = Record<string, string | boolean | undefined>;
@@ -72,7 +76,7 @@ const faults: Command = {
     to: { type: 'string' }, share: { type: 'string' }, status: { type: 'string' }, latency: { type: 'string' }, description: { type: 'string' },
   },
   async run(client, [sub = 'list', id], values, out) {
-    const show = (rules: any[]) => table(['id', 'kind', 'api', 'operation', 'participant', 'window', 'share', 'effect', 'on', 'active', 'hits'],
+    const show = (rules: Schemas['FaultRule'][]) => table(['id', 'kind', 'api', 'operation', 'participant', 'window', 'share', 'effect', 'on', 'active', 'hits'],
       rules.map((r) => [r.id, r.kind, r.api ?? '*', r.operationId ?? '*', r.participantId ?? '*', `${r.from ?? '…'} → ${r.to ?? '…'}`, r.share,
         r.status ?? (r.latencyMs !== null ? `${r.latencyMs}${r.latencyMaxMs !== null ? `..${r.latencyMaxMs}` : ''} ms` : ''), r.enabled ? 'yes' : 'no', r.active ? 'yes' : 'no', r.hits]));
     const ruleId = () => {
@@ -123,7 +127,7 @@ const NMIS_USAGE = `usage: idx-sim nmis [list [--nmi N] [--participant ID] [--ro
   rm     remove an NMI's standing data
   (meter churn: idx-sim churn)
 `;
-const roleRows = (roles: any[]) => table(['nmi', 'role', 'participant', 'from', 'to', 'id', 'source'],
+const roleRows = (roles: Schemas['NmiRole'][]) => table(['nmi', 'role', 'participant', 'from', 'to', 'id', 'source'],
   roles.map((r) => [r.nmi, r.role, r.participantId, r.fromDate, r.toDate ?? '…', r.id, r.source]));
 const nmis: Command = {
   usage: NMIS_USAGE,
@@ -197,7 +201,7 @@ const snapshot: Command = {
   async run(client, [sub = 'list', name], values, out) {
     if (sub === 'list') {
       const list = (await client.call('GET', '/snapshots')).json().data;
-      print(out, values, list, () => (list.length ? table(['name', 'saved at (simulated)', 'clock', 'bytes'], list.map((s: any) => [s.name, s.createdAt, s.clock.now, s.sizeBytes])) : 'no snapshots\n'));
+      print(out, values, list, () => (list.length ? table(['name', 'saved at (simulated)', 'clock', 'bytes'], list.map((s: Schemas['Snapshot']) => [s.name, s.createdAt, s.clock.now, s.sizeBytes])) : 'no snapshots\n'));
       return 0;
     }
     if (!['save', 'restore', 'rm'].includes(sub)) throw new UsageError(`unknown snapshot command "${sub}"\n\n${SNAPSHOT_USAGE}`);
@@ -241,11 +245,11 @@ const journal: Command = {
       status: str(values, 'status'), code: str(values, 'code'), messageContextId: str(values, 'context'), traceId: str(values, 'trace'),
       fromDateTime: str(values, 'from'), toDateTime: str(values, 'to'), faulted: values.faulted ? 'true' : undefined, itemCount: str(values, 'limit') ?? '100',
     }).filter((e): e is [string, string] => e[1] !== undefined);
-    const entries: any[] = [];
+    const entries: Schemas['JournalEntry'][] = [];
     let cursor: string | null = null;
     do {
       const q: URLSearchParams = new URLSearchParams([...base, ...(cursor ? [['cursor', cursor] as [string, string]] : [])]);
-      const page: { data: any[]; meta: { nextCursor: string | null } } = (await client.call('GET', `/journal?${q}`)).json();
+      const page: { data: Schemas['JournalEntry'][]; meta: { nextCursor: string | null } } = (await client.call('GET', `/journal?${q}`)).json();
       entries.push(...page.data);
       cursor = values.all ? page.meta.nextCursor : null;
     } while (cursor);
@@ -283,12 +287,12 @@ const coverage: Command = {
     const report = (await client.call('GET', `/coverage?${q}`)).json();
     print(out, values, report, () => {
       const rows = table(['nmi', 'day', 'status', 'LNSP', 'owed by', 'sent by', 'first received', 'churn day'],
-        report.data.map((r: any) => [r.nmi, r.marketDate, r.status, r.lnsp.join(','), r.owedBy.join(','), [...new Set(r.arrivals.map((a: any) => a.senderId))].join(','),
+        report.data.map((r: Schemas['CoverageRow']) => [r.nmi, r.marketDate, r.status, r.lnsp.join(','), r.owedBy.join(','), [...new Set(r.arrivals.map((a) => a.senderId))].join(','),
           r.arrivals[0]?.receivedDateTime ?? '', r.churnDay ? 'yes' : '']));
       const summary = Object.entries(report.meta.summary).filter(([, n]) => (n as number) > 0).map(([s, n]) => `${s} ${n}`).join(', ');
       return `${rows}\n${report.meta.rows} row(s): ${summary || 'none'}\n`;
     });
-    return values.check && report.data.some((r: any) => ['missing', 'late', 'wrong-party'].includes(r.status)) ? 1 : 0;
+    return values.check && report.data.some((r: Schemas['CoverageRow']) => ['missing', 'late', 'wrong-party'].includes(r.status)) ? 1 : 0;
   },
 };
 

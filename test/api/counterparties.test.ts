@@ -230,4 +230,22 @@ describe('/sim/v1/counterparties', () => {
     }
     expect((await h.app.inject({ method: 'GET', url: '/sim/v1/counterparties' })).statusCode).toBe(401);
   });
+
+  it('refuses a malformed id (400 naming it) and an unknown one (404) on each operation of /counterparties/{id}', async () => {
+    const h = harness();
+    for (const [method, body] of [['GET', undefined], ['PATCH', { policy: 'normal' }], ['DELETE', undefined]] as const) {
+      const bad = await admin(h, method, '/counterparties/Not_An_Id', body);
+      expect(bad.statusCode, `${method} malformed id: ${bad.body}`).toBe(400);
+      expect(bad.json().errors.some((e: { name?: string; pointer?: string }) => e.name === 'id' || e.pointer?.includes('id')), bad.body).toBe(true);
+      const unknown = await admin(h, method, '/counterparties/nobody-here', body);
+      expect(unknown.statusCode, `${method} unknown id: ${unknown.body}`).toBe(404);
+      expect(unknown.json().code).toBe('IDX_ERR_COUNTERPARTY_NOT_FOUND');
+    }
+    // A change the counterparty cannot take is refused, naming the field, and leaves it as it was.
+    const lnsp = await admin(h, 'POST', '/counterparties', { id: 'north', kind: 'lnsp', participantId: 'LNSPNORTH' });
+    expect(lnsp.statusCode).toBe(201);
+    const refused = await admin(h, 'PATCH', '/counterparties/north', { policy: 'sideways' });
+    expect(refused.statusCode, refused.body).toBe(400);
+    expect((await admin(h, 'GET', '/counterparties/north')).json().data.policy).toBe(lnsp.json().data.policy);
+  });
 });

@@ -1,5 +1,6 @@
 /** Control API: BPQD coverage per NMI and market day — owed by whom, arrived, late, wrong party, churn days; JSON and CSV. */
 import { describe, expect, it } from 'vitest';
+import type { components } from '../../src/contract/types/sim-admin.js';
 import { useHarness } from '../helpers/harness.js';
 
 const h = useHarness({ adminKey: 'k3y' });
@@ -30,7 +31,7 @@ describe('coverage', () => {
     await scenario();
     const res = await report('fromDate=2026-07-14&toDate=2026-07-16&nmi=4102000001,4102000002,4102000099');
     expect(res.statusCode).toBe(200);
-    const rows = res.json().data as Array<{ nmi: string; marketDate: string; status: string; churnDay: boolean; required: boolean; owedBy: string[]; lnsp: string[]; arrivals: any[] }>;
+    const rows = res.json().data as Array<components['schemas']['CoverageRow']>;
     expect(rows.map((r) => [r.nmi, r.marketDate, r.status, r.churnDay])).toEqual([
       ['4102000001', '2026-07-14', 'received', false], ['4102000001', '2026-07-15', 'missing', false], ['4102000001', '2026-07-16', 'received', false],
       ['4102000002', '2026-07-14', 'missing', false], ['4102000002', '2026-07-15', 'not-required', true], ['4102000002', '2026-07-16', 'wrong-party', false],

@@ -1,13 +1,13 @@
 /** Control API: the request journal — what a participant's system actually sent and was answered. */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { certHeader, certificatePem, createHarness, useHarness } from '../helpers/harness.js';
+import { certHeader, certificatePem, createHarness, useHarness, type Json } from '../helpers/harness.js';
 
 const h = useHarness({ adminKey: 'k3y' });
 const journal = async (query = '') => {
   const res = await h().app.inject({ method: 'GET', url: `/sim/v1/journal${query}`, headers: h().admin() });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { data: any[]; meta: { itemCount: number; nextCursor: string | null } };
+  return res.json() as { data: Json[]; meta: { itemCount: number; nextCursor: string | null } };
 };
 
 describe('request journal', () => {

@@ -35,7 +35,11 @@ export default function setup(project: TestProject): () => void {
       const ran = project.vitest.state.getFiles().length;
       if (ran < all || project.config.testNamePattern) return;
       const missing = unexercised(await Contract.load(join(PROJECT_ROOT, 'openapi')), readExercised(coverageDir), ACCEPTED_UNEXERCISED);
-      if (missing.length) throw new Error(coverageReport(missing));
+      if (missing.length) {
+        // vitest only logs an error thrown here ("error during close") and still exits 0: set the exit code too.
+        process.exitCode = 1;
+        throw new Error(coverageReport(missing));
+      }
     } finally {
       rmSync(coverageDir, { recursive: true, force: true });
     }
