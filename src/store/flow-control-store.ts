@@ -1,4 +1,5 @@
 import type { MessageStatus, OutboundDelivery } from '../domain/flow-control.js';
+import type { OutageWindow } from '../domain/outages.js';
 import type { Db } from './database.js';
 
 export interface FlowControlRow {
@@ -25,14 +26,8 @@ export interface StatusHistoryRow {
   detail: string | null;
 }
 
-export interface Outage {
-  id: number;
-  outageStart: number;
-  outageEnd: number;
-  description: string;
-  participantIds: string[] | null;
-  /** IDX APIs taken down (src/domain/outages.ts IDX_APIS); null = every one. */
-  apis: string[] | null;
+/** A stored outage: the domain's window (src/domain/outages.ts) and when it was recorded. */
+export interface Outage extends OutageWindow {
   createdAt: number;
 }
 
