@@ -52,7 +52,7 @@ export async function runLnspClient(o, { signal, log = o.quiet ? () => {} : (lin
   };
 
   // One IDX call: retried after Retry-After on 429/503 (capped by --max-wait), after a short backoff on other
-  // 5xx or a dropped connection, and once with a new token on 401 IDX_ERR_TOKEN_EXPIRED.
+  // 5xx or a dropped connection, and once with a new token on a 401 (IDX_ERR_TOKEN_EXPIRED and the like).
   async function send(method, path, headers, body, auth = true) {
     for (let attempt = 1; ; attempt++) {
       if (auth && !token) await getToken();
@@ -66,7 +66,8 @@ export async function runLnspClient(o, { signal, log = o.quiet ? () => {} : (lin
         if (signal?.aborted) throw err;
         res = { status: 0, headers: {}, text: String(err?.code ?? err?.message) };
       }
-      if (auth && res.status === 401 && res.text.includes('IDX_ERR_TOKEN_EXPIRED') && attempt === 1) {
+      // Expired (or otherwise no longer accepted, e.g. the hub's key or clock changed): one new token, one retry.
+      if (auth && res.status === 401 && attempt === 1) {
         token = undefined;
         continue;
       }
