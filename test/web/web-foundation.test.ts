@@ -68,3 +68,36 @@ describe('web assets', () => {
     }
   });
 });
+
+describe('web sessions', () => {
+  it('issues 64-hex ids and CSRF tokens, slides the expiry on use, and forgets expired and ended sessions', async () => {
+    const { WebSessions, csrfMatches } = await import('../../src/web/shared/sessions.js');
+    const sessions = new WebSessions<{ user: string }>(() => 1000, 2);
+    const a = sessions.create({ user: 'a' }, 0);
+    expect(a.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.csrfToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(sessions.touch(a.id, 999)?.data.user).toBe('a');
+    expect(sessions.touch(a.id, 1998)?.expiresAt).toBe(2998);
+    expect(sessions.touch(a.id, 2998)).toBeUndefined();
+    expect(sessions.touch('not-an-id', 0)).toBeUndefined();
+    const b = sessions.create({ user: 'b' }, 3000);
+    sessions.destroy(b.id);
+    expect(sessions.touch(b.id, 3001)).toBeUndefined();
+    expect(csrfMatches(a, a.csrfToken)).toBe(true);
+    expect(csrfMatches(a, b.csrfToken)).toBe(false);
+    expect(csrfMatches(a, undefined)).toBe(false);
+  });
+
+  it('keeps at most its bound, dropping the least recently used', async () => {
+    const { WebSessions } = await import('../../src/web/shared/sessions.js');
+    const sessions = new WebSessions<number>(() => 10_000, 2);
+    const one = sessions.create(1, 0);
+    const two = sessions.create(2, 0);
+    sessions.touch(one.id, 1);
+    sessions.create(3, 2);
+    expect(sessions.size).toBe(2);
+    expect(sessions.touch(two.id, 3)).toBeUndefined();
+    expect(sessions.touch(one.id, 3)?.data).toBe(1);
+    expect(sessions.live(3).map((s) => s.data).sort()).toEqual([1, 3]);
+  });
+});
