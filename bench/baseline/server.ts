@@ -211,6 +211,7 @@ if (process.send && dirArg > 0) {
       case 'cursorAt': return baseline.cursorAt(c.recipient, c.position);
       case 'memory': return process.memoryUsage();
       case 'cpu': return process.cpuUsage();
+      default: throw new Error(`unknown command ${c.cmd}`);
     }
   }, baseline.close);
 }

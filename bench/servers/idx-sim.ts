@@ -71,5 +71,6 @@ serveParent(server.url, (c: ChildCommand) => {
     case 'cursorAt': return cursorAt(c.recipient, c.position);
     case 'memory': return process.memoryUsage();
     case 'cpu': return process.cpuUsage();
+    default: throw new Error(`unknown command ${c.cmd}`);
   }
 }, () => server.close());
