@@ -24,6 +24,8 @@
     return [xs, ys, xs.map(() => w.low), xs.map(() => w.warn), xs.map(() => w.high)];
   };
 
+  const hhmm = uPlot.fmtDate('{HH}:{mm}');
+  const dayTime = uPlot.fmtDate('{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}');
   const draw = (el, bf, nowMs) => {
     const data = seriesData(bf, nowMs);
     const existing = charts.get(el.id);
@@ -37,10 +39,11 @@
       height: 260,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), AEST),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, bf.watermarks.high) * 1.1] } },
-      axes: [{ stroke: '#4f5b6b', grid: { stroke: '#e6eaef' } }, { stroke: '#4f5b6b', grid: { stroke: '#e6eaef' }, label: 'messages', size: 60 }],
+      legend: { live: true },
+      axes: [{ stroke: '#4f5b6b', grid: { stroke: '#e6eaef' }, values: (u, splits) => splits.map((s) => hhmm(uPlot.tzDate(new Date(s * 1000), AEST))) }, { stroke: '#4f5b6b', grid: { stroke: '#e6eaef' }, label: 'messages', size: 60 }],
       series: [
-        { label: 'Time (AEST)' },
-        { label: 'Queue count', stroke: color('--brand', '#0b4f6c'), width: 2, fill: 'rgba(11,79,108,0.08)', paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: 'Time (AEST)', value: (u, v) => (v == null ? '' : dayTime(uPlot.tzDate(new Date(v * 1000), AEST))) },
+        { label: 'Queue count', value: (u, v) => (v == null ? '' : String(v)), stroke: color('--brand', '#0b4f6c'), width: 2, fill: 'rgba(11,79,108,0.08)', paths: uPlot.paths.stepped({ align: 1 }) },
         { label: 'Low', stroke: '#1d6b3a', dash: [6, 4], width: 1.5, points: { show: false } },
         { label: 'Warn', stroke: '#b7791f', dash: [6, 4], width: 1.5, points: { show: false } },
         { label: 'High', stroke: '#a4161a', dash: [6, 4], width: 1.5, points: { show: false } },

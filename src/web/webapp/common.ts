@@ -39,11 +39,13 @@ export function table<T>(o: { label: string; rows: readonly T[]; columns: Readon
   if (o.rows.length === 0) return html`<div class="table-wrap"${o.id ? html` id="${o.id}"` : ''}><p class="empty">${o.empty}</p></div>`;
   const current = o.sort ?? '';
   const head = o.columns.map((c) => {
-    if (!c.sort || !o.sortHref) return html`<th scope="col" class="${c.className ?? ''}">${c.label}</th>`;
+    // Headers take only the alignment of their column (a monospaced column keeps a readable header).
+    const thClass = c.className?.split(' ').filter((k) => k === 'num').join(' ') ?? '';
+    if (!c.sort || !o.sortHref) return html`<th scope="col" class="${thClass}">${c.label}</th>`;
     const active = current.replace(/^-/, '') === c.sort;
     const ariaSort = active ? (current.startsWith('-') ? 'descending' : 'ascending') : undefined;
     const next = active && !current.startsWith('-') ? `-${c.sort}` : c.sort;
-    return html`<th scope="col" class="${c.className ?? ''}"${ariaSort ? html` aria-sort="${ariaSort}"` : ''}><a href="${o.sortHref(next)}">${c.label}</a></th>`;
+    return html`<th scope="col" class="${thClass}"${ariaSort ? html` aria-sort="${ariaSort}"` : ''}><a href="${o.sortHref(next)}">${c.label}</a></th>`;
   });
   return html`<div class="table-wrap" role="region" aria-label="${o.label}" tabindex="0"${o.id ? html` id="${o.id}"` : ''}>
 <table><thead><tr>${head}</tr></thead>

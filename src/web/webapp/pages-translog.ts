@@ -41,9 +41,8 @@ export function translogPages(app: FastifyInstance, env: WebAppEnv): void {
       { label: 'Received', sort: 'receivedDateTime', className: 'nowrap', cell: (r) => when(r.receivedDateTime) },
       { label: 'Status time', sort: 'statusDateTime', className: 'nowrap', cell: (r) => when(r.statusDateTime) },
       { label: 'Priority', cell: (r) => r.priority ?? '—' },
-      { label: 'Type', cell: (r) => r.messageType },
       { label: 'Archived', cell: (r) => (r.isArchived ? 'Yes' : 'No') },
-      { label: 'Reason', cell: (r) => r.reasonCode ? html`<span title="${r.detail ?? ''}">${r.reasonCode}</span>` : '—' },
+      { label: 'Reason', className: 'reason', cell: (r) => r.reasonCode ? html`<span title="${r.detail ?? ''}">${r.reasonCode.replace(/^IDX_ERR_/, '')}</span>` : '—' },
     ];
     const main = html`<div class="page-head"><div><h1>Transaction Log</h1>
 <p>Messages ${portal.participantId} sent or received, with their status — the Transaction Logging API's search (spec §4.5).</p></div>
