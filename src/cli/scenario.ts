@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { systemClock } from '../domain/clock.js';
 import { failureReason, runScenarios, type ProgressEvent } from '../scenario/engine.js';
 import { toJUnit } from '../scenario/junit.js';
 import { loadScenarios, ScenarioLoadError } from '../scenario/loader.js';
@@ -183,7 +184,7 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
     }
     throw e;
   }
-  const now = new Date(); // the run's wall-clock id, not simulated time
+  const now = new Date(systemClock.now()); // the run's wall-clock id, not simulated time
   const runId = `run-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
   let result: RunResult;
   try {

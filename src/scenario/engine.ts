@@ -13,6 +13,7 @@ import type { WebSocket } from 'undici';
 import { IdxClient, newMessageContextId, priorityOf, UndiciTransport, type Reply } from '../client/idx-client.js';
 import { ControlError } from '../cli/control-client.js';
 import { generateBpqdPayload } from '../domain/bpqd-generator.js';
+import { systemClock } from '../domain/clock.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
 import type { PriorityLetter } from '../domain/message-context-id.js';
 import { URM_ENTITIES } from '../domain/participants.js';
@@ -694,7 +695,7 @@ function matchesTags(s: Scenario, tags: string[]): boolean {
 
 /** Runs scenarios in order and returns the whole run's evidence. */
 export async function runScenarios(loaded: LoadedScenario[], options: RunOptions): Promise<RunResult> {
-  const startedAt = new Date().toISOString(); // wall-clock time of the run (not the simulated clock)
+  const startedAt = new Date(systemClock.now()).toISOString(); // wall-clock time of the run (not the simulated clock)
   const began = performance.now();
   const clockAt = async () => {
     const res = await options.target.control.call('GET', '/clock');
@@ -725,7 +726,7 @@ export async function runScenarios(loaded: LoadedScenario[], options: RunOptions
     schemaVersion: 1,
     runId: options.runId,
     startedAt,
-    finishedAt: new Date().toISOString(),
+    finishedAt: new Date(systemClock.now()).toISOString(),
     durationMs: Math.round(performance.now() - began),
     environment: {
       idxSimVersion: options.idxSimVersion, node: process.version, platform: `${process.platform} ${process.arch}`,

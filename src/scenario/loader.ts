@@ -37,7 +37,7 @@ export function formatProblem(p: LoadProblem): string {
 let validator: ValidateFunction | undefined;
 function scenarioValidator(): ValidateFunction {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')), 'scenario');
     validator = ajv.getSchema('scenario#/definitions/scenario')!;
   }
@@ -85,7 +85,10 @@ function describeAjvError(e: ErrorObject): string {
     case 'required': return `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'enum': return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const': return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
-    case 'pattern': return `${e.message}`;
+    case 'pattern': {
+      const described = (e.parentSchema as { description?: string } | undefined)?.description;
+      return `${JSON.stringify(e.data)} ${described ? `is not valid: ${described}` : `must match ${(e.params as { pattern: string }).pattern}`}`;
+    }
     default: return e.message ?? e.keyword;
   }
 }
@@ -118,7 +121,9 @@ const segmentsOf = (instancePath: string) => instancePath.split('/').slice(1).ma
 function stepProblems(scenario: Scenario, base: Array<string | number>): Array<{ segments: Array<string | number>; message: string }> {
   const problems: Array<{ segments: Array<string | number>; message: string }> = [];
   for (const phase of ['setup', 'steps', 'teardown'] as const) {
-    (scenario[phase] ?? []).forEach((step: Step, i) => {
+    const steps: unknown = scenario[phase];
+    if (!Array.isArray(steps)) continue;
+    steps.forEach((step: Step, i) => {
       if (!step || typeof step !== 'object') return;
       const at = [...base, phase, i];
       const actions = ACTIONS.filter((a) => a in step);
@@ -145,7 +150,7 @@ export function parseScenarios(text: string, file: string, absoluteFile = resolv
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new ScenarioLoadError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })));
+    throw new ScenarioLoadError(doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })));
   }
   const value: unknown = doc.toJS();
   const list = Array.isArray(value) ? value : [value];
@@ -161,8 +166,8 @@ export function parseScenarios(text: string, file: string, absoluteFile = resolv
         const segments = [...base, ...segmentsOf(e.instancePath)];
         problems.push({ file, line: lineOf(doc, lines, segments), pointer: pointerOf(segments), message: describeAjvError(e) });
       }
-      return;
     }
+    if (typeof item !== 'object') return;
     for (const p of stepProblems(item as Scenario, base)) problems.push({ file, line: lineOf(doc, lines, p.segments), pointer: pointerOf(p.segments), message: p.message });
   });
   if (problems.length) throw new ScenarioLoadError(problems);
