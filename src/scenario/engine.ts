@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { WebSocket } from 'undici';
-import { IdxClient, newMessageContextId, priorityOf, UndiciTransport, type Reply } from '../client/idx-client.js';
+import { IdxClient, newMessageContextId, priorityOf, type Reply } from '../client/idx-client.js';
 import { ControlError } from '../cli/control-client.js';
 import { generateBpqdPayload } from '../domain/bpqd-generator.js';
 import { systemClock } from '../domain/clock.js';
@@ -123,7 +123,7 @@ class ScenarioRun {
     let p = this.participants.get(id);
     if (!p) {
       const identity = this.target.identity(id);
-      const transport = new RecordingTransport(new UndiciTransport(identity), this.target.url);
+      const transport = new RecordingTransport(identity, this.target.url);
       transport.sink = this.exchanges;
       p = { client: new ScenarioClient(identity, transport), transport, events: [] };
       this.participants.set(id, p);
@@ -328,7 +328,7 @@ async function expectEvent(run: ScenarioRun, p: Participant, step: Step): Promis
   const start = await run.clockNow();
   const deadline = start.ms + parseIsoDuration(e.within ?? 'PT0S');
   const want = e.count ?? 1;
-  const capMs = 5_000;
+  const capMs = parseIsoDuration(e.realTimeCap ?? 'PT5S');
   const began = performance.now();
   const matches = (ev: ReceivedEvent) => ev.frame.eventType === e.type && Object.entries(e.match ?? {}).every(([path, m]) => {
     const nodes = jsonPath(ev.frame, path);
@@ -345,7 +345,7 @@ async function expectEvent(run: ScenarioRun, p: Participant, step: Step): Promis
     }
     if (performance.now() - began > capMs) {
       const other = p.events.filter((ev) => !ev.consumed).map((ev) => String(ev.frame.eventType));
-      throw new StepFailure(`no ${e.type} event${e.match ? ` matching ${JSON.stringify(e.match)}` : ''} reached ${step.as} by ${formatMarketDateTime(deadline)} (simulated; waited ${capMs / 1000} s real)` +
+      throw new StepFailure(`no ${e.type} event${e.match ? ` matching ${JSON.stringify(e.match)}` : ''} reached ${step.as} by ${formatMarketDateTime(deadline)} (simulated; waited ${e.realTimeCap ?? 'PT5S'} real)` +
         `; received meanwhile: ${other.length ? other.join(', ') : 'nothing'}`);
     }
     await sleep(run.options.pollMs ?? 25);

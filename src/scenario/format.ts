@@ -108,6 +108,8 @@ export interface ExpectEventAction {
   within?: IsoDuration;
   /** Events to wait for (default 1). */
   count?: number;
+  /** Real-time cap on the wait (default PT5S). */
+  realTimeCap?: IsoDuration;
 }
 
 export interface RequestAction {

@@ -2,7 +2,7 @@
  * Evidence of each exchange a step makes, trimmed and with secrets redacted (Authorization, client_secret,
  * access_token, the control API key): what the report, JUnit and defects show of a request.
  */
-import type { Reply, Transport } from '../client/idx-client.js';
+import { UndiciTransport, type ClientIdentity, type Reply } from '../client/idx-client.js';
 import type { Exchange } from './result-model.js';
 
 const REQUEST_BODY_LIMIT = 2048;
@@ -59,25 +59,26 @@ export function exchangeOf(method: string, url: string, requestHeaders: Record<s
   };
 }
 
-/** A transport that records every exchange into the current step's list (`sink`). */
-export class RecordingTransport implements Transport {
+/**
+ * undici over TLS that records every exchange into the current step's list (`sink`). It is an
+ * UndiciTransport, so the participant's event WebSocket rides the same agent and certificate.
+ */
+export class RecordingTransport extends UndiciTransport {
   sink: Exchange[] = [];
-  constructor(private readonly inner: Transport, private readonly baseUrl: string) {}
+  constructor(identity: ClientIdentity, private readonly baseUrl: string) {
+    super(identity);
+  }
 
-  async send(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<Reply> {
+  override async send(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<Reply> {
     const started = performance.now();
     const url = /^https?:\/\//.test(path) ? path : `${this.baseUrl}${path}`;
     try {
-      const reply = await this.inner.send(method, path, headers, body);
+      const reply = await super.send(method, path, headers, body);
       this.sink.push(exchangeOf(method, url, headers, body, reply, reply.ms));
       return reply;
     } catch (err) {
       this.sink.push({ ...exchangeOf(method, url, headers, body, undefined, performance.now() - started), responseBody: `no answer: ${(err as Error).message}` });
       throw err;
     }
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -3,6 +3,7 @@
  * the file, every scenario from a reset hub.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IdxClient } from '../../src/client/idx-client.js';
 import { runScenarios, type RunOptions } from '../../src/scenario/engine.js';
 import { parseScenarios } from '../../src/scenario/loader.js';
 import type { RunResult, ScenarioResult } from '../../src/scenario/result-model.js';
@@ -156,4 +157,118 @@ steps:
     expect(s.participants).toContain('MDPTWO');
     expect(s.steps[11]!.assertions.map((a) => a.description)).toEqual(['status is 2xx', "$.data[0].operationId equals 'requestToken'", 'count of $.data = 3']);
   });
+
+  it('subscribe and expectEvent: the MESSAGE_AVAILABLE of a submission; a missing event fails naming what did arrive', async () => {
+    const s = await one(`
+id: events
+title: events
+steps:
+  - as: LNSPNORTH
+    subscribe: {}
+  - as: MDPONE
+    submit: { generate: { nmis: ['4102000001'], intervalCount: 12 } }
+    capture: { mcid: $.data.messageContextId }
+  - as: LNSPNORTH
+    expectEvent: { type: MESSAGE_AVAILABLE, match: { $.messageContextId: '\${mcid}', $.priority: l }, within: PT1M }
+    expect: { json: { '$.events[0].initiatingParticipantId': MDPONE } }
+  - as: LNSPNORTH
+    expectEvent: { type: OUTAGE, realTimeCap: PT0.2S }
+`);
+    expect(s.steps.slice(0, 3).map((st) => [st.action, st.outcome, st.message])).toEqual([['subscribe', 'passed', undefined], ['submit', 'passed', undefined], ['expectEvent', 'passed', undefined]]);
+    expect(s.steps[0]!.exchanges.at(-1)).toMatchObject({ method: 'GET', url: expect.stringMatching(/^wss:\/\/127\.0\.0\.1:\d+\/events\/v1$/), status: 101 });
+    expect(s.steps[3]!.message).toBe('steps step 4 "expectEvent as LNSPNORTH": no OUTAGE event reached LNSPNORTH by 2026-07-02T09:00:00.000+10:00 (simulated; waited PT0.2S real); received meanwhile: SUBSCRIBED');
+  });
+
+  describe('participant under test: waitFor', () => {
+    const LNSP_SUITE = `
+id: lnsp-deletes
+title: The LNSP under test deletes every message within 10 simulated minutes
+mode: participant-under-test
+subject: { participantId: LNSPNORTH, role: lnsp }
+steps:
+  - as: MDPONE
+    submit: { generate: { nmis: ['4102000001', '4102000002'], intervalCount: 12 } }
+  - as: MDPONE
+    submit: { generate: { nmis: ['4102000003'], intervalCount: 12, priority: h } }
+  - name: LNSPNORTH drains its queue
+    waitFor:
+      condition: { deletedAll: '\${subject.participantId}', noLoss: '\${subject.participantId}' }
+      within: PT10M
+      tickEveryMs: 40
+`;
+    /** A small LNSP system under test: lists, gets (unless told not to) and deletes, in real time. */
+    function lnspSystem(o: { fetch: boolean }) {
+      const client = new IdxClient(target.identity('LNSPNORTH'));
+      let stop = false;
+      const done = (async () => {
+        while (!stop) {
+          const list = await client.list();
+          for (const m of (list.json()?.data ?? []) as Array<{ messageContextId: string }>) {
+            if (o.fetch) await client.get(m.messageContextId);
+            await client.delete(m.messageContextId);
+          }
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      })();
+      return { async stop() { stop = true; await done; await client.close(); } };
+    }
+
+    it('passes when the subject deletes every message, judged from the journal', async () => {
+      const system = lnspSystem({ fetch: true });
+      let s: ScenarioResult;
+      try {
+        s = await one(LNSP_SUITE);
+      } finally {
+        await system.stop();
+      }
+      expect(s.steps.map((st) => [st.outcome, st.message])).toEqual([['passed', undefined], ['passed', undefined], ['passed', undefined]]);
+      expect(s).toMatchObject({ mode: 'participant-under-test', subject: { participantId: 'LNSPNORTH', role: 'lnsp' } });
+      expect(s.steps[2]!.assertions[0]!.description).toBe("LNSPNORTH's queue is empty and every message accepted for it was deleted: 2 of 2 accepted message(s) deleted");
+    });
+
+    it('fails on the simulated deadline when nobody deletes, the clock having moved in ticks', async () => {
+      const s = await one(LNSP_SUITE);
+      const wait = s.steps[2]!;
+      expect(wait.outcome).toBe('failed');
+      expect(wait.message).toMatch(/^steps step 3 "LNSPNORTH drains its queue": not met by the simulated deadline 2026-07-02T09:10:00\.000\+10:00 \(within PT10M of 2026-07-02T09:00:00\.000\+10:00\): LNSPNORTH's queue is empty and every message accepted for it was deleted \(0 of 2 accepted message\(s\) deleted; not deleted: pqd~bpqd~l~mdpone~u\w+, pqd~bpqd~h~mdpone~u\w+\)$/);
+      expect(wait).toMatchObject({ simulatedStart: '2026-07-02T09:00:00.000+10:00', simulatedEnd: '2026-07-02T09:10:00.000+10:00' });
+    });
+
+    it('noLoss fails a subject that deletes what it never fetched', async () => {
+      const system = lnspSystem({ fetch: false });
+      let s: ScenarioResult;
+      try {
+        s = await one(LNSP_SUITE);
+      } finally {
+        await system.stop();
+      }
+      expect(s.outcome).toBe('failed');
+      expect(s.steps[2]!.message).toMatch(/no message of LNSPNORTH was lost \(lost: pqd~bpqd~\w~mdpone~u\w+ \(deleted before it was fetched\)/);
+    });
+
+    it('--subject replaces the subject; submitted and journal conditions judge a sender', async () => {
+      const s = await one(`
+id: sender-submits
+title: the sender under test submits day D for an NMI
+mode: participant-under-test
+subject: { participantId: MDPONE, role: sender }
+steps:
+  - as: ACMEMC
+    submit: { generate: { nmis: ['4102000001'], date: '\${today-1}', intervalCount: 12 } }
+  - waitFor:
+      condition:
+        submitted: { by: '\${subject.participantId}', nmi: '4102000001', date: '\${today-1}' }
+        journal: { query: { participantId: '\${subject.participantId}', operationId: submitBpqd, status: 200 }, min: 1 }
+      within: PT2M
+      tickEveryMs: 20
+`, { subject: 'ACMEMC' });
+      expect(s.subject).toEqual({ participantId: 'ACMEMC', role: 'sender' });
+      expect(s.steps.map((st) => [st.outcome, st.message])).toEqual([['passed', undefined], ['passed', undefined]]);
+      expect(s.steps[1]!.assertions.map((a) => a.description)).toEqual([
+        expect.stringMatching(/^ACMEMC submitted market day 2026-07-01 for NMI 4102000001: coverage \S+; received from ACMEMC$/),
+        'journal entries matching {"participantId":"ACMEMC","operationId":"submitBpqd","status":200}: at least 1: 1 found',
+      ]);
+    });
+  });
 });
+
