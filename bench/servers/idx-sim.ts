@@ -52,7 +52,7 @@ function fill(recipient: string, prefix: string, count: number, signed: boolean)
       ctx.messages.enqueue(message, ctx.messages.insertMessage(message), recipient, now, 'delivered');
     }
     const state = ctx.flowControlStore.get(recipient, 'pqd', now);
-    ctx.flowControlStore.save({ ...state, messageCount: state.messageCount + count, queuedCount: state.queuedCount + count, updatedAt: now });
+    ctx.flowControlStore.save({ ...state, messageCount: state.messageCount + count, queuedCount: (state.queuedCount ?? 0) + count, updatedAt: now });
   });
   return ctx.messages.recount(recipient, 'pqd').delivered;
 }

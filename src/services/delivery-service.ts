@@ -157,7 +157,7 @@ export class DeliveryService {
    */
   queueSize(recipientId: string, businessFunctionId: string, expiredUpTo: number = this.expiredUpTo()): number {
     const { queuedCount } = this.flow.get(recipientId, businessFunctionId, this.clock.now());
-    return Math.max(0, queuedCount - this.messages.countOverdue(recipientId, businessFunctionId, expiredUpTo));
+    return Math.max(0, (queuedCount ?? 0) - this.messages.countOverdue(recipientId, businessFunctionId, expiredUpTo));
   }
 
   /** Manual stop / start of outbound delivery (spec §4.2 "Manage Outbound Delivery"). */
@@ -240,7 +240,7 @@ export class DeliveryService {
     if (item.state === 'held') {
       state = { ...state, heldCount: Math.max(0, state.heldCount - 1) };
     } else {
-      state = { ...state, queuedCount: Math.max(0, state.queuedCount - 1) };
+      state = { ...state, queuedCount: Math.max(0, (state.queuedCount ?? 0) - 1) };
       if (this.settings.countMode === 'queued' || item.retrievedAt === null) state = { ...state, messageCount: Math.max(0, state.messageCount - 1) };
     }
     this.flow.save(this.drain(state, pending, now, traceId));
@@ -272,7 +272,7 @@ export class DeliveryService {
       initiatingParticipantId: item.senderId,
       receivingParticipantId: state.participantId,
     });
-    return this.transition({ ...state, messageCount: state.messageCount + 1, queuedCount: state.queuedCount + 1, updatedAt: now }, pending, now);
+    return this.transition({ ...state, messageCount: state.messageCount + 1, queuedCount: (state.queuedCount ?? 0) + 1, updatedAt: now }, pending, now);
   }
 
   private transition(state: FlowControlRow, pending: PendingEvents, now: number): FlowControlRow {

@@ -9,8 +9,11 @@ export interface FlowControlRow {
   outboundDelivery: OutboundDelivery;
   messageCount: number;
   heldCount: number;
-  /** Delivered messages in the queue, retrieved or not: what the queue list counts (totalRecords). */
-  queuedCount: number;
+  /**
+   * Delivered messages in the queue, retrieved or not: what the queue list counts (totalRecords). `get`
+   * always reads it; a row saved without it leaves the stored count as it is.
+   */
+  queuedCount?: number;
   messageBreachedAt: number | null;
   updatedAt: number;
 }
@@ -57,10 +60,10 @@ export class FlowControlStore {
       forParticipant: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? ORDER BY business_function_id`),
       upsert: db.prepare(
         `INSERT INTO flow_control (participant_id, business_function_id, message_status, outbound_delivery, message_count, held_count, queued_count, message_breached_at, updated_at)
-         VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @queuedCount, @messageBreachedAt, @updatedAt)
+         VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, coalesce(@queuedCount, 0), @messageBreachedAt, @updatedAt)
          ON CONFLICT (participant_id, business_function_id) DO UPDATE SET message_status = excluded.message_status,
            outbound_delivery = excluded.outbound_delivery, message_count = excluded.message_count, held_count = excluded.held_count,
-           queued_count = excluded.queued_count, message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
+           queued_count = coalesce(@queuedCount, flow_control.queued_count), message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
       history: db.prepare(
         `INSERT INTO participant_status_history (participant_id, business_function_id, recorded_at, event, message_status, outbound_delivery, message_count, held_count, detail)
          VALUES (@participantId, @businessFunctionId, @recordedAt, @event, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @detail)`),
@@ -85,7 +88,7 @@ export class FlowControlStore {
   }
 
   save(row: FlowControlRow): void {
-    this.stmts.upsert.run(row);
+    this.stmts.upsert.run({ ...row, queuedCount: row.queuedCount ?? null });
     for (const listener of this.saveListeners) listener(row);
   }
 
