@@ -24,6 +24,7 @@ import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
+import { webAssetRoutes } from './web/shared/assets.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -95,5 +96,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
+  // Web pages (issue #12): shared assets; no client certificate needed, like /docs.
+  await app.register(webAssetRoutes);
   return app;
 }
