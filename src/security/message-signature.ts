@@ -68,6 +68,11 @@ export class PreparedSignature {
     private readonly messageContextId: string,
   ) {}
 
+  /** Whether checking it reads the uncompressed JSON itself (no signed attributes, signed over the JSON), not only its digest. */
+  get needsJson(): boolean {
+    return this.signer.signedAttributes === undefined && this.over === 'json';
+  }
+
   verify(bytes: MessageBytes): void {
     const { signer, certificate } = this;
     if (signer.signedAttributes) return this.verifyAttributes(bytes);

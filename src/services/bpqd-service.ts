@@ -160,7 +160,7 @@ export class BpqdService {
     checkEncoding(s.contentType, s.contentEncoding, context.raw);
     // The signature's structure and signer are checked before inflating; the bytes before parsing (spec §3, §13.3).
     const signature = this.signatures.prepare(s.initiatingParticipantId, s.signature, context.raw);
-    const { json, facts } = this.payloadPool && s.body.length >= this.settings.payloadWorkerMinBytes
+    const { sizeBytes, facts } = this.payloadPool && s.body.length >= this.settings.payloadWorkerMinBytes
       ? await this.checkInWorker(this.payloadPool, s.body, context, signature)
       : await this.checkHere(s.body, context, signature);
     checkContextAgreement(context, s.initiatingParticipantId, { data: { header: facts.header } });
@@ -188,7 +188,7 @@ export class BpqdService {
           priority: context.priority,
           messageDateTime: facts.header.messageDateTime,
           receivedAt,
-          sizeBytes: json.length,
+          sizeBytes,
           schemaVersion,
           transactionCount: facts.transactionCount,
           signature: s.signature ?? null,
@@ -307,11 +307,11 @@ export class BpqdService {
    * The body's checks in the order a participant would want to hear about them (spec §3, §13.3): gzip,
    * the priority's size cap, the signature over the bytes, then the payload itself (checkPayload).
    */
-  private async checkHere(body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ json: Buffer; facts: PayloadFacts }> {
+  private async checkHere(body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ sizeBytes: number; facts: PayloadFacts }> {
     const json = await this.inflate(body, context.raw);
     this.checkPriorityCap(json.length, context);
     signature?.verify({ json, gzip: body });
-    return { json, facts: checkPayload(json, context.raw, this.payloadCheckOptions()) };
+    return { sizeBytes: json.length, facts: checkPayload(json, context.raw, this.payloadCheckOptions()) };
   }
 
   /**
@@ -319,13 +319,15 @@ export class BpqdService {
    * inflates, hashes and checks it all at once; the answers are then taken in `checkHere`'s order, so a
    * body that fails several checks is refused for the same one.
    */
-  private async checkInWorker(pool: PayloadPool, body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ json: Buffer; facts: PayloadFacts }> {
-    const answer = await pool.check({ gzip: body, maxOutputLength: this.settings.maxPayloadBytes, messageContextId: context.raw, allowGaps: this.settings.bpqdIntervalGaps === 'accept' });
+  private async checkInWorker(pool: PayloadPool, body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ sizeBytes: number; facts: PayloadFacts }> {
+    const answer = await pool.check({ gzip: body, maxOutputLength: this.settings.maxPayloadBytes, messageContextId: context.raw,
+      allowGaps: this.settings.bpqdIntervalGaps === 'accept', returnJson: signature?.needsJson ?? false });
     if ('inflateError' in answer) throw this.inflateError(answer.inflateError, context.raw);
-    const { json, digests, outcome } = answer;
-    this.checkPriorityCap(json.length, context);
-    await signature?.verifyLarge({ json, gzip: body }, digests);
-    if (outcome.ok) return { json, facts: outcome.facts };
+    const { jsonLength, digests, outcome } = answer;
+    this.checkPriorityCap(jsonLength, context);
+    // Without the JSON itself (not asked for), only its digest is ever read.
+    await signature?.verifyLarge({ json: answer.json ?? Buffer.alloc(0), gzip: body }, digests);
+    if (outcome.ok) return { sizeBytes: jsonLength, facts: outcome.facts };
     if ('refusal' in outcome) throw refusalOf(outcome.refusal);
     throw new Error(`checking the payload failed in a worker: ${outcome.failure}`);
   }

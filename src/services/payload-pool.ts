@@ -16,6 +16,8 @@ export interface PayloadTask {
   maxOutputLength: number;
   messageContextId: string;
   allowGaps: boolean;
+  /** Send the inflated JSON back (only a signature without signed attributes needs its bytes; everything else uses its size and digest). */
+  returnJson: boolean;
 }
 
 /** A worker's answer: the inflation failed, or the JSON with its digests and the outcome of `checkPayload`. */
@@ -23,7 +25,8 @@ export type WorkerAnswer =
   | { id: number; inflateError: { code: string | undefined; message: string } }
   | {
     id: number;
-    json: Uint8Array;
+    json: Uint8Array | undefined;
+    jsonLength: number;
     digests: { json: Uint8Array; gzip: Uint8Array };
     outcome: { ok: true; facts: PayloadFacts } | { ok: false; refusal: RefusalData } | { ok: false; failure: string };
   };
@@ -31,7 +34,9 @@ export type WorkerAnswer =
 export type PoolAnswer =
   | { inflateError: { code: string | undefined; message: string } }
   | {
-    json: Buffer;
+    /** The inflated JSON when asked for (`returnJson`). */
+    json: Buffer | undefined;
+    jsonLength: number;
     digests: { json: Buffer; gzip: Buffer };
     outcome: { ok: true; facts: PayloadFacts } | { ok: false; refusal: RefusalData } | { ok: false; failure: string };
   };
@@ -118,7 +123,7 @@ export class PayloadPool {
       slot.current = undefined;
       if (pending && pending.task.id === a.id) {
         pending.resolve('inflateError' in a ? { inflateError: a.inflateError }
-          : { json: asBuffer(a.json), digests: { json: asBuffer(a.digests.json), gzip: asBuffer(a.digests.gzip) }, outcome: a.outcome });
+          : { json: a.json && asBuffer(a.json), jsonLength: a.jsonLength, digests: { json: asBuffer(a.digests.json), gzip: asBuffer(a.digests.gzip) }, outcome: a.outcome });
       }
       this.dispatch();
     });

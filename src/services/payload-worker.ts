@@ -27,16 +27,17 @@ function answer(task: PayloadTask): { answer: WorkerAnswer; transfer: ArrayBuffe
     return { answer: { id: task.id, inflateError: { code: (err as { code?: string }).code, message: (err as Error).message } }, transfer: [] };
   }
   const digests = { json: sha256(json), gzip: sha256(gzip) };
-  let outcome: Extract<WorkerAnswer, { json: Uint8Array }>['outcome'];
+  let outcome: Extract<WorkerAnswer, { jsonLength: number }>['outcome'];
   try {
     outcome = { ok: true, facts: checkPayload(json, task.messageContextId, { validatePayload, allowGaps: task.allowGaps }) };
   } catch (err) {
     outcome = err instanceof IdxError ? { ok: false, refusal: refusalData(err) } : { ok: false, failure: err instanceof Error ? err.stack ?? err.message : String(err) };
   }
+  if (!task.returnJson) return { answer: { id: task.id, json: undefined, jsonLength: json.length, digests, outcome }, transfer: [] };
   // The inflated bytes go back without a copy when they fill their own ArrayBuffer (zlib's output does).
   const whole = json.byteOffset === 0 && json.buffer.byteLength === json.length && json.buffer instanceof ArrayBuffer;
   const bytes = whole ? new Uint8Array(json.buffer) : new Uint8Array(json);
-  return { answer: { id: task.id, json: bytes, digests, outcome }, transfer: [bytes.buffer as ArrayBuffer] };
+  return { answer: { id: task.id, json: bytes, jsonLength: json.length, digests, outcome }, transfer: [bytes.buffer as ArrayBuffer] };
 }
 
 parentPort!.on('message', (task: PayloadTask) => {
