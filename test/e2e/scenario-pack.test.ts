@@ -4,11 +4,12 @@
  * (scenarios/eligibility/) need a participant's own system and are run with the reference LNSP client in
  * lnsp-eligibility.test.ts. `.ci/run` runs the whole pack again through the built CLI.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { failureReason, runScenarios } from '../../src/scenario/engine.js';
-import { loadScenarios } from '../../src/scenario/loader.js';
+import { loadScenarios, parseScenarios } from '../../src/scenario/loader.js';
 import { TABLE7_ROWS, type RunResult } from '../../src/scenario/result-model.js';
 import { inProcessTarget, type Target } from '../../src/scenario/target.js';
 
@@ -53,6 +54,14 @@ describe('scenario pack (scenarios/)', () => {
       expect(new Set(steps.flatMap((st) => [st.simulatedStart?.slice(0, 10)])).size, id).toBeGreaterThanOrEqual(3);
     }
   });
+});
+
+// README "Testing your integration" shows a scenario to start from: it must run as written.
+it("the README's example scenario passes as written", async () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const yaml = /<!-- scenario-example -->\n```yaml\n([\s\S]*?)```\n<!-- \/scenario-example -->/.exec(readme)![1]!;
+  const result = await runScenarios(parseScenarios(yaml, 'README.md'), { target, paths: ['README.md'], tags: [], bail: false, seed: 'readme', runId: 'readme', idxSimVersion: '0.0.0-test', pollMs: 10 });
+  expect(result.scenarios.map((s) => [s.id, s.outcome, failureReason(s)])).toEqual([['my-first-scenario', 'passed', undefined]]);
 });
 
 // The eligibility suites load and name their subject; they are run by lnsp-eligibility.test.ts.
