@@ -24,6 +24,7 @@ import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
+import { consoleRoutes } from './web/console/index.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -93,5 +94,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
+  // The simulator console (issue #12): HTML pages over the control API, signed in with the admin key.
+  await app.register(consoleRoutes, { ctx });
   return app;
 }
