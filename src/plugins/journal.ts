@@ -2,7 +2,7 @@
  * Writes every IDX request and its answer to the request journal (issue #10): who (the participant its
  * certificate proves, as quotas count it), what (method, path, operation), the answer (status, error code,
  * trace id), the messageContextId, how long it took (real milliseconds) and the bodies up to
- * IDX_SIM_JOURNAL_BODY_BYTES. Secrets (client_secret, access_token) are masked. The control API, the console, docs and
+ * IDX_SIM_JOURNAL_BODY_BYTES. Secrets (client_secret, access_token) are masked. The control API, docs and
  * OpenAPI files are not journalled.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-const NOT_JOURNALLED = /^\/(sim\/|docs|openapi|console)/;
+const NOT_JOURNALLED = /^\/(sim\/|docs|openapi)/;
 const SECRET_FIELDS = /("?(?:client_secret|access_token)"?\s*[:=]\s*"?)([^"&\s,}]+)/g;
 
 export function maskSecrets(text: string): string {
