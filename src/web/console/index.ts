@@ -57,15 +57,15 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   const control = new Control(app, ctx);
   registerFormParser(app);
   app.setErrorHandler(webErrorHandler(ctx, (request, err) => raw(page({
-    title: err.title, appName: 'idx-sim console', appHref: '/console/', appNote: NOTE, nav: [], main: errorBody(request, err),
+    title: err.title, appName: 'idx-sim console', appHref: '/console/', appNote: NOTE, brandMark: 'SIM', nav: [], main: errorBody(request, err),
   }))));
 
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, current: string, main: SafeHtml, clock?: Clock) => {
     const s = request.consoleSession;
-    const account = s ? html`${clock ? clockChip(clock) : ''}<form method="post" action="/console/sign-out" class="inline sign-out">
-      <input type="hidden" name="_csrf" value="${s.csrfToken}"><button type="submit" class="button small">Sign out</button></form>` : undefined;
+    const account = s ? html`${clock ? clockChip(clock) : ''}<form method="post" action="/console/sign-out" class="inline-form">
+      <input type="hidden" name="_csrf" value="${s.csrfToken}"><button type="submit" class="btn btn-small">Sign out</button></form>` : undefined;
     return reply.type('text/html; charset=utf-8').send(page({
-      title, appName: 'idx-sim console', appHref: '/console/', appNote: NOTE,
+      title, appName: 'idx-sim console', appHref: '/console/', appNote: NOTE, brandMark: 'SIM',
       nav: s ? CONSOLE_NAV : [], current, ...(account ? { account } : {}), main, scripts: ['/web-assets/console.js'], data: { app: 'console' },
     }));
   };

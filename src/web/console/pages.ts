@@ -78,7 +78,7 @@ class FormErrors {
   summary(): SafeHtml {
     const p = this.refusal?.problem;
     if (!p) return html``;
-    return html`<div class="notice notice-error" role="alert">
+    return html`<div class="notice notice-bad" role="alert">
   <p><strong>Refused — ${p.title}.</strong> ${p.detail}</p>
   <p class="meta"><code>${p.status} ${p.code}</code> · trace id <code>${p.traceId}</code></p>
 </div>`;
@@ -95,7 +95,7 @@ function options(values: readonly string[], selected: string, labels: (v: string
   return html`${values.map((v) => html`<option value="${v}"${v === selected ? html` selected` : ''}>${labels(v)}</option>`)}`;
 }
 
-function badge(text: string, tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info'): SafeHtml {
+function badge(text: string, tone: 'ok' | 'warn' | 'bad' | 'neutral' | 'info'): SafeHtml {
   return html`<span class="badge badge-${tone}">${text}</span>`;
 }
 
@@ -122,17 +122,17 @@ export function signInPage(csrf: string, refused?: Problem, next = '/console/'):
   <h1 id="sign-in-title">Simulator console</h1>
   <p class="lede">Drive idx-sim itself — its clock, participants and NMIs, virtual counterparties, faults and request journal.
   This is the simulator's own tool, <strong>not part of AEMO's IDX Web App</strong>; participants' screens are at <a href="/webapp/">/webapp/</a>.</p>
-  ${refused ? html`<div class="notice notice-error" role="alert"><p><strong>${refused.title}.</strong> ${refused.detail}</p><p class="meta"><code>${refused.status} ${refused.code}</code> · trace id <code>${refused.traceId}</code></p></div>` : ''}
+  ${refused ? html`<div class="notice notice-bad" role="alert"><p><strong>${refused.title}.</strong> ${refused.detail}</p><p class="meta"><code>${refused.status} ${refused.code}</code> · trace id <code>${refused.traceId}</code></p></div>` : ''}
   <form method="post" action="/console/sign-in" class="stack">
     ${csrfField(csrf)}
     <input type="hidden" name="next" value="${next}">
     <div class="field">
       <label for="key">Admin key</label>
       <input id="key" name="key" type="password" autocomplete="current-password" required${refused ? html` aria-invalid="true"` : ''} aria-describedby="key-help">
-      <p class="help" id="key-help">The control API key, <code>IDX_SIM_ADMIN_KEY</code>. On a loopback host without one configured it is <code>idx-sim-admin</code>;
+      <p class="hint" id="key-help">The control API key, <code>IDX_SIM_ADMIN_KEY</code>. On a loopback host without one configured it is <code>idx-sim-admin</code>;
       otherwise the hub printed it at first start and keeps it in <code>&lt;data dir&gt;/admin-key</code>.</p>
     </div>
-    <button type="submit" class="button primary">Sign in</button>
+    <button type="submit" class="btn btn-primary">Sign in</button>
   </form>
 </section>`;
 }
@@ -154,15 +154,15 @@ ${e.summary()}
   <form method="post" action="/console/clock" class="button-row" aria-label="Advance quickly">
     ${csrfField(o.csrf)}
     <input type="hidden" name="action" value="advance">
-    <button type="submit" name="duration" value="PT1H" class="button">+1 hour</button>
-    <button type="submit" name="duration" value="P1D" class="button">+1 day</button>
-    <button type="submit" name="duration" value="P10D" class="button">+10 days <span class="muted">(queue expiry)</span></button>
+    <button type="submit" name="duration" value="PT1H" class="btn">+1 hour</button>
+    <button type="submit" name="duration" value="P1D" class="btn">+1 day</button>
+    <button type="submit" name="duration" value="P10D" class="btn">+10 days <span class="muted">(queue expiry)</span></button>
   </form>
   <form method="post" action="/console/clock" class="button-row">
     ${csrfField(o.csrf)}
     ${c.frozen
-      ? html`<button type="submit" name="action" value="unfreeze" class="button">Unfreeze</button>`
-      : html`<button type="submit" name="action" value="freeze" class="button">Freeze</button>`}
+      ? html`<button type="submit" name="action" value="unfreeze" class="btn">Unfreeze</button>`
+      : html`<button type="submit" name="action" value="freeze" class="btn">Freeze</button>`}
   </form>
 </section>
 <div class="grid-2">
@@ -174,10 +174,10 @@ ${e.summary()}
       <div class="field">
         <label for="duration">ISO 8601 duration</label>
         <input id="duration" name="duration" value="${e.value('duration')}" placeholder="PT90M" required autocomplete="off" spellcheck="false"${e.attrs('duration', 'duration')} aria-describedby="duration-help">
-        <p class="help" id="duration-help">e.g. <code>PT90M</code>, <code>P2D</code>, <code>P1DT6H</code>; a leading <code>-</code> goes back.</p>
+        <p class="hint" id="duration-help">e.g. <code>PT90M</code>, <code>P2D</code>, <code>P1DT6H</code>; a leading <code>-</code> goes back.</p>
         ${e.message('duration', 'duration')}
       </div>
-      <button type="submit" class="button primary">Advance</button>
+      <button type="submit" class="btn btn-primary">Advance</button>
     </form>
   </section>
   <section class="card" aria-labelledby="set-title">
@@ -190,19 +190,19 @@ ${e.summary()}
         <input id="dateTime" name="dateTime" type="datetime-local" step="1" value="${e.value('dateTime', localMarketValue(c.now))}" required${e.attrs('dateTime', 'dateTime')}>
         ${e.message('dateTime', 'dateTime')}
       </div>
-      <button type="submit" class="button primary">Set</button>
+      <button type="submit" class="btn btn-primary">Set</button>
     </form>
   </section>
 </div>
 <section class="card" aria-labelledby="state-title">
   <h2 id="state-title">The simulator now</h2>
-  <ul class="stats">
-    <li><a href="/console/participants"><span class="stat-number">${o.counts.participants}</span> participants</a></li>
-    <li><a href="/console/participants#nmis"><span class="stat-number">${o.counts.nmis}</span> NMIs with standing data</a></li>
-    <li><a href="/console/counterparties"><span class="stat-number">${o.counts.counterparties}</span> virtual counterparties</a></li>
-    <li><a href="/console/faults"><span class="stat-number">${o.counts.activeFaults}</span> fault rules in force</a></li>
-    <li><a href="/console/faults#outages-title"><span class="stat-number">${o.counts.outages}</span> outages active or scheduled</a></li>
-  </ul>
+  <dl class="stats">
+    <div class="stat"><dt>Participants</dt><dd><a href="/console/participants">${o.counts.participants}</a></dd></div>
+    <div class="stat"><dt>NMIs with standing data</dt><dd><a href="/console/participants#nmis">${o.counts.nmis}</a></dd></div>
+    <div class="stat"><dt>Virtual counterparties</dt><dd><a href="/console/counterparties">${o.counts.counterparties}</a></dd></div>
+    <div class="stat"><dt>Fault rules in force</dt><dd><a href="/console/faults">${o.counts.activeFaults}</a></dd></div>
+    <div class="stat"><dt>Outages active or scheduled</dt><dd><a href="/console/faults#outages-title">${o.counts.outages}</a></dd></div>
+  </dl>
 </section>`;
 }
 
@@ -213,7 +213,7 @@ function certificateCell(certs: Certificate[], now: string): SafeHtml {
   if (!current.length) return html`<span class="muted">none registered</span>`;
   return html`<ul class="plain">${current.map((c) => {
     const expired = Date.parse(c.validTo) <= Date.parse(now);
-    const state = c.revoked ? badge('revoked', 'bad') : expired ? badge('expired', 'bad') : c.active ? badge('active', 'ok') : badge('standby', 'muted');
+    const state = c.revoked ? badge('revoked', 'bad') : expired ? badge('expired', 'bad') : c.active ? badge('active', 'ok') : badge('standby', 'neutral');
     return html`<li><span class="slot">${c.slot}</span> ${state} <span class="muted">to ${c.validTo.slice(0, 10)}</span></li>`;
   })}</ul>`;
 }
@@ -248,10 +248,10 @@ function timelineBar(span: NmiRole, range: { from: number; to: number }, today: 
   const x = ((start - range.from) / width) * 100;
   const w = Math.max(0.5, ((end - start) / width) * 100);
   const t = ((today - range.from) / width) * 100;
-  return html`<svg class="timeline" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
-  <rect class="timeline-track" x="0" y="2" width="100" height="6" rx="0"></rect>
-  <rect class="timeline-span role-${span.role.toLowerCase()}${span.toDate ? '' : ' open-ended'}" x="${x.toFixed(2)}" y="2" width="${w.toFixed(2)}" height="6"></rect>
-  ${t >= 0 && t <= 100 ? html`<line class="timeline-today" x1="${t.toFixed(2)}" x2="${t.toFixed(2)}" y1="0" y2="10"></line>` : ''}
+  return html`<svg class="role-timeline" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+  <rect class="rt-track" x="0" y="2" width="100" height="6" rx="0"></rect>
+  <rect class="rt-span role-${span.role.toLowerCase()}${span.toDate ? '' : ' open-ended'}" x="${x.toFixed(2)}" y="2" width="${w.toFixed(2)}" height="6"></rect>
+  ${t >= 0 && t <= 100 ? html`<line class="rt-today" x1="${t.toFixed(2)}" x2="${t.toFixed(2)}" y1="0" y2="10"></line>` : ''}
 </svg>`;
 }
 
@@ -280,7 +280,7 @@ export function participantsPage(o: {
 </section>
 <section class="card" aria-labelledby="churn-title">
   <h2 id="churn-title">Churn a meter</h2>
-  <p class="help">From the date given, the chosen roles pass to new participants; the old spans end the day before. Leave a role unchanged to keep its holder.</p>
+  <p class="hint">From the date given, the chosen roles pass to new participants; the old spans end the day before. Leave a role unchanged to keep its holder.</p>
   ${e.summary()}
   <form method="post" action="/console/churn" class="form-grid">
     ${csrfField(o.csrf)}
@@ -299,21 +299,21 @@ export function participantsPage(o: {
       <select id="churn-${role}" name="${role}"${e.attrs(`churn-${role}`, role)}><option value="">— unchanged —</option>${options(byRole(role), e.value(role))}</select>
       ${e.message(`churn-${role}`, role)}
     </div>`)}
-    <div class="field field-submit"><button type="submit" class="button primary">Add churn</button></div>
+    <div class="field field-submit"><button type="submit" class="btn btn-primary">Add churn</button></div>
   </form>
 </section>
 <section class="card" aria-labelledby="nmis-title" id="nmis">
   <h2 id="nmis-title">NMIs and their roles</h2>
-  <p class="help">NMIs with the same roles are grouped. Bars run from the first to the last day of each role (inclusive); an open end runs off the right edge; the line is today (simulated).</p>
-  <p class="timeline-axis" aria-hidden="true">${axis.map((d) => html`<span>${d}</span>`)}</p>
+  <p class="hint">NMIs with the same roles are grouped. Bars run from the first to the last day of each role (inclusive); an open end runs off the right edge; the line is today (simulated).</p>
+  <p class="rt-axis" aria-hidden="true">${axis.map((d) => html`<span>${d}</span>`)}</p>
   ${groups.map((g) => html`<div class="nmi-group">
     <h3>${g.nmis.length === 1 ? html`<code>${g.nmis[0]}</code>` : html`<code>${g.nmis[0]}</code> … <code>${g.nmis[g.nmis.length - 1]}</code> <span class="muted">(${g.nmis.length} NMIs)</span>`}</h3>
     <div class="table-wrap"><table class="roles-table">
       <caption class="visually-hidden">Role spans of ${g.nmis.join(', ')}</caption>
-      <thead><tr><th scope="col">Role</th><th scope="col">Participant</th><th scope="col">From</th><th scope="col">To</th><th scope="col" class="timeline-col">Timeline</th></tr></thead>
+      <thead><tr><th scope="col">Role</th><th scope="col">Participant</th><th scope="col">From</th><th scope="col">To</th><th scope="col" class="rt-col">Timeline</th></tr></thead>
       <tbody>${[...g.roles].sort((a, b) => MARKET_ROLES.indexOf(a.role) - MARKET_ROLES.indexOf(b.role) || a.fromDate.localeCompare(b.fromDate)).map((r) => html`<tr>
         <td>${badge(r.role, 'info')}</td><td><code>${r.participantId}</code></td><td>${r.fromDate}</td><td>${r.toDate ?? html`<span class="muted">open</span>`}</td>
-        <td class="timeline-col">${timelineBar(r, range, today)}</td></tr>`)}</tbody>
+        <td class="rt-col">${timelineBar(r, range, today)}</td></tr>`)}</tbody>
     </table></div>
   </div>`)}
 </section>`;
@@ -343,27 +343,27 @@ export function counterpartiesPage(o: { csrf: string; flash?: string; refusal?: 
 ${eRow?.summary() ?? ''}
 <section class="card" aria-labelledby="cp-list-title">
   <div class="card-head"><h2 id="cp-list-title">Running and paused</h2>
-  <form method="post" action="/console/counterparties/tick">${csrfField(o.csrf)}<button class="button" type="submit">Run what is due now</button></form></div>
+  <form method="post" action="/console/counterparties/tick">${csrfField(o.csrf)}<button class="btn" type="submit">Run what is due now</button></form></div>
   ${o.counterparties.length === 0 ? html`<p class="empty">No counterparties yet. Start one below: an LNSP that drains its queue, or a sender that posts daily BPQD.</p>` : html`<div class="table-wrap"><table>
     <caption class="visually-hidden">Virtual counterparties</caption>
     <thead><tr><th scope="col">Id</th><th scope="col">Participant</th><th scope="col">Does</th><th scope="col">State</th><th scope="col">So far</th><th scope="col">Next run</th><th scope="col">Actions</th></tr></thead>
     <tbody>${o.counterparties.map((c) => html`<tr>
       <th scope="row"><code>${c.id}</code></th><td><code>${c.spec.participantId}</code></td><td>${counterpartyWhat(c)}</td>
-      <td>${c.state === 'running' ? badge('running', 'ok') : badge('paused', 'muted')}</td>
+      <td>${c.state === 'running' ? badge('running', 'ok') : badge('paused', 'neutral')}</td>
       <td>${counterpartyStats(c)}${c.recent.length ? html`<details class="recent"><summary>Last ${Math.min(5, c.recent.length)} actions</summary><ul class="plain">${c.recent.slice(-5).reverse().map((a) => html`<li><span class="muted">${shortTime(a.at)}</span> ${a.action}${a.status ? html` → ${a.status}` : ''}${a.code ? html` <code>${a.code}</code>` : ''} ${a.detail ?? ''}</li>`)}</ul></details>` : ''}</td>
       <td>${c.spec.kind === 'sender' ? shortTime(c.nextDueAt) : html`<span class="muted">every tick</span>`}</td>
       <td class="actions">
-        <form method="post" action="/console/counterparties/${c.id}" class="inline">${csrfField(o.csrf)}
+        <form method="post" action="/console/counterparties/${c.id}" class="inline-form">${csrfField(o.csrf)}
           ${c.state === 'running'
-            ? html`<button class="button small" type="submit" name="action" value="pause" aria-label="Stop ${c.id}">Stop</button>`
-            : html`<button class="button small" type="submit" name="action" value="resume" aria-label="Start ${c.id}">Start</button>`}</form>
-        ${c.spec.kind === 'lnsp' ? html`<form method="post" action="/console/counterparties/${c.id}" class="inline">${csrfField(o.csrf)}
+            ? html`<button class="btn btn-small" type="submit" name="action" value="pause" aria-label="Stop ${c.id}">Stop</button>`
+            : html`<button class="btn btn-small" type="submit" name="action" value="resume" aria-label="Start ${c.id}">Start</button>`}</form>
+        ${c.spec.kind === 'lnsp' ? html`<form method="post" action="/console/counterparties/${c.id}" class="inline-form">${csrfField(o.csrf)}
           <input type="hidden" name="action" value="policy">
           <label class="visually-hidden" for="policy-${c.id}">Policy of ${c.id}</label>
           <select id="policy-${c.id}" name="policy" class="small">${options(LNSP_POLICIES, c.spec.policy ?? 'normal')}</select>
-          <button class="button small" type="submit" aria-label="Apply the policy to ${c.id}">Apply</button></form>` : ''}
-        <form method="post" action="/console/counterparties/${c.id}" class="inline">${csrfField(o.csrf)}
-          <button class="button small danger" type="submit" name="action" value="remove" aria-label="Remove ${c.id}">Remove</button></form>
+          <button class="btn btn-small" type="submit" aria-label="Apply the policy to ${c.id}">Apply</button></form>` : ''}
+        <form method="post" action="/console/counterparties/${c.id}" class="inline-form">${csrfField(o.csrf)}
+          <button class="btn btn-small btn-danger" type="submit" name="action" value="remove" aria-label="Remove ${c.id}">Remove</button></form>
       </td></tr>`)}</tbody>
   </table></div>`}
 </section>
@@ -382,28 +382,28 @@ ${eRow?.summary() ?? ''}
       <select id="cp-participant" name="participantId" required${e.attrs('cp-participant', 'participantId')}>${o.participants.map((p) => html`<option value="${p.participantId}"${p.participantId === e.value('participantId', 'LNSPNORTH') ? html` selected` : ''}>${p.participantId} (${p.role})</option>`)}</select>
       ${e.message('cp-participant', 'participantId')}
     </div>
-    <div class="field">
+    <div class="field" data-for-kind="lnsp">
       <label for="cp-policy">LNSP policy</label>
       <select id="cp-policy" name="policy"${e.attrs('cp-policy', 'policy')}>${options(LNSP_POLICIES, e.value('policy', 'normal'))}</select>
       ${e.message('cp-policy', 'policy')}
     </div>
-    <div class="field">
+    <div class="field" data-for-kind="lnsp">
       <label for="cp-per-minute">Slow: messages per minute</label>
       <input id="cp-per-minute" name="perMinute" inputmode="numeric" value="${e.value('perMinute')}"${e.attrs('cp-per-minute', 'perMinute')}>
       ${e.message('cp-per-minute', 'perMinute')}
     </div>
-    <div class="field">
+    <div class="field" data-for-kind="sender">
       <label for="cp-every">Sender: every N minutes</label>
       <input id="cp-every" name="everyMinutes" inputmode="numeric" value="${e.value('everyMinutes')}" aria-describedby="cp-every-help"${e.attrs('cp-every', 'everyMinutes')}>
-      <p class="help" id="cp-every-help">Empty: once a day, the previous market day's data.</p>
+      <p class="hint" id="cp-every-help">Empty: once a day, the previous market day's data.</p>
       ${e.message('cp-every', 'everyMinutes')}
     </div>
-    <div class="field">
+    <div class="field" data-for-kind="sender">
       <label for="cp-invalid">Sender: share of invalid messages</label>
       <input id="cp-invalid" name="invalidShare" inputmode="decimal" placeholder="0.1" value="${e.value('invalidShare')}"${e.attrs('cp-invalid', 'invalidShare')}>
       ${e.message('cp-invalid', 'invalidShare')}
     </div>
-    <div class="field field-submit"><button type="submit" class="button primary">Start</button></div>
+    <div class="field field-submit"><button type="submit" class="btn btn-primary">Start</button></div>
   </form>
 </section>`;
 }
@@ -431,18 +431,18 @@ export function faultsPage(o: { clock: Clock; csrf: string; flash?: string; refu
   return html`${pageHead('Faults and outages', 'Make the hub misbehave the way a real one will — slow answers, 5xx, dropped connections, silent event sockets, forced flow-control stops, corrupted downloads — and announce outages, so participants prove their systems cope.', o.flash)}
 <section class="card" aria-labelledby="faults-title">
   <div class="card-head"><h2 id="faults-title">Fault rules</h2>
-  ${o.faults.length ? html`<form method="post" action="/console/faults/clear">${csrfField(o.csrf)}<button class="button danger" type="submit" data-confirm="Remove every fault rule?">Clear all</button></form>` : ''}</div>
+  ${o.faults.length ? html`<form method="post" action="/console/faults/clear">${csrfField(o.csrf)}<button class="btn btn-danger" type="submit" data-confirm="Remove every fault rule?">Clear all</button></form>` : ''}</div>
   ${o.faults.length === 0 ? html`<p class="empty">No fault rules: the hub behaves. Inject one below.</p>` : html`<div class="table-wrap"><table>
     <caption class="visually-hidden">Fault rules, in the order they are tried</caption>
     <thead><tr><th scope="col">#</th><th scope="col">Effect</th><th scope="col">Applies to</th><th scope="col">Share</th><th scope="col">Window (AEST)</th><th scope="col">State</th><th scope="col">Hits</th><th scope="col">Actions</th></tr></thead>
     <tbody>${o.faults.map((f) => html`<tr>
       <th scope="row">${f.id}</th><td><strong>${faultEffect(f)}</strong>${f.description ? html`<br><span class="muted">${f.description}</span>` : ''}</td><td>${faultTarget(f)}</td>
       <td>${Math.round(f.share * 100)}%</td><td>${f.from || f.to ? `${shortTime(f.from)} → ${f.to ? shortTime(f.to) : 'open'}` : html`<span class="muted">always</span>`}</td>
-      <td>${f.active ? badge('in force', 'warn') : f.enabled ? badge('waiting', 'muted') : badge('off', 'muted')}</td><td>${f.hits}</td>
-      <td class="actions"><form method="post" action="/console/faults/${f.id}" class="inline">${csrfField(o.csrf)}
-        ${f.enabled ? html`<button class="button small" name="action" value="disable" type="submit" aria-label="Switch off rule ${f.id}">Switch off</button>`
-          : html`<button class="button small" name="action" value="enable" type="submit" aria-label="Switch on rule ${f.id}">Switch on</button>`}
-        <button class="button small danger" name="action" value="remove" type="submit" aria-label="Remove rule ${f.id}">Remove</button></form></td></tr>`)}</tbody>
+      <td>${f.active ? badge('in force', 'warn') : f.enabled ? badge('waiting', 'neutral') : badge('off', 'neutral')}</td><td>${f.hits}</td>
+      <td class="actions"><form method="post" action="/console/faults/${f.id}" class="inline-form">${csrfField(o.csrf)}
+        ${f.enabled ? html`<button class="btn btn-small" name="action" value="disable" type="submit" aria-label="Switch off rule ${f.id}">Switch off</button>`
+          : html`<button class="btn btn-small" name="action" value="enable" type="submit" aria-label="Switch on rule ${f.id}">Switch on</button>`}
+        <button class="btn btn-small btn-danger" name="action" value="remove" type="submit" aria-label="Remove rule ${f.id}">Remove</button></form></td></tr>`)}</tbody>
   </table></div>`}
 </section>
 <section class="card" aria-labelledby="fault-new-title">
@@ -470,18 +470,18 @@ export function faultsPage(o: { clock: Clock; csrf: string; flash?: string; refu
       <input id="f-to" name="to" type="datetime-local" value="${e.value('to')}"${e.attrs('f-to', 'to')}>${e.message('f-to', 'to')}</div>
     <div class="field field-wide"><label for="f-description">Description</label>
       <input id="f-description" name="description" value="${e.value('description')}" placeholder="gateway flaps during the morning run"${e.attrs('f-description', 'description')}>${e.message('f-description', 'description')}</div>
-    <div class="field field-submit"><button type="submit" class="button primary">Inject</button></div>
+    <div class="field field-submit"><button type="submit" class="btn btn-primary">Inject</button></div>
   </form>
 </section>
 <section class="card" aria-labelledby="outages-title">
   <h2 id="outages-title">Outages</h2>
-  <p class="help">While the simulated clock is inside a window, the named APIs answer the participants concerned 503 with <code>Retry-After</code>; they get an OUTAGE event and a Participant Status row when it is announced. An outage ends with its window.</p>
+  <p class="hint">While the simulated clock is inside a window, the named APIs answer the participants concerned 503 with <code>Retry-After</code>; they get an OUTAGE event and a Participant Status row when it is announced. An outage ends with its window.</p>
   ${o.outages.length === 0 ? html`<p class="empty">No outages announced.</p>` : html`<div class="table-wrap"><table>
     <caption class="visually-hidden">Outages</caption>
     <thead><tr><th scope="col">#</th><th scope="col">Window (AEST)</th><th scope="col">Description</th><th scope="col">Participants</th><th scope="col">APIs</th><th scope="col">State</th></tr></thead>
     <tbody>${o.outages.map((x) => html`<tr><th scope="row">${x.id}</th><td>${shortTime(x.outageStart)} → ${shortTime(x.outageEnd)}</td><td>${x.description}</td>
       <td>${x.participantIds?.join(', ') ?? html`<span class="muted">everyone</span>`}</td><td>${x.apis?.join(', ') ?? html`<span class="muted">every API</span>`}</td>
-      <td>${x.state === 'active' ? badge('active', 'bad') : x.state === 'scheduled' ? badge('scheduled', 'info') : badge('ended', 'muted')}</td></tr>`)}</tbody>
+      <td>${x.state === 'active' ? badge('active', 'bad') : x.state === 'scheduled' ? badge('scheduled', 'info') : badge('ended', 'neutral')}</td></tr>`)}</tbody>
   </table></div>`}
   <h3>Announce an outage</h3>
   ${eo.summary()}
@@ -495,11 +495,11 @@ export function faultsPage(o: { clock: Clock; csrf: string; flash?: string; refu
       <input id="o-description" name="description" required value="${eo.value('description')}" placeholder="Planned maintenance of the PQD API"${eo.attrs('o-description', 'description')}>${eo.message('o-description', 'description')}</div>
     <div class="field"><label for="o-participants">Participants</label>
       <input id="o-participants" name="participantIds" value="${eo.value('participantIds')}" placeholder="everyone" aria-describedby="o-participants-help" spellcheck="false"${eo.attrs('o-participants', 'participantIds')}>
-      <p class="help" id="o-participants-help">Ids separated by commas; empty for everyone.</p>${eo.message('o-participants', 'participantIds')}</div>
+      <p class="hint" id="o-participants-help">Ids separated by commas; empty for everyone.</p>${eo.message('o-participants', 'participantIds')}</div>
     <div class="field"><label for="o-apis">APIs</label>
       <input id="o-apis" name="apis" value="${eo.value('apis')}" placeholder="every API" aria-describedby="o-apis-help" spellcheck="false"${eo.attrs('o-apis', 'apis')}>
-      <p class="help" id="o-apis-help">${IDX_APIS.join(', ')}; empty for every one.</p>${eo.message('o-apis', 'apis')}</div>
-    <div class="field field-submit"><button type="submit" class="button primary">Announce</button></div>
+      <p class="hint" id="o-apis-help">${IDX_APIS.join(', ')}; empty for every one.</p>${eo.message('o-apis', 'apis')}</div>
+    <div class="field field-submit"><button type="submit" class="btn btn-primary">Announce</button></div>
   </form>
 </section>`;
 }
@@ -518,7 +518,7 @@ export interface JournalQuery {
 
 export const JOURNAL_FILTERS = ['participantId', 'path', 'method', 'status', 'code', 'traceId'] as const;
 
-function statusTone(status: number): 'ok' | 'warn' | 'bad' | 'muted' {
+function statusTone(status: number): 'ok' | 'warn' | 'bad' | 'neutral' {
   if (status === 0) return 'bad';
   if (status < 300) return 'ok';
   if (status < 500) return 'warn';
@@ -563,23 +563,23 @@ export function journalPage(o: { query: JournalQuery; entries: JournalEntry[]; o
     <div class="field"><label for="j-status">Status</label><input id="j-status" name="status" value="${q.status ?? ''}" inputmode="numeric" placeholder="400"></div>
     <div class="field"><label for="j-code">Error code</label><input id="j-code" name="code" value="${q.code ?? ''}" placeholder="IDX_ERR_…" spellcheck="false"></div>
     <div class="field"><label for="j-trace">Trace id</label><input id="j-trace" name="traceId" value="${q.traceId ?? ''}" spellcheck="false"></div>
-    <div class="field field-submit"><button type="submit" class="button primary">Filter</button>${filtered ? html` <a class="button" href="/console/journal">Clear</a>` : ''}</div>
+    <div class="field field-submit"><button type="submit" class="btn btn-primary">Filter</button>${filtered ? html` <a class="btn" href="/console/journal">Clear</a>` : ''}</div>
   </form>
-  ${o.problem ? html`<div class="notice notice-error" role="alert">${o.problem}</div>` : ''}
+  ${o.problem ? html`<div class="notice notice-bad" role="alert">${o.problem}</div>` : ''}
 </section>
 <section class="card" aria-labelledby="journal-title">
   <div class="card-head"><h2 id="journal-title">${filtered ? 'Matching requests' : 'Latest requests'}</h2>
   ${q.before ? '' : html`<label class="toggle"><input type="checkbox" id="live-tail" data-live-tail="/console/journal/rows?${String(keep)}"> Live tail</label>`}</div>
   <p class="visually-hidden" aria-live="polite" id="live-status"></p>
-  ${o.entries.length === 0 ? html`<p class="empty">${filtered ? 'No request matches these filters.' : 'No requests yet. Every call of a participant system to the IDX APIs appears here, with its answer.'}</p>` : ''}
+  ${o.entries.length === 0 ? html`<p class="empty journal-empty">${filtered ? 'No request matches these filters.' : 'No requests yet. Every call of a participant system to the IDX APIs appears here, with its answer.'}</p>` : ''}
   <div class="table-wrap"><table class="journal${o.entries.length === 0 ? ' is-empty' : ''}">
     <caption class="visually-hidden">Journal entries, newest first</caption>
     <thead><tr><th scope="col">Simulated time</th><th scope="col">Participant</th><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Took</th><th scope="col">Trace id</th></tr></thead>
     <tbody id="journal-rows">${o.entries.map(journalRow)}</tbody>
   </table></div>
   <nav class="pager" aria-label="Journal pages">
-    ${q.before ? html`<a class="button" href="/console/journal?${String(keep)}">Newest</a>` : ''}
-    ${older ? html`<a class="button" href="${older}">Older</a>` : ''}
+    ${q.before ? html`<a class="btn" href="/console/journal?${String(keep)}">Newest</a>` : ''}
+    ${older ? html`<a class="btn" href="${older}">Older</a>` : ''}
   </nav>
 </section>`;
 }
