@@ -1,10 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // `npm test` runs scripts/check.mjs (tsc + ESLint), then `vitest run --coverage` (coverage thresholds
 // below are enforced there); CI runs `npm test` (.ci/run).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
     pool: 'forks',
