@@ -6,6 +6,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { ERROR_CATALOGUE, IdxError } from '../../domain/errors.js';
@@ -312,7 +313,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   // ------------------------------------------------------------------------------------- scenario reports
   app.get('/console/reports', async (request, reply) => {
     const c = await clock();
-    return render(request, reply, 'Scenario reports', '/console/reports', reportsPage({ dir: ctx.config.reportsDir, runs: listRuns(ctx.config.reportsDir) }), c);
+    return render(request, reply, 'Scenario reports', '/console/reports', reportsPage({ dir: shownPath(ctx.config.reportsDir), runs: listRuns(ctx.config.reportsDir) }), c);
   });
   app.get('/console/reports/:run/:file', async (request, reply) => {
     const { run, file } = request.params as { run: string; file: string };
@@ -334,4 +335,10 @@ function sameKey(presented: string, expected: string): boolean {
 /** Where to go after signing in: a console page only (never another site: no open redirect). */
 function safeNext(next: string | undefined): string {
   return next && /^\/console\/[A-Za-z0-9/_?=&%.~+-]*$/.test(next) && !next.startsWith('//') && !next.includes('..') ? next : '/console/';
+}
+
+/** A directory as the operator configured it: relative to the working directory when inside it. */
+function shownPath(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
 }

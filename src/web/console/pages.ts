@@ -151,19 +151,21 @@ ${e.summary()}
     <span class="clock-zone">AEST (UTC+10, market time)</span>
     ${c.frozen ? badge('Frozen — moves only when told to', 'info') : badge('Running with real time', 'ok')}
   </div>
-  <form method="post" action="/console/clock" class="button-row" aria-label="Advance quickly">
+  <div class="clock-actions">
+  <form method="post" action="/console/clock" aria-label="Advance quickly">
     ${csrfField(o.csrf)}
     <input type="hidden" name="action" value="advance">
     <button type="submit" name="duration" value="PT1H" class="btn">+1 hour</button>
     <button type="submit" name="duration" value="P1D" class="btn">+1 day</button>
     <button type="submit" name="duration" value="P10D" class="btn">+10 days <span class="muted">(queue expiry)</span></button>
   </form>
-  <form method="post" action="/console/clock" class="button-row">
+  <form method="post" action="/console/clock">
     ${csrfField(o.csrf)}
     ${c.frozen
       ? html`<button type="submit" name="action" value="unfreeze" class="btn">Unfreeze</button>`
       : html`<button type="submit" name="action" value="freeze" class="btn">Freeze</button>`}
   </form>
+  </div>
 </section>
 <div class="grid-2">
   <section class="card" aria-labelledby="advance-title">
@@ -305,6 +307,7 @@ export function participantsPage(o: {
 <section class="card" aria-labelledby="nmis-title" id="nmis">
   <h2 id="nmis-title">NMIs and their roles</h2>
   <p class="hint">NMIs with the same roles are grouped. Bars run from the first to the last day of each role (inclusive); an open end runs off the right edge; the line is today (simulated).</p>
+  <p class="rt-legend" aria-hidden="true"><span class="lg-mc">MC</span><span class="lg-mdp">MDP</span><span class="lg-lnsp">LNSP</span><span class="lg-today">today (simulated)</span></p>
   <p class="rt-axis" aria-hidden="true">${axis.map((d) => html`<span>${d}</span>`)}</p>
   ${groups.map((g) => html`<div class="nmi-group">
     <h3>${g.nmis.length === 1 ? html`<code>${g.nmis[0]}</code>` : html`<code>${g.nmis[0]}</code> … <code>${g.nmis[g.nmis.length - 1]}</code> <span class="muted">(${g.nmis.length} NMIs)</span>`}</h3>
