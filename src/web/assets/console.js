@@ -3,57 +3,57 @@
 // destructive buttons. No framework, no build step; the CSP allows this file and nothing inline.
 (function () {
   'use strict';
-  var OFFSET_MS = 10 * 3600 * 1000; // market time, AEST (UTC+10, no daylight saving)
+  const OFFSET_MS = 10 * 3600 * 1000; // market time, AEST (UTC+10, no daylight saving)
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function marketText(ms) {
-    var d = new Date(ms + OFFSET_MS);
+    const d = new Date(ms + OFFSET_MS);
     return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) + ' ' +
       pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
   }
 
   // The simulated clock runs with real time unless frozen: tick every element that shows it.
-  var clocks = Array.prototype.slice.call(document.querySelectorAll('[data-sim-clock]'));
-  var loadedAt = performance.now();
+  const clocks = Array.prototype.slice.call(document.querySelectorAll('[data-sim-clock]'));
+  const loadedAt = performance.now();
   clocks.forEach(function (el) {
     if (el.getAttribute('data-frozen') === 'true') return;
-    var base = Number(el.getAttribute('data-now'));
-    var time = el.querySelector('.sim-clock-time');
+    const base = Number(el.getAttribute('data-now'));
+    const time = el.querySelector('.sim-clock-time');
     if (!time || !isFinite(base)) return;
     setInterval(function () { time.textContent = marketText(base + (performance.now() - loadedAt)); }, 1000);
   });
 
   // Ask before buttons that remove things.
   document.addEventListener('submit', function (e) {
-    var button = e.submitter;
-    var question = button && button.getAttribute('data-confirm');
+    const button = e.submitter;
+    const question = button && button.getAttribute('data-confirm');
     if (question && !window.confirm(question)) e.preventDefault();
   });
 
   // Journal live tail: fetch rows newer than the newest shown, every two seconds while the box is ticked.
-  var tail = document.querySelector('[data-live-tail]');
-  var rows = document.getElementById('journal-rows');
-  var status = document.getElementById('live-status');
+  const tail = document.querySelector('[data-live-tail]');
+  const rows = document.getElementById('journal-rows');
+  const status = document.getElementById('live-status');
   if (tail && rows) {
-    var timer = null;
-    var newest = function () {
-      var first = rows.querySelector('tr[data-id]');
+    let timer = null;
+    const newest = function () {
+      const first = rows.querySelector('tr[data-id]');
       return first ? first.getAttribute('data-id') : '0';
     };
-    var poll = function () {
-      var url = tail.getAttribute('data-live-tail') + '&after=' + encodeURIComponent(newest());
+    const poll = function () {
+      const url = tail.getAttribute('data-live-tail') + '&after=' + encodeURIComponent(newest());
       fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } }).then(function (res) {
         if (res.redirected || !res.ok) throw new Error('signed out or refused (' + res.status + ')');
         return res.text();
       }).then(function (text) {
         if (!text.trim()) return;
-        var template = document.createElement('template');
+        const template = document.createElement('template');
         template.innerHTML = text; // rows rendered by the server with every value escaped
-        var count = template.content.querySelectorAll('tr').length;
+        const count = template.content.querySelectorAll('tr').length;
         rows.insertBefore(template.content, rows.firstChild);
-        var table = rows.closest('table');
+        const table = rows.closest('table');
         if (table) table.classList.remove('is-empty');
-        var empty = document.querySelector('.journal-empty');
+        const empty = document.querySelector('.journal-empty');
         if (empty) empty.hidden = true;
         if (status) status.textContent = count + ' new request' + (count === 1 ? '' : 's');
       }).catch(function (err) {
@@ -62,7 +62,7 @@
         if (status) status.textContent = 'Live tail stopped: ' + err.message;
       });
     };
-    var stop = function () { if (timer) clearInterval(timer); timer = null; };
+    const stop = function () { if (timer) clearInterval(timer); timer = null; };
     tail.addEventListener('change', function () {
       stop();
       if (tail.checked) { poll(); timer = setInterval(poll, 2000); if (status) status.textContent = 'Live tail on'; }
@@ -71,10 +71,10 @@
   }
 
   // The new-counterparty form: show only the fields of the chosen kind.
-  var kind = document.getElementById('cp-kind');
+  const kind = document.getElementById('cp-kind');
   if (kind) {
-    var sync = function () {
-      var lnsp = kind.value === 'lnsp';
+    const sync = function () {
+      const lnsp = kind.value === 'lnsp';
       Array.prototype.forEach.call(document.querySelectorAll('[data-for-kind]'), function (el) {
         el.hidden = el.getAttribute('data-for-kind') !== (lnsp ? 'lnsp' : 'sender');
       });
