@@ -264,6 +264,16 @@ describe('simulator console in Chromium', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
+  it('unfreezes the clock, which then ticks on the page without reloading, and freezes it again', async () => {
+    await page.goto(`${server.url}/console/`);
+    await submitAndWait(() => page.getByRole('button', { name: 'Unfreeze' }).click());
+    expect((await control('/clock')).frozen).toBe(false);
+    const shown = await page.locator('.clock-big').textContent();
+    await expect.poll(() => page.locator('.clock-big').textContent(), { timeout: 5000 }).not.toBe(shown);
+    await submitAndWait(() => page.getByRole('button', { name: 'Freeze' }).click());
+    expect((await control('/clock')).frozen).toBe(true);
+  });
+
   it('made no request that left the machine, and threw no script error', async () => {
     assertOffline(guarded);
     // The refused sign-in (401) and churn (409) answered with their status on purpose; Chromium logs each.
