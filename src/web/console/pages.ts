@@ -353,7 +353,7 @@ ${eRow?.summary() ?? ''}
     <tbody>${o.counterparties.map((c) => html`<tr>
       <th scope="row"><code>${c.id}</code></th><td><code>${c.spec.participantId}</code></td><td>${counterpartyWhat(c)}</td>
       <td>${c.state === 'running' ? badge('running', 'ok') : badge('paused', 'neutral')}</td>
-      <td>${counterpartyStats(c)}${c.recent.length ? html`<details class="recent"><summary>Last ${Math.min(5, c.recent.length)} actions</summary><ul class="plain">${c.recent.slice(-5).reverse().map((a) => html`<li><span class="muted">${shortTime(a.at)}</span> ${a.action}${a.status ? html` → ${a.status}` : ''}${a.code ? html` <code>${a.code}</code>` : ''} ${a.detail ?? ''}</li>`)}</ul></details>` : ''}</td>
+      <td>${counterpartyStats(c)}${c.recent.length ? html`<details class="recent"><summary>${c.recent.length === 1 ? 'Last action' : `Last ${Math.min(5, c.recent.length)} actions`}</summary><ul class="plain">${c.recent.slice(-5).reverse().map((a) => html`<li><span class="muted">${shortTime(a.at)}</span> ${a.action}${a.status ? html` → ${a.status}` : ''}${a.code ? html` <code>${a.code}</code>` : ''} ${a.detail ?? ''}</li>`)}</ul></details>` : ''}</td>
       <td>${c.spec.kind === 'sender' ? shortTime(c.nextDueAt) : html`<span class="muted">every tick</span>`}</td>
       <td class="actions">
         <form method="post" action="/console/counterparties/${c.id}" class="inline-form">${csrfField(o.csrf)}
