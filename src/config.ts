@@ -200,6 +200,10 @@ export const SETTINGS = {
     'BPQD for a market day is late in the coverage report when it arrives after the end of this many market days later (spec §12 [D]: end of the next day).'),
   reportsDir: setting('IDX_SIM_REPORTS_DIR', 'reports/scenarios', str,
     'Directory the scenario runner writes its runs to (one folder per run with `results.json` and `report.html`); the simulator console lists and serves them at `/console/reports`.'),
+  webSessionIdleMinutes: setting('IDX_SIM_WEB_SESSION_IDLE_MINUTES', 30, int(1, 10_080),
+    'IDX Web App (`/webapp/`) portal sessions (`x-ss-id`) end after this many minutes of simulated time without a request.'),
+  webQueueSeriesPoints: setting('IDX_SIM_WEB_QUEUE_SERIES_POINTS', 2000, int(10, 100_000),
+    'Queue-count samples the Flow Control page keeps per participant and business function (in memory, one per change; the oldest go first).'),
 } as const;
 
 export type Settings = typeof SETTINGS;
