@@ -275,7 +275,12 @@ export const MIGRATIONS: readonly string[] = [
     created_at      INTEGER NOT NULL
   );
   `,
-  /* 10: the queue list's totalRecords from a counter kept with the others, not a count of the queue (issue #13) */ `
+  /* 10: one B-tree less per transaction-log row (issue #13) */ `
+  -- No query can use it: the only lookup by context id compares lower(message_context_id); the
+  -- Transaction Log API searches translog_records by its own message_context_key index.
+  DROP INDEX transaction_log_by_context;
+  `,
+  /* 11: the queue list's totalRecords from a counter kept with the others, not a count of the queue (issue #13) */ `
   -- Delivered messages in each queue, retrieved or not (held ones are held_count): what GET /pqd/v1/bpqd
   -- lists. Kept in step with queue_items in the same transactions as message_count and held_count.
   ALTER TABLE flow_control ADD COLUMN queued_count INTEGER NOT NULL DEFAULT 0;
