@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (path) => fileURLToPath(new URL(`../node_modules/${path}`, import.meta.url));
+// Both keep what they learnt in node_modules/.cache (never committed, gone on a fresh clone): a second run
+// re-checks only what changed (tsc: ~16 s of CPU cold, ~2 s warm; ESLint: ~7 s cold, ~1 s warm).
+const cache = (name) => fileURLToPath(new URL(`../node_modules/.cache/idx-sim/${name}`, import.meta.url));
 const checks = [
-  ['tsc', [bin('typescript/bin/tsc'), '-p', 'tsconfig.json']],
-  ['eslint', [bin('eslint/bin/eslint.js'), '.']],
+  ['tsc', [bin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', cache('tsconfig.tsbuildinfo')]],
+  ['eslint', [bin('eslint/bin/eslint.js'), '--cache', '--cache-strategy', 'content', '--cache-location', cache('eslintcache'), '.']],
 ];
 
 const codes = await Promise.all(checks.map(([name, args]) => new Promise((resolve) => {
