@@ -7,7 +7,7 @@ import { IdxClient } from '../../src/client/idx-client.js';
 import { runScenarios, type RunOptions } from '../../src/scenario/engine.js';
 import { parseScenarios } from '../../src/scenario/loader.js';
 import type { RunResult, ScenarioResult } from '../../src/scenario/result-model.js';
-import { inProcessTarget, type Target } from '../../src/scenario/target.js';
+import { inProcessTarget, urlTarget, type Target } from '../../src/scenario/target.js';
 
 let target: Target;
 beforeAll(async () => {
@@ -322,4 +322,17 @@ steps:
     expect(s.steps[1]!.assertions[1]!.description).toBe("$.now equals '2026-07-02T09:30:00.000+10:00'");
     expect(target.identity('LNSPNORTH', 'secondary').cert).not.toEqual(target.identity('LNSPNORTH').cert);
   });
+
+  it('a running hub by URL: the same scenario, the same client path, the target recorded', async () => {
+    const remote = await urlTarget({ url: target.url, adminKey: 'idx-sim-admin', certsDir: inject('pkiDir') });
+    try {
+      const result = await run(SUBMIT_AND_DRAIN, { target: remote });
+      expect(result.scenarios[0]!.steps.map((st) => st.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+      expect(result.environment.target).toEqual({ kind: 'url', url: target.url });
+    } finally {
+      await remote.close();
+    }
+    await expect(urlTarget({ url: target.url, adminKey: 'wrong-key', certsDir: inject('pkiDir') })).rejects.toThrow(/refused the admin key/);
+  });
 });
+
