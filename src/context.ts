@@ -117,8 +117,9 @@ export function createContext(o: ContextOptions): AppContext {
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
   const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const configuredWatermarks = () => checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd');
   const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
-    watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
+    watermarks: { pqd: configuredWatermarks() },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
     deleteRateWindowMinutes: config.fcDeleteRateWindowMinutes,
@@ -199,6 +200,8 @@ export function createContext(o: ContextOptions): AppContext {
     forgetCaches: () => {
       minuteCounters.clear();
       delivery.forgetVolatileState();
+      // Watermarks changed through the control API last until a reset or restore.
+      delivery.setWatermarks('pqd', configuredWatermarks());
       certificates.invalidate();
       ctx.faults.forget();
     },
