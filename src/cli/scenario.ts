@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
+import { UnreachableError } from './control-client.js';
 import { systemClock } from '../domain/clock.js';
 import { failureReason, runScenarios, type ProgressEvent } from '../scenario/engine.js';
 import { toJUnit } from '../scenario/junit.js';
@@ -197,7 +198,7 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
       onProgress: progressPrinter(out, o.tty ?? false),
     });
   } catch (e) {
-    if (e instanceof TargetUnreachableError || (e as Error).name === 'UnreachableError') {
+    if (e instanceof TargetUnreachableError || e instanceof UnreachableError) {
       err(`idx-sim scenario run: ${(e as Error).message}\n`);
       return 3;
     }
