@@ -24,6 +24,8 @@ ENV NODE_ENV=production \
     IDX_SIM_FIXTURES_DIR=/app/fixtures
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web pages' stylesheet and scripts (served from src/web/assets, see src/web/shared/assets.ts).
+COPY --from=build /app/src/web/assets ./src/web/assets
 COPY package.json ./
 COPY bin ./bin
 COPY openapi ./openapi

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import LongFilesFirst from './test/helpers/sequencer.js';
 
 // `npm test` runs scripts/check.mjs: tsc and ESLint beside `vitest run --coverage` (coverage thresholds
@@ -6,6 +6,8 @@ import LongFilesFirst from './test/helpers/sequencer.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
     pool: 'forks',

@@ -21,9 +21,12 @@ import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
 import { simAdminRoutes } from './routes/sim-admin/index.js';
 import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
+import { consoleRoutes } from './web/console/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
+import { webAssetRoutes } from './web/shared/assets.js';
+import { webappRoutes } from './web/webapp/routes.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -63,6 +66,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     options.responseObserver?.(request, reply, payload);
     return payload;
   });
+  // The payload workers (started by the first large submission) stop with the server.
+  app.addHook('onClose', async () => ctx.bpqd.close());
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
@@ -90,8 +95,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(archiveRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
   await app.register(simCounterpartyRoutes, { ctx, auth });
+  // The simulator console (issue #12): HTML pages over the control API above, signed in with the admin key.
+  await app.register(consoleRoutes, { ctx });
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });
+  // Web pages (issue #12): shared assets; no client certificate needed, like /docs.
+  await app.register(webAssetRoutes);
+  await app.register(webappRoutes, { ctx, series: ctx.queueSeries });
   return app;
 }

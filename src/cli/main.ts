@@ -30,6 +30,7 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   poll     drain an LNSP queue (list, get, save, delete)   events   print the WebSocket event stream
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
   counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
+  scenario run|validate  play scenario files (YAML), write JUnit and JSON (idx-sim scenario help; docs/scenarios.md)
   help     this text
 
 ${SIM_COMMANDS_USAGE}`;
@@ -123,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
     case 'counterparty':
       return participantCommand(command, rest);
+    case 'scenario':
+      return (await import('./scenario.js')).scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
     case undefined:
     case 'help':
     case '--help':

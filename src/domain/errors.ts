@@ -97,6 +97,10 @@ export const ERROR_CATALOGUE = {
   IDX_ERR_INJECTED_BAD_GATEWAY: { status: 502, title: 'Bad gateway (injected fault)' },
   IDX_ERR_INJECTED_UNAVAILABLE: { status: 503, title: 'Service unavailable (injected fault)' },
   IDX_ERR_INJECTED_TIMEOUT: { status: 504, title: 'Gateway timeout (injected fault)' },
+  // Web pages: the IDX Web App at /webapp/ and the simulator console at /console/ (issue #12; not IDX APIs)
+  IDX_ERR_WEB_SIGN_IN_REQUIRED: { status: 401, title: 'Sign in first' },
+  IDX_ERR_WEB_SIGN_IN_FAILED: { status: 401, title: 'Username or password not recognised' },
+  IDX_ERR_CSRF_TOKEN: { status: 403, title: 'Request not sent from this session\'s page (CSRF check)' },
   // Everything else
   IDX_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

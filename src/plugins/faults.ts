@@ -15,7 +15,7 @@ import { operationIdOf } from './journal.js';
 import { countedParticipant } from './quotas.js';
 
 export const FAULT_HEADER = 'x-idx-sim-fault';
-const NOT_FAULTED = /^\/(sim\/|docs|openapi)/;
+const NOT_FAULTED = /^\/(sim\/|docs|openapi|webapp|console|web-assets)/;
 /** Upper bound of an injected delay, whatever a rule says (real time: tests must not hang). */
 export const MAX_INJECTED_LATENCY_MS = 120_000;
 

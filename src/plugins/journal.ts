@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-const NOT_JOURNALLED = /^\/(sim\/|docs|openapi)/;
+const NOT_JOURNALLED = /^\/(sim\/|docs|openapi|webapp|console|web-assets)/;
 const SECRET_FIELDS = /("?(?:client_secret|access_token)"?\s*[:=]\s*"?)([^"&\s,}]+)/g;
 
 export function maskSecrets(text: string): string {

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../domain/clock.js';
 import { PendingEvents, type EventSink } from '../domain/events.js';
-import { DeleteRateMonitor, deliveryOpen, nextMessageStatus, transitionEvent, watermarkOf, type OutboundDelivery, type Watermarks } from '../domain/flow-control.js';
+import { checkWatermarks, DeleteRateMonitor, deliveryOpen, nextMessageStatus, transitionEvent, watermarkOf, type OutboundDelivery, type Watermarks } from '../domain/flow-control.js';
 import type { FlowControlRow, FlowControlStore } from '../store/flow-control-store.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { MessageStore, NewMessage, QueuedMessage } from '../store/message-store.js';
@@ -56,6 +56,15 @@ export class DeliveryService {
   forgetVolatileState(): void {
     this.deleteRate.clear();
     this.toldSenders.clear();
+  }
+
+  /**
+   * Replaces a business function's watermarks at run time (control API `setWatermarks`); queues follow them
+   * from their next arrival or retrieval. Undefined when no watermarks exist for that business function.
+   */
+  setWatermarks(businessFunctionId: string, w: Watermarks): Watermarks | undefined {
+    if (!this.settings.watermarks[businessFunctionId]) return undefined;
+    return (this.settings.watermarks[businessFunctionId] = checkWatermarks({ low: w.low, warn: w.warn, high: w.high }, businessFunctionId));
   }
 
   watermarks(businessFunctionId: string): Watermarks {
@@ -294,7 +303,8 @@ export class DeliveryService {
 
   private logState(item: QueuedMessage, recipientId: string, at: number, traceId: string, reasonCode: string | null, detail: string | null,
     status: 'delivery_pending' | 'completed' | 'removed' = 'delivery_pending'): void {
-    this.log.append({
+    // Every caller is inside commits.run or messages.transaction, which undo all of it on a throw.
+    this.log.appendWithinTransaction({
       loggedAt: at, traceId, messageId: item.messageId, messageContextId: item.messageContextId,
       businessFunctionId: item.businessFunctionId, resourceId: item.resourceId, fromParticipant: item.senderId,
       toParticipant: recipientId, messageType: 'message', priority: item.priority, status, reasonCode, detail,

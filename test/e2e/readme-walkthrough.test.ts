@@ -5,9 +5,9 @@
  *
  * The blocks run at a repository root, where `npm start` has built dist/. So that they never depend on a
  * stale or missing dist/ of the working tree, the test makes its own root in a temporary directory: the
- * current sources compiled into <tmp>/dist, a copy of bin/idx-sim.js and links to fixtures/, openapi/,
- * node_modules/ and package.json (test/helpers/compiled.ts), and the run's development PKI in certs/ (as
- * a first start would have generated it).
+ * current sources compiled into <tmp>/dist, a copy of bin/idx-sim.js and links to src/, fixtures/,
+ * openapi/, node_modules/ and package.json (test/helpers/compiled.ts), and the run's development PKI in
+ * certs/ (as a first start would have generated it).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
