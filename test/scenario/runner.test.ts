@@ -334,5 +334,41 @@ steps:
     }
     await expect(urlTarget({ url: target.url, adminKey: 'wrong-key', certsDir: inject('pkiDir') })).rejects.toThrow(/refused the admin key/);
   });
+
+  it('the other participant actions: token, translog, archive, participantStatus, delete all, request without auth, counterparty tick', async () => {
+    const s = await one(`
+id: other-actions
+title: other participant actions
+steps:
+  - as: MDPONE
+    token: { clientSecret: wrong }
+    expect: { status: '4xx', json: { $.code: { matches: '^IDX_ERR_' } } }
+  - as: MDPONE
+    token: { scope: PQD_BPQD }
+    expect: { json: { $.token_type: Bearer } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000001'], intervalCount: 1 } } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000002'], intervalCount: 1, priority: h } } }
+  - as: LNSPNORTH
+    translog: { query: { itemCount: 10 } }
+    expect: { count: 2 }
+  - as: LNSPNORTH
+    participantStatus: {}
+  - as: LNSPNORTH
+    archive: { query: {} }
+  - as: LNSPNORTH
+    delete: { all: true }
+    expect: { json: { $.deleted: 2, $.messageContextIds: { length: 2 } } }
+  - as: LNSPNORTH
+    list: {}
+    expect: { count: 0 }
+  - as: LNSPNORTH
+    request: { method: GET, path: /sim/v1/health, auth: false }
+    expect: { json: { $.status: ok } }
+  - counterparty: { tick: true }
+`);
+    expect(s.steps.filter((st) => st.outcome !== 'passed').map((st) => st.message)).toEqual([]);
+    expect(s.steps[0]!.exchanges[0]!.requestBody).toContain('client_secret=[redacted]');
+    expect(s.steps[9]!.exchanges[0]!.requestHeaders).not.toHaveProperty('authorization');
+  });
 });
 
