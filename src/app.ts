@@ -66,6 +66,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     options.responseObserver?.(request, reply, payload);
     return payload;
   });
+  // The payload workers (started by the first large submission) stop with the server.
+  app.addHook('onClose', async () => ctx.bpqd.close());
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
