@@ -1,0 +1,17 @@
+/**
+ * The cases of `npm run bench` (bench/suite.ts), in the order they run. Add a case: a file in this
+ * directory exporting a `Case` (bench/lib/suite-types.ts), and one line here.
+ */
+import type { Case } from '../lib/suite-types.js';
+import { drainCase } from './drain.js';
+import { eventsCase } from './events.js';
+import { listCase } from './list.js';
+import { memoryCase } from './memory.js';
+
+export const CASES: readonly Case[] = [
+  // LNSP side (perf-read)
+  listCase,
+  drainCase,
+  eventsCase,
+  memoryCase,
+];
