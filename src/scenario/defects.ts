@@ -82,6 +82,14 @@ export function problemOf(exchange: Exchange | undefined): Record<string, unknow
   return undefined;
 }
 
+/**
+ * How people name a step: `step 3`, `setup step 1`. StepResult.index counts from 0 within its phase
+ * (the runner's numbering); people count from 1.
+ */
+export function stepLabel(step: Pick<StepResult, 'index' | 'phase'>): string {
+  return `${step.phase === 'steps' ? '' : `${step.phase} `}step ${step.index + 1}`;
+}
+
 const oneLine = (text: string, max: number) => {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -111,14 +119,14 @@ export function buildStepDefect(input: StepDefectInput): DefectRecord {
   const failedAssertions = step.assertions.filter((a) => !a.passed)
     .map((a) => `- ${a.description}${a.expected !== undefined ? `; expected ${JSON.stringify(a.expected)}` : ''}${a.actual !== undefined ? `, actual ${JSON.stringify(a.actual)}` : ''}`);
   const description = [
-    `Scenario ${scenario.id} "${scenario.title}" (${scenario.priority} priority), ${step.phase === 'steps' ? '' : `${step.phase} `}step ${step.index} "${step.name}" (${step.action}${step.as ? ` as ${step.as}` : ''}) failed: ${reason}`,
+    `Scenario ${scenario.id} "${scenario.title}" (${scenario.priority} priority), ${stepLabel(step)} "${step.name}" (${step.action}${step.as ? ` as ${step.as}` : ''}) failed: ${reason}`,
     ...(failedAssertions.length ? ['', 'Failed expectations:', ...failedAssertions] : []),
     ...(exchange ? ['', `Exchange: ${exchange.method} ${exchange.url} -> ${exchange.status ?? 'no answer'}${exchange.traceId ? ` (trace ${exchange.traceId})` : ''}`] : []),
     ...(scenario.trace.table7?.length ? ['', `Table 7: ${scenario.trace.table7.join(', ')}`] : []),
   ].join('\n');
   return {
     id: `DEF-${input.runId}-${input.n}`,
-    title: oneLine(`${scenario.id} step ${step.index}: ${reason}`, 140),
+    title: oneLine(`${scenario.id} ${stepLabel(step)}: ${reason}`, 140),
     description,
     scenarioId: scenario.id,
     stepIndex: step.index,
@@ -168,7 +176,8 @@ const CSV_COLUMNS: Array<[string, (d: DefectRecord) => string | number | undefin
   ['Title', (d) => d.title],
   ['Description', (d) => d.description],
   ['Scenario', (d) => d.scenarioId],
-  ['Step', (d) => d.stepIndex],
+  // 1-based, as the title and the report name it (stepIndex counts from 0).
+  ['Step', (d) => (d.stepIndex === undefined ? undefined : d.stepIndex + 1)],
   ['Detected by', (d) => d.detectedBy],
   ['Detected at', (d) => d.detectedAt],
   ['Owner', (d) => d.owner],

@@ -60,7 +60,7 @@ describe('HTML evidence report in headless Chromium', () => {
     const { page } = guarded;
     await page.goto(reportUrl);
     await page.locator('#failures a', { hasText: 'churn-mdp-frmp' }).click();
-    const step = page.locator('#scenario-5-steps-4');
+    const step = page.locator('#scenario-5-steps-2');
     expect(await step.locator('.reason').isVisible()).toBe(true);
     expect(await step.locator('.reason').textContent()).toContain('expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE');
     expect(await step.locator('.exchange .line').textContent()).toContain('HTTP 403');

@@ -116,7 +116,7 @@ describe('idx-sim defect', () => {
     writeFileSync(results, JSON.stringify(fixtureRunResult()));
     const toStdout = await run('export', '--csv', '--in', results);
     expect(toStdout.code).toBe(0);
-    expect(toStdout.out.split('\r\n').slice(0, 2)[1]).toMatch(/^DEF-run42-1,"churn-mdp-frmp step 4: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE",/);
+    expect(toStdout.out.split('\r\n').slice(0, 2)[1]).toMatch(/^DEF-run42-1,"churn-mdp-frmp step 3: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE",/);
     const defects = join(dir, 'defects.json');
     writeFileSync(defects, JSON.stringify(fixtureRunResult().defects.slice(1)));
     const csvFile = join(dir, 'defects.csv');

@@ -37,7 +37,7 @@ function step(index: number, partial: Partial<StepResult> & Pick<StepResult, 'na
   };
 }
 
-const submitOk = (as: string, index = 1) => step(index, {
+const submitOk = (as: string, index = 0) => step(index, {
   name: 'submit one day of BPQD', action: 'submit', as,
   exchanges: [exchange({
     method: 'POST', url: 'https://127.0.0.1:8443/pqd/v1/bpqd', status: 202, traceId: `tr-${as.toLowerCase()}-1`,
@@ -77,7 +77,7 @@ export function fixtureRunResult(options: { hostile?: boolean } = {}): RunResult
     scenario({
       id: 'api-submit', title: 'Submit BPQD and receive it in the expected format', tags: ['api', 'smoke'],
       trace: { table7: ['API-SUBMIT'], table6Week: [1], requirements: ['spec §4.1 PQD API'] },
-      steps: [submitOk('MDPONE'), step(2, {
+      steps: [submitOk('MDPONE'), step(1, {
         name: 'LNSPNORTH lists the message', action: 'list', as: 'LNSPNORTH',
         exchanges: [exchange({ method: 'GET', url: 'https://127.0.0.1:8443/pqd/v1/bpqd?priority=h', status: 200, traceId: 'tr-list-2',
           requestHeaders: { 'x-initiatingParticipantId': 'LNSPNORTH' }, responseBody: JSON.stringify({ data: [{ messageId: 'a1b2c3d4', priority: 'h' }], meta: { itemCount: 1 } }) })],
@@ -96,9 +96,9 @@ export function fixtureRunResult(options: { hostile?: boolean } = {}): RunResult
       trace: { table7: ['API-MANUAL-STOP'], table6Week: [2] }, participants: ['LNSPSOUTH'],
       outcome: 'failed', durationMs: 1830, defectIds: ['DEF-run42-2'],
       steps: [
-        step(1, { name: 'LNSPSOUTH turns manual stop on', action: 'flowControl', as: 'LNSPSOUTH',
+        step(0, { name: 'LNSPSOUTH turns manual stop on', action: 'flowControl', as: 'LNSPSOUTH',
           exchanges: [exchange({ method: 'PUT', url: 'https://127.0.0.1:8443/fctrl/v1/manualStop', status: 204, traceId: 'tr-fc-1', requestHeaders: { 'x-initiatingParticipantId': 'LNSPSOUTH' }, requestBody: '{"manualStop":true}' })] }),
-        step(2, { name: 'MESSAGE_AVAILABLE arrives after manual stop is lifted', action: 'expectEvent', as: 'LNSPSOUTH', outcome: 'failed',
+        step(1, { name: 'MESSAGE_AVAILABLE arrives after manual stop is lifted', action: 'expectEvent', as: 'LNSPSOUTH', outcome: 'failed',
           simulatedStart: t(2), simulatedEnd: t(12), durationMs: 1500,
           message: h('no MESSAGE_AVAILABLE event for LNSPSOUTH before 10:12 (simulated); 0 events received in 10 simulated minutes'),
           assertions: [{ description: 'MESSAGE_AVAILABLE before 10:12', passed: false, expected: 'MESSAGE_AVAILABLE', actual: null }] }),
@@ -109,10 +109,10 @@ export function fixtureRunResult(options: { hostile?: boolean } = {}): RunResult
       trace: { table7: ['CHURN-MDP-FRMP'], table6Week: [3, 4], requirements: ['seed 000 Table 7 meter churn'] },
       participants: ['MDPONE', 'MDPTWO', 'LNSPNORTH'], outcome: 'failed', durationMs: 5120, defectIds: ['DEF-run42-1'],
       steps: [
-        step(1, { phase: 'setup', name: 'NMI 4102000001: MDPONE until 2026-07-15, then MDPTWO', action: 'churn' }),
-        submitOk('MDPONE', 2),
-        step(3, { name: 'advance to 2026-07-16', action: 'clock', simulatedStart: t(3), simulatedEnd: t(1443) }),
-        step(4, {
+        step(0, { phase: 'setup', simulatedStart: t(0), simulatedEnd: t(0), name: 'NMI 4102000001: MDPONE until 2026-07-15, then MDPTWO', action: 'churn' }),
+        submitOk('MDPONE', 0),
+        step(1, { name: 'advance to 2026-07-16', action: 'clock', simulatedStart: t(3), simulatedEnd: t(1443) }),
+        step(2, {
           name: h('MDPTWO submits day 2026-07-16'), action: 'submit', as: 'MDPTWO', outcome: 'failed', simulatedStart: t(1444), simulatedEnd: t(1444),
           message: h('expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE at /data/0/nmi: "MDPTWO is not the MDP of NMI 4102000001 on 2026-07-16"'),
           exchanges: [exchange({
@@ -124,7 +124,7 @@ export function fixtureRunResult(options: { hostile?: boolean } = {}): RunResult
             { description: 'status is 202', passed: false, expected: 202, actual: 403 },
           ],
         }),
-        step(5, { phase: 'teardown', name: 'reset', action: 'reset' }),
+        step(0, { phase: 'teardown', name: 'reset', action: 'reset', simulatedStart: t(1445), simulatedEnd: t(1445) }),
       ],
     }),
     scenario({
@@ -157,15 +157,15 @@ export function fixtureRunResult(options: { hostile?: boolean } = {}): RunResult
     scenarios,
     defects: [
       {
-        id: 'DEF-run42-1', title: h('churn-mdp-frmp step 4: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE'),
-        description: h('MDPTWO was refused for the day it became responsible'), scenarioId: 'churn-mdp-frmp', stepIndex: 4, traceId: 'tr-churn-7',
+        id: 'DEF-run42-1', title: h('churn-mdp-frmp step 3: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE'),
+        description: h('MDPTWO was refused for the day it became responsible'), scenarioId: 'churn-mdp-frmp', stepIndex: 2, traceId: 'tr-churn-7',
         detectedBy: 'idx-sim scenario run run42', detectedAt: '2026-11-30T09:15:14.901Z', severity: 'high', priority: 'P2', status: 'open',
         evidence: { problem: JSON.parse(refusalBody) as Record<string, unknown>, simulatedClock: t(1444),
           translogRows: [{ messageStatus: 'message_rejected', errorCode: 'IDX_ERR_NMI_NOT_RESPONSIBLE', traceId: 'tr-churn-7' }] },
       },
       {
         id: 'DEF-run42-2', title: 'api-manual-stop step 2: no MESSAGE_AVAILABLE before 10:12', description: 'event not sent after manual stop lifted',
-        scenarioId: 'api-manual-stop', stepIndex: 2, detectedBy: 'idx-sim scenario run run42', detectedAt: '2026-11-30T09:15:14.901Z',
+        scenarioId: 'api-manual-stop', stepIndex: 1, detectedBy: 'idx-sim scenario run run42', detectedAt: '2026-11-30T09:15:14.901Z',
         severity: 'medium', priority: 'P3', status: 'open', evidence: { simulatedClock: t(12) },
       },
     ],

@@ -13,6 +13,7 @@ import {
   deriveSeverity,
   problemOf,
   raiseDefects,
+  stepLabel,
 } from '../../src/scenario/defects.js';
 import type { DefectRecord, StepResult } from '../../src/scenario/result-model.js';
 import { fixtureRunResult } from '../helpers/run-result-fixture.js';
@@ -52,7 +53,7 @@ describe('defect from a failed step', () => {
       settings: { IDX_SIM_PROFILE: 'ci' }, translogRows: [{ messageStatus: 'message_rejected' }],
     });
     expect(d).toMatchObject({
-      id: 'DEF-run42-3', scenarioId: 'churn-mdp-frmp', stepIndex: 4, traceId: 'tr-churn-7', status: 'open',
+      id: 'DEF-run42-3', scenarioId: 'churn-mdp-frmp', stepIndex: 2, traceId: 'tr-churn-7', status: 'open',
       severity: 'high', priority: 'P2', detectedBy: 'idx-sim scenario run run42', detectedAt: '2026-11-30T09:15:14.901Z',
       evidence: {
         request: { method: 'POST', status: 403, traceId: 'tr-churn-7' },
@@ -62,8 +63,8 @@ describe('defect from a failed step', () => {
         simulatedClock: '2026-07-16T10:04:00+10:00',
       },
     });
-    expect(d.title).toBe('churn-mdp-frmp step 4: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE at /data/0/nmi: "MDPTWO is not the MDP of NMI 4102000001 on…');
-    expect(d.description).toContain('(high priority), step 4 "MDPTWO submits day 2026-07-16" (submit as MDPTWO) failed');
+    expect(d.title).toBe('churn-mdp-frmp step 3: expected status 202, got 403 IDX_ERR_NMI_NOT_RESPONSIBLE at /data/0/nmi: "MDPTWO is not the MDP of NMI 4102000001 on…');
+    expect(d.description).toContain('(high priority), step 3 "MDPTWO submits day 2026-07-16" (submit as MDPTWO) failed');
     expect(d.description).toContain('- status is 202; expected 202, actual 403');
     expect(d.description).toContain('Exchange: POST https://127.0.0.1:8443/pqd/v1/bpqd -> 403 (trace tr-churn-7)');
     expect(d.description).toContain('Table 7: CHURN-MDP-FRMP');
@@ -103,8 +104,8 @@ describe('defect from a failed step', () => {
     const run = { ...fixture, defects: [], scenarios: fixture.scenarios.map((s) => ({ ...s, defectIds: [] })) };
     const raised = raiseDefects(run);
     expect(raised.defects.map((d) => [d.id, d.scenarioId, d.stepIndex, d.severity, d.priority])).toEqual([
-      ['DEF-run42-1', 'api-manual-stop', 2, 'medium', 'P3'],
-      ['DEF-run42-2', 'churn-mdp-frmp', 4, 'high', 'P2'],
+      ['DEF-run42-1', 'api-manual-stop', 1, 'medium', 'P3'],
+      ['DEF-run42-2', 'churn-mdp-frmp', 2, 'high', 'P2'],
     ]);
     expect(raised.scenarios.find((s) => s.id === 'churn-mdp-frmp')!.defectIds).toEqual(['DEF-run42-2']);
     expect(raised.summary.openDefects).toBe(2);
@@ -132,7 +133,7 @@ describe('defects CSV (RFC 4180)', () => {
       Title: 'says "no", then\r\nbreaks', Description: 'line 1\nline 2, with comma', Severity: '1 - Showstopper', Priority: '1 - Blocker',
       Request: 'POST https://127.0.0.1/pqd/v1/bpqd?a=1,2', 'HTTP status': '500', 'Error code': 'IDX_ERR_INTERNAL', Owner: '',
     });
-    expect(byName(rows[2]!)).toMatchObject({ ID: 'DEF-run42-1', Step: '4', 'Trace ID': 'tr-churn-7', 'Simulated clock': '2026-07-16T10:04:00+10:00' });
+    expect(byName(rows[2]!)).toMatchObject({ ID: 'DEF-run42-1', Step: '3', 'Trace ID': 'tr-churn-7', 'Simulated clock': '2026-07-16T10:04:00+10:00' });
     expect(csv).toContain('"says ""no"", then\r\nbreaks"');
   });
 
@@ -141,5 +142,12 @@ describe('defects CSV (RFC 4180)', () => {
       .toEqual([`"'=HYPERLINK(""http://x"")"`, "'+1", "'-2+3", "'@SUM(A1)", 'plain', '42']);
     expect(csvField(undefined)).toBe('');
     expect(defectsToCsv([])).toMatch(/^ID,Title,.*\r\n$/);
+  });
+});
+
+describe('stepLabel', () => {
+  it('names steps as people count them, with the phase outside the main steps', () => {
+    expect([stepLabel({ index: 0, phase: 'steps' }), stepLabel({ index: 2, phase: 'setup' }), stepLabel({ index: 0, phase: 'teardown' })])
+      .toEqual(['step 1', 'setup step 3', 'teardown step 1']);
   });
 });

@@ -74,8 +74,8 @@ describe('renderHtmlReport', () => {
     expect(text).toContain('sim 2026-07-16T10:04:00+10:00');
     expect(text).toContain('Not run: --bail: an earlier scenario failed');
     // Failed steps are open, passed ones closed.
-    expect(page).toMatch(/<li class="step failed" id="scenario-5-steps-4">\s*<details open>/);
-    expect(page).toMatch(/<li class="step passed" id="scenario-5-steps-2">\s*<details>/);
+    expect(page).toMatch(/<li class="step failed" id="scenario-5-steps-2">\s*<details open>/);
+    expect(page).toMatch(/<li class="step passed" id="scenario-5-steps-0">\s*<details>/);
   });
 
   it('shows the environment: version, target, profile, seed, simulated clock and settings', () => {
@@ -112,7 +112,7 @@ describe('renderHtmlReport', () => {
       const tr = heatmap.slice(heatmap.indexOf(`<code>${id}</code>`));
       return [...tr.slice(0, tr.indexOf('</tr>')).matchAll(/<td class="cell ([a-z-]+)">([\s\S]*?)<\/td>/g)].map(([, c, t]) => `${c}:${visibleText(t!).trim()}`);
     };
-    expect(row('churn-mdp-frmp')).toEqual(['failed:✗ Fail', 'absent:· not involved', 'failed:✗ Fail', 'failed:✗ Fail (step 4)']);
+    expect(row('churn-mdp-frmp')).toEqual(['failed:✗ Fail', 'absent:· not involved', 'failed:✗ Fail', 'failed:✗ Fail (step 3)']);
     expect(row('web-translog')).toEqual(['not-run:– Not run', 'absent:· not involved', 'not-run:– Not run', 'absent:· not involved']);
     expect(row('api-list-priority')).toEqual(['passed:✓ Pass', 'passed:✓ Pass', 'passed:✓ Pass', 'absent:· not involved']);
     expect(visibleText(heatmap)).toContain('Per participant 5 pass · 1 fail · 1 not run 1 pass · 1 fail 4 pass · 1 fail · 1 not run 0 pass · 1 fail');
@@ -122,8 +122,8 @@ describe('renderHtmlReport', () => {
     const page = renderHtmlReport(fixtureRunResult());
     const defects = visibleText(page.slice(page.indexOf('id="defects"'), page.indexOf('id="traceability"')));
     expect(defects).toContain('2 open');
-    expect(defects).toMatch(/DEF-run42-1 .*2 - Major 2 - Highest open churn-mdp-frmp step 4 tr-churn-7/);
-    expect(page).toContain('<a href="#scenario-5"><code>churn-mdp-frmp</code></a> step 4');
+    expect(defects).toMatch(/DEF-run42-1 .*2 - Major 2 - Highest open churn-mdp-frmp step 3 tr-churn-7/);
+    expect(page).toContain('<a href="#scenario-5"><code>churn-mdp-frmp</code></a> step 3');
   });
 
   it('offers the filters: failed only, each tag once, free text', () => {
@@ -190,7 +190,7 @@ describe('renderCompletionSummary (Markdown)', () => {
     expect(md).toContain('| 8 | 5 | 2 | 1 | 4 of 5 | 2 | 12.8 s |');
     expect(md).toContain('- [x] Met: Test environment available: the hub answered the run\'s requests');
     expect(md).toContain('- [ ] **Not met**: Successful completion of all high-priority test scenarios — 4 of 5 passed; not passed: churn-mdp-frmp');
-    expect(md).toMatch(/- `churn-mdp-frmp` .* step 4 MDPTWO submits day 2026-07-16: expected status 202, got 403 IDX\\_ERR\\_NMI\\_NOT\\_RESPONSIBLE .*\(trace `tr-churn-7`\)/);
+    expect(md).toMatch(/- `churn-mdp-frmp` .* step 3 MDPTWO submits day 2026-07-16: expected status 202, got 403 IDX\\_ERR\\_NMI\\_NOT\\_RESPONSIBLE .*\(trace `tr-churn-7`\)/);
     expect(md).toContain('- `web-translog` TransLog screen filters, sorts and downloads: --bail: an earlier scenario failed');
     expect(md).toContain('| `DEF-run42-1` | 2 - Major | 2 - Highest | open | `churn-mdp-frmp` | `tr-churn-7` |');
     expect(md).toContain('idx-sim 0.1.0 · in-process hub · profile ci · seed `42`');

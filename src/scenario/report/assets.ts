@@ -113,6 +113,7 @@ tbody th { font-weight: 600; }
 .step > details > summary { cursor: pointer; padding: .45rem .3rem; display: flex; flex-wrap: wrap; gap: .25rem .7rem; align-items: baseline; list-style-position: inside; }
 .step > details > summary::-webkit-details-marker { color: var(--muted); }
 .step .idx { font-variant-numeric: tabular-nums; color: var(--muted); min-width: 1.6rem; }
+.step .idx.phase { min-width: 0; }
 .step .name { font-weight: 600; }
 .step .action { font-family: var(--mono); font-size: .8rem; background: var(--none-bg); border-radius: 4px; padding: 0 .35rem; }
 .step .phase { font-size: .75rem; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../../web/shared/html.js';
-import { PRIORITY_LABEL, SEVERITY_LABEL } from '../defects.js';
+import { PRIORITY_LABEL, SEVERITY_LABEL, stepLabel } from '../defects.js';
 import {
   TABLE7_ROWS,
   type Criterion,
@@ -99,7 +99,7 @@ function stepView(scenarioIndex: number, step: StepResult): SafeHtml {
   const captured = Object.entries(step.captured ?? {});
   return html`<li class="step ${step.outcome}" id="${stepAnchor(scenarioIndex, step)}">
 <details${failed ? raw(' open') : ''}>
-  <summary><span class="idx">${step.index}.</span>${badge(step.outcome)}${step.phase === 'steps' ? '' : html`<span class="phase">${step.phase}</span>`}
+  <summary>${step.phase === 'steps' ? html`<span class="idx">${step.index + 1}.</span>` : html`<span class="idx phase">${step.phase} ${step.index + 1}</span>`}${badge(step.outcome)}
     <span class="name">${step.name}</span><span class="action">${step.action}</span>${step.as ? html`<span class="muted">as ${step.as}</span>` : ''}
     <span class="timing">${formatDuration(step.durationMs)}${clock ? ` · ${clock}` : ''}</span></summary>
   <div class="step-body">
@@ -107,7 +107,7 @@ function stepView(scenarioIndex: number, step: StepResult): SafeHtml {
     ${step.assertions.length ? html`<ul class="assertions" aria-label="Expectations">${step.assertions.map((a) => html`<li>
       ${a.passed ? html`<span class="ok">✓<span class="sr-only"> met:</span></span>` : html`<span class="ko">✗<span class="sr-only"> not met:</span></span>`} ${a.description}
       ${a.passed || (a.expected === undefined && a.actual === undefined) ? '' : html`<span class="vals"> — expected ${valueText(a.expected)}, got ${valueText(a.actual)}</span>`}</li>`)}</ul>` : ''}
-    ${step.exchanges.map((e, n) => exchangeView(e, `Exchange ${n + 1} of step ${step.index}`))}
+    ${step.exchanges.map((e, n) => exchangeView(e, `Exchange ${n + 1} of ${stepLabel(step)}`))}
     ${captured.length ? html`<dl class="kv" aria-label="Captured values">${captured.map(([k, v]) => html`<dt>captured <code>${k}</code></dt><dd><code>${valueText(v)}</code></dd>`)}</dl>` : ''}
     ${!failed && !step.assertions.length && !step.exchanges.length && !captured.length ? html`<p class="muted">No exchanges or expectations recorded.</p>` : ''}
   </div>
@@ -158,7 +158,7 @@ function heatCell(s: ScenarioResult, participant: string): { outcome: Outcome | 
   if (!s.participants.includes(participant) && s.subject?.participantId !== participant) return { outcome: 'absent', text: '·' };
   if (s.outcome !== 'failed') return { outcome: s.outcome, text: `${OUTCOME_SYMBOL[s.outcome]} ${s.outcome === 'passed' ? 'Pass' : 'Not run'}` };
   const own = s.steps.find((st) => st.outcome === 'failed' && (st.as === participant || s.subject?.participantId === participant));
-  return { outcome: 'failed', text: own ? `✗ Fail (step ${own.index})` : '✗ Fail' };
+  return { outcome: 'failed', text: own ? `✗ Fail (${stepLabel(own)})` : '✗ Fail' };
 }
 
 function heatmap(scenarios: ScenarioResult[]): SafeHtml {
@@ -230,7 +230,7 @@ ${d.evidence.problem ? html`<p><strong>Problem body</strong></p><pre class="exce
 ${d.evidence.translogRows?.length ? html`<p><strong>Transaction-log rows</strong></p><pre class="excerpt" tabindex="0">${d.evidence.translogRows.map((r) => JSON.stringify(r)).join('\n')}</pre>` : ''}
 <p class="muted">Detected by ${d.detectedBy} at ${d.detectedAt}${d.evidence.simulatedClock ? ` · simulated clock ${d.evidence.simulatedClock}` : ''}${d.owner ? ` · owner ${d.owner}` : ''}${d.targetFixDate ? ` · target fix ${d.targetFixDate}` : ''}${d.rootCause ? ` · cause ${d.rootCause}` : ''}</p></details></td>
 <td class="nowrap sev-${d.severity}">${SEVERITY_LABEL[d.severity]}</td><td class="nowrap">${PRIORITY_LABEL[d.priority]}</td><td>${d.status}</td>
-<td>${scenarioLink(d.scenarioId)}${d.stepIndex === undefined ? '' : ` step ${d.stepIndex}`}</td><td class="nowrap">${d.traceId ? html`<code>${d.traceId}</code>` : ''}</td></tr>`)}</tbody></table></div>`;
+<td>${scenarioLink(d.scenarioId)}${d.stepIndex === undefined ? '' : ` step ${d.stepIndex + 1}`}</td><td class="nowrap">${d.traceId ? html`<code>${d.traceId}</code>` : ''}</td></tr>`)}</tbody></table></div>`;
 }
 
 function failuresView(scenarios: ScenarioResult[]): SafeHtml {
@@ -240,7 +240,7 @@ function failuresView(scenarios: ScenarioResult[]): SafeHtml {
 <h2 id="failures-title">Failures <span class="badge badge-failed">${failures.length} failed step${failures.length === 1 ? '' : 's'}</span></h2>
 <ul class="failure-list">${failures.map(([s, i, st]) => {
     const trace = st.exchanges.map((e) => e.traceId).filter(Boolean).at(-1);
-    return html`<li class="failure"><a class="where" href="#${stepAnchor(i, st)}"><code>${s.id}</code> · step ${st.index}: ${st.name}</a>
+    return html`<li class="failure"><a class="where" href="#${stepAnchor(i, st)}"><code>${s.id}</code> · ${stepLabel(st)}: ${st.name}</a>
   <span class="muted"> (${st.action}${st.as ? ` as ${st.as}` : ''}${trace ? `, trace ${trace}` : ''})</span>
   <p class="reason">${st.message ?? st.assertions.find((a) => !a.passed)?.description ?? 'the step failed'}</p></li>`;
   })}</ul></section>`;
