@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { raiseDefects } from '../../src/scenario/defects.js';
 import { writeReports } from '../../src/scenario/report/index.js';
 import { fixtureRunResult } from '../helpers/run-result-fixture.js';
 import { assertOffline, describeViolations, launchBrowser, openGuardedPage, runAxe, saveScreenshot } from './helpers/browser.js';
@@ -22,9 +21,9 @@ let hostileUrl: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-report-'));
-  reportUrl = pathToFileURL(writeReports(fixtureRunResult(), join(dir, 'plain')).html).href;
+  reportUrl = pathToFileURL(writeReports(fixtureRunResult(), join(dir, 'plain'))[0]!).href;
   const hostile = fixtureRunResult({ hostile: true });
-  hostileUrl = pathToFileURL(writeReports(raiseDefects({ ...hostile, defects: [], scenarios: hostile.scenarios.map((s) => ({ ...s, defectIds: [] })) }), join(dir, 'hostile')).html).href;
+  hostileUrl = pathToFileURL(writeReports({ ...hostile, defects: [], scenarios: hostile.scenarios.map((s) => ({ ...s, defectIds: [] })) }, join(dir, 'hostile'))[0]!).href;
   browser = await launchBrowser();
 });
 

@@ -207,13 +207,15 @@ describe('renderCompletionSummary (Markdown)', () => {
 });
 
 describe('writeReports', () => {
-  it('writes report.html, summary.md and defects.csv into the output folder', () => {
+  it('writes report.html, summary.md and defects.csv into the output folder, raising a defect for each failed scenario without one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'idx-sim-reports-'));
     try {
-      const paths = writeReports(fixtureRunResult(), join(dir, 'out'));
-      expect(readFileSync(paths.html, 'utf8')).toMatch(/^<!doctype html>/);
-      expect(readFileSync(paths.summary, 'utf8')).toMatch(/^# Test completion summary/);
-      expect(readFileSync(paths.defectsCsv, 'utf8').split('\r\n')).toHaveLength(4);
+      const [html, summary, csv] = writeReports(withoutDefects(fixtureRunResult()), join(dir, 'out'));
+      expect(html).toBe(join(dir, 'out', 'report.html'));
+      expect(readFileSync(html!, 'utf8')).toMatch(/^<!doctype html>/);
+      expect(readFileSync(html!, 'utf8')).toContain('DEF-run42-2');
+      expect(readFileSync(summary!, 'utf8')).toMatch(/^# Test completion summary[^]*## Open defects \(2\)/);
+      expect(readFileSync(csv!, 'utf8').split('\r\n')).toHaveLength(4);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

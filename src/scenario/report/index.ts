@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defectsToCsv } from '../defects.js';
+import { defectsToCsv, raiseDefects } from '../defects.js';
 import type { RunResult } from '../result-model.js';
 import { renderCompletionSummary } from './completion-summary.js';
 import { renderHtmlReport } from './html-report.js';
@@ -13,17 +13,19 @@ import { renderHtmlReport } from './html-report.js';
 export { renderCompletionSummary } from './completion-summary.js';
 export { renderHtmlReport } from './html-report.js';
 
-export interface WrittenReports {
-  html: string;
-  summary: string;
-  defectsCsv: string;
-}
-
-export function writeReports(result: RunResult, outDir: string): WrittenReports {
+/**
+ * Writes report.html, summary.md and defects.csv into outDir and returns their paths. A failed scenario
+ * without a defect gets one first (raiseDefects), so the three files list the same defects whoever
+ * produced the result.
+ */
+export function writeReports(result: RunResult, outDir: string): string[] {
+  const run = raiseDefects(result);
   mkdirSync(outDir, { recursive: true });
-  const paths = { html: join(outDir, 'report.html'), summary: join(outDir, 'summary.md'), defectsCsv: join(outDir, 'defects.csv') };
-  writeFileSync(paths.html, renderHtmlReport(result));
-  writeFileSync(paths.summary, renderCompletionSummary(result));
-  writeFileSync(paths.defectsCsv, defectsToCsv(result.defects));
-  return paths;
+  const files: Array<[string, string]> = [
+    [join(outDir, 'report.html'), renderHtmlReport(run)],
+    [join(outDir, 'summary.md'), renderCompletionSummary(run)],
+    [join(outDir, 'defects.csv'), defectsToCsv(run.defects)],
+  ];
+  for (const [path, text] of files) writeFileSync(path, text);
+  return files.map(([path]) => path);
 }
