@@ -32,6 +32,15 @@ export default tseslint.config(
     },
   },
   {
+    // The web pages' browser scripts (src/web/assets): plain scripts, browser globals, uPlot loaded before them.
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(['window', 'document', 'fetch', 'location', 'history', 'navigator', 'DOMParser', 'CustomEvent', 'EventSource',
+        'ResizeObserver', 'getComputedStyle', 'FormData', 'URLSearchParams', 'Intl', 'HTMLElement', 'uPlot'].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
     // Request paths: everything the server runs while answering (the CLI, the dev CA and bench take real time).
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**', 'src/pki/**', 'src/domain/clock.ts', 'src/domain/random.ts'],

@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/browser/**/*.test.ts'],
+    // The dev PKI for browser tests that run a hub built by test/helpers/harness.ts (the Web App's).
+    globalSetup: ['test/browser/helpers/harness-setup.ts'],
     pool: 'forks',
     // One browser at a time: Chromium is heavy and the suite is small.
     maxWorkers: 1,

@@ -25,6 +25,7 @@ import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
 import { webAssetRoutes } from './web/shared/assets.js';
+import { webappRoutes } from './web/webapp/routes.js';
 
 export interface BuildOptions {
   /** HTTPS options (key, cert, ca, requestCert); without them the app is for `inject` only. */
@@ -96,5 +97,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(docsRoutes, { ctx });
   // Web pages (issue #12): shared assets; no client certificate needed, like /docs.
   await app.register(webAssetRoutes);
+  await app.register(webappRoutes, { ctx, series: ctx.queueSeries });
   return app;
 }

@@ -198,6 +198,10 @@ export const SETTINGS = {
     'Simulated days a journal entry is kept.'),
   coverageDueDays: setting('IDX_SIM_COVERAGE_DUE_DAYS', 1, int(0, 30),
     'BPQD for a market day is late in the coverage report when it arrives after the end of this many market days later (spec §12 [D]: end of the next day).'),
+  webSessionIdleMinutes: setting('IDX_SIM_WEB_SESSION_IDLE_MINUTES', 30, int(1, 10_080),
+    'IDX Web App (`/webapp/`) portal sessions (`x-ss-id`) end after this many minutes of simulated time without a request.'),
+  webQueueSeriesPoints: setting('IDX_SIM_WEB_QUEUE_SERIES_POINTS', 2000, int(10, 100_000),
+    'Queue-count samples the Flow Control page keeps per participant and business function (in memory, one per change; the oldest go first).'),
 } as const;
 
 export type Settings = typeof SETTINGS;

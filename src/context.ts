@@ -17,6 +17,7 @@ import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
 import { GroupCommit } from './store/group-commit.js';
 import { TranslogService } from './services/translog-service.js';
+import { QueueCountSeries } from './services/queue-count-series.js';
 import { CertificateRegistry } from './security/certificate-registry.js';
 import { HubSigner, SignatureVerifier, type SignerIdentity } from './security/message-signature.js';
 import { ArchiveService } from './services/archive-service.js';
@@ -106,6 +107,8 @@ export interface AppContext {
   coverage: CoverageService;
   /** Virtual senders and LNSPs driven by the simulated clock (issue #10); they call the API like any participant. */
   counterparties: CounterpartyService;
+  /** Each queue's recent flow-control counts, sampled on change, for the Web App's Flow Control chart (issue #12). */
+  queueSeries: QueueCountSeries;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -114,11 +117,14 @@ export function createContext(o: ContextOptions): AppContext {
   const transactionLog = new TransactionLog(o.db);
   const messages = new MessageStore(o.db);
   const flowControlStore = new FlowControlStore(o.db);
+  const queueSeries = new QueueCountSeries(o.clock, o.config.webQueueSeriesPoints);
+  flowControlStore.onSave((row) => queueSeries.record(row));
   const events = new EventHub(o.clock, o.random);
   const { config } = o;
   const commits = new GroupCommit(o.db, o.scheduleCommit);
+  const configuredWatermarks = () => checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd');
   const delivery = new DeliveryService(commits, messages, flowControlStore, transactionLog, events, {
-    watermarks: { pqd: checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd') },
+    watermarks: { pqd: configuredWatermarks() },
     countMode: config.fcCountMode,
     queueRetentionDays: config.queueRetentionDays,
     deleteRateWindowMinutes: config.fcDeleteRateWindowMinutes,
@@ -189,6 +195,7 @@ export function createContext(o: ContextOptions): AppContext {
       participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
       settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
     }),
+    queueSeries,
   };
   ctx.sim = new SimStateService({
     db: o.db,
@@ -199,8 +206,11 @@ export function createContext(o: ContextOptions): AppContext {
     forgetCaches: () => {
       minuteCounters.clear();
       delivery.forgetVolatileState();
+      // Watermarks changed through the control API last until a reset or restore.
+      delivery.setWatermarks('pqd', configuredWatermarks());
       certificates.invalidate();
       ctx.faults.forget();
+      queueSeries.clear();
     },
     startClock,
   });

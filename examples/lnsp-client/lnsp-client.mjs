@@ -84,9 +84,12 @@ export async function runLnspClient(o, { signal, log = o.quiet ? () => {} : (lin
     if (!token) await getToken();
     socket = new WebSocket(`${o.url.replace(/^http/, 'ws')}/events/v1`,
       { dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'x-initiatingParticipantId': o.participant, 'x-market': 'NEM' } });
+    let opened = false;
+    socket.addEventListener('open', () => { opened = true; });
     socket.addEventListener('message', (e) => { if (String(e.data).includes('MESSAGE_AVAILABLE')) wake(); });
-    // A dropped socket may have lost events: reconnect on the next pass and list, which reconciles.
-    socket.addEventListener('close', () => { socket = undefined; wake(); });
+    // A dropped socket may have lost events: list at once (that reconciles) and reconnect on the next pass;
+    // a socket that never opened waits for the regular interval, so a refused reconnect does not spin.
+    socket.addEventListener('close', () => { socket = undefined; if (opened) wake(); });
     socket.addEventListener('error', () => {});
   };
 

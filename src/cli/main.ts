@@ -20,6 +20,7 @@ import { generateCommand } from './generate.js';
 import { pollCommand } from './poll.js';
 import { submitCommand } from './submit.js';
 import { eventsCommand, tokenCommand } from './token-events.js';
+import { scenarioCommand } from './scenario.js';
 
 const USAGE = `usage: idx-sim <command> [options]
 
@@ -37,6 +38,7 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   poll     drain an LNSP queue (list, get, save, delete)   events   print the WebSocket event stream
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
   counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
+  scenario run|validate  play scenario files (YAML), write JUnit and JSON (idx-sim scenario help; docs/scenarios.md)
   defect   capture a defect record from a trace id; export defects as CSV (idx-sim defect help)
   help     this text
 
@@ -129,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
     case 'counterparty':
       return participantCommand(command, rest);
+    case 'scenario':
+      return scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
     case 'defect':
       return defectCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
     case undefined:

@@ -124,8 +124,7 @@ export class RequestLimiter {
       const quota: RequestQuota = REQUEST_QUOTAS[name];
       const window = windowAt(quota.window, now);
       const businessFunctionId = (subject.params.businessFunctionId ?? '').toLowerCase();
-      const scope = quota.per === 'operation' ? subject.operationId : `businessFunctionId=${businessFunctionId}`;
-      const count = this.stores[quota.window].incr(`${name}|${subject.participantId}|${scope}`, window);
+      const count = this.stores[quota.window].incr(this.key(name, subject), window);
       const limit = this.config[quota.setting];
       if (count <= limit) continue;
 
@@ -143,6 +142,18 @@ export class RequestLimiter {
         `The window resets ${words.reset}; retry after ${retryAfter} s. (${settingNote(this.config, quota.setting)})`,
         { errors: [problem], headers: { 'retry-after': String(retryAfter) } });
     }
+  }
+
+  /** Requests the quota still allows this subject in the current window, without counting one (the Flow Control page's "switches left"). */
+  remaining(name: RequestQuotaName, subject: Pick<RequestSubject, 'participantId' | 'operationId' | 'params'>, now: number): number {
+    const quota: RequestQuota = REQUEST_QUOTAS[name];
+    return Math.max(0, this.config[quota.setting] - this.stores[quota.window].count(this.key(name, subject), windowAt(quota.window, now)));
+  }
+
+  private key(name: RequestQuotaName, subject: Pick<RequestSubject, 'participantId' | 'operationId' | 'params'>): string {
+    const quota: RequestQuota = REQUEST_QUOTAS[name];
+    const scope = quota.per === 'operation' ? subject.operationId : `businessFunctionId=${(subject.params.businessFunctionId ?? '').toLowerCase()}`;
+    return `${name}|${subject.participantId}|${scope}`;
   }
 }
 

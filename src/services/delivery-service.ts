@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../domain/clock.js';
 import { PendingEvents, type EventSink } from '../domain/events.js';
-import { DeleteRateMonitor, deliveryOpen, nextMessageStatus, transitionEvent, watermarkOf, type OutboundDelivery, type Watermarks } from '../domain/flow-control.js';
+import { checkWatermarks, DeleteRateMonitor, deliveryOpen, nextMessageStatus, transitionEvent, watermarkOf, type OutboundDelivery, type Watermarks } from '../domain/flow-control.js';
 import type { FlowControlRow, FlowControlStore } from '../store/flow-control-store.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { MessageStore, NewMessage, QueuedMessage } from '../store/message-store.js';
@@ -56,6 +56,15 @@ export class DeliveryService {
   forgetVolatileState(): void {
     this.deleteRate.clear();
     this.toldSenders.clear();
+  }
+
+  /**
+   * Replaces a business function's watermarks at run time (control API `setWatermarks`); queues follow them
+   * from their next arrival or retrieval. Undefined when no watermarks exist for that business function.
+   */
+  setWatermarks(businessFunctionId: string, w: Watermarks): Watermarks | undefined {
+    if (!this.settings.watermarks[businessFunctionId]) return undefined;
+    return (this.settings.watermarks[businessFunctionId] = checkWatermarks({ low: w.low, warn: w.warn, high: w.high }, businessFunctionId));
   }
 
   watermarks(businessFunctionId: string): Watermarks {

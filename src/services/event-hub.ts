@@ -28,6 +28,8 @@ export interface Subscriber {
 
 export class EventHub implements EventSink {
   private readonly byParticipant = new Map<string, Set<Subscriber>>();
+  /** Listeners that see every event (the web pages' live updates): not subscribers, so no WebSocket limit counts them. */
+  private readonly observers = new Set<(participantId: string, frame: EventFrame) => void>();
 
   constructor(private readonly clock: Clock, private readonly random: Random) {}
 
@@ -70,10 +72,18 @@ export class EventHub implements EventSink {
     return { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...body };
   }
 
+  /** Calls `listener` with every event published, for whichever participant; returns the function that stops it. */
+  observe(listener: (participantId: string, frame: EventFrame) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
   publish(participantId: string, event: IdxEvent): void {
     const subscribers = this.byParticipant.get(participantId);
-    if (!subscribers?.size) return;
+    if (!subscribers?.size && this.observers.size === 0) return;
     const frame: EventFrame = { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...event };
+    for (const observe of this.observers) observe(participantId, frame);
+    if (!subscribers) return;
     const bf = 'businessFunctionId' in event ? event.businessFunctionId : undefined;
     for (const s of subscribers) {
       if (bf === undefined || s.businessFunctionIds.size === 0 || s.businessFunctionIds.has(bf)) s.send(frame);

@@ -47,6 +47,7 @@ const outageOf = ({ participantsJson, apisJson, ...o }: OutageRow): Outage => ({
 /** Flow-control state, participant-status history and outages. */
 export class FlowControlStore {
   private readonly stmts;
+  private readonly saveListeners: Array<(row: FlowControlRow) => void> = [];
 
   constructor(db: Db) {
     this.stmts = {
@@ -83,6 +84,12 @@ export class FlowControlStore {
 
   save(row: FlowControlRow): void {
     this.stmts.upsert.run(row);
+    for (const listener of this.saveListeners) listener(row);
+  }
+
+  /** Calls `listener` with every state saved (the Flow Control page's count series, src/services/queue-count-series.ts). */
+  onSave(listener: (row: FlowControlRow) => void): void {
+    this.saveListeners.push(listener);
   }
 
   recordHistory(row: FlowControlRow | { participantId: string; businessFunctionId: null }, at: number, event: string, detail: string | null): void {

@@ -59,6 +59,12 @@ export class ParticipantStore implements StandingDataLookup {
     return row && matches ? { clientId: row.client_id, entitlements: JSON.parse(row.entitlements_json) as Entitlements } : undefined;
   }
 
+  /** A URM user by client id (its entitlements as stored now), without its secret; undefined when unknown. */
+  urmUser(clientId: string): UrmUser | undefined {
+    const row = this.stmts.user.get(clientId);
+    return row ? { clientId: row.client_id, entitlements: JSON.parse(row.entitlements_json) as Entitlements } : undefined;
+  }
+
   /** The participant ids a URM user acts for (its entitlements), whatever its tokens' scopes; [] for an unknown user. */
   urmUserParticipants(clientId: string): string[] {
     const row = this.stmts.user.get(clientId);

@@ -44,6 +44,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/flow-control/{businessFunctionId}/watermarks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                businessFunctionId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a business function's flow-control watermarks at run time (until the next reset or restore)
+         * @description Replaces the Low, Warn and High watermarks of one business function for every participant — what
+         *     IDX_SIM_FC_PQD_LOW/WARN/HIGH set at start — so a test reaches the High watermark with a handful of
+         *     messages (seed 000 Table 7, "Delete messages … for 'High' watermark message count"). A queue's status
+         *     follows the new values from its next arrival or retrieval. A reset or a snapshot restore returns to the
+         *     configured values (docs/spec-variance.md row 320).
+         */
+        put: operations["setWatermarks"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/counterparties": {
         parameters: {
             query?: never;
@@ -1124,6 +1150,48 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setWatermarks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                businessFunctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    low: number;
+                    warn: number;
+                    high: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The watermarks now in force; `low < warn < high` holds. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            businessFunctionId: string;
+                            low: number;
+                            warn: number;
+                            high: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

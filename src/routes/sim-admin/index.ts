@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { isSimulatedInstant } from '../../domain/clock.js';
-import { IdxError } from '../../domain/errors.js';
+import { bodyProblem, IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
 import { outageState } from '../../domain/outages.js';
 import type { Authenticator } from '../../plugins/auth.js';
@@ -61,6 +61,23 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     request.log.info({ controlAction: 'setClock', change: body, from: formatMarketDateTime(before), to: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen, expiredMessages, remoteAddress: request.ip },
       'control API: clock changed');
     return { ...clockView(), expiredMessages };
+  });
+
+  // Flow-control watermarks at run time (docs/spec-variance.md row 320): a reset or restore returns to the settings.
+  contractRoute(app, ctx, auth, 'setWatermarks', async (request) => {
+    const { businessFunctionId } = request.params;
+    const { low, warn, high } = request.body;
+    if (!(low < warn && warn < high)) {
+      throw new IdxError('IDX_ERR_SCHEMA_INVALID', `watermarks must rise: low ${low} < warn ${warn} < high ${high}`,
+        { errors: [bodyProblem(low >= warn ? '/warn' : '/high', 'ORDER', 'low < warn < high')] });
+    }
+    const set = ctx.delivery.setWatermarks(businessFunctionId, { low, warn, high });
+    if (!set) {
+      throw new IdxError('IDX_ERR_SIM_NOT_FOUND', `business function ${businessFunctionId} has no flow control; GET /bfinfo/v1/businessFunctions lists them`,
+        { errors: [{ in: 'path', name: 'businessFunctionId', code: 'NOT_FOUND', message: businessFunctionId }] });
+    }
+    request.log.info({ controlAction: 'setWatermarks', businessFunctionId, watermarks: set, remoteAddress: request.ip }, 'control API: watermarks changed');
+    return { data: { businessFunctionId, ...set } };
   });
 
   contractRoute(app, ctx, auth, 'listOutages', async () => ({ data: ctx.flowControl.outages().map((o) => outageView(o, ctx.clock.now())) }));

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
-import { sendProblem } from '../../plugins/problem-details.js';
+import { sendProblem, toIdxError } from '../../plugins/problem-details.js';
 import { csrfMatches } from './sessions.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -105,21 +105,13 @@ export function wantsHtml(request: FastifyRequest): boolean {
 export function webErrorHandler(ctx: AppContext, errorPage: (request: FastifyRequest, err: IdxError) => SafeHtml) {
   return (err: Error, request: FastifyRequest, reply: FastifyReply) => {
     addSecurityHeaders(reply);
-    if (err instanceof IdxError && wantsHtml(request)) {
-      return reply.code(err.status).header('x-traceId', request.id).headers(err.headers).type('text/html; charset=utf-8').send(errorPage(request, err).value);
+    const refusal = toIdxError(err, ctx, request);
+    if (refusal.status >= 500) request.log.error({ err }, 'web page request failed');
+    if (wantsHtml(request)) {
+      return reply.code(refusal.status).header('x-traceId', request.id).headers(refusal.headers).type('text/html; charset=utf-8').send(errorPage(request, refusal).value);
     }
-    if (!(err instanceof IdxError) && (err as { statusCode?: number }).statusCode === undefined && !(err as { validation?: unknown }).validation) {
-      request.log.error({ err }, 'web page request failed');
-    }
-    return sendProblem(request, reply, err instanceof IdxError ? err : toWebError(err), ctx);
+    return sendProblem(request, reply, refusal, ctx);
   };
-}
-
-function toWebError(err: Error): IdxError {
-  const e = err as Error & { statusCode?: number; validation?: unknown };
-  if (e.validation) return new IdxError('IDX_ERR_FORM_INVALID', e.message.slice(0, 200));
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new IdxError('IDX_ERR_HTTP_INVALID', e.message.slice(0, 200), { status: e.statusCode });
-  return new IdxError('IDX_ERR_INTERNAL', 'unexpected error; quote the traceId when reporting it');
 }
 
 /** The body of an HTML error page: what was refused and why, with the code and trace id to quote. */
