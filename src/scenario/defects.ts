@@ -90,6 +90,15 @@ export function stepLabel(step: Pick<StepResult, 'index' | 'phase'>): string {
   return `${step.phase === 'steps' ? '' : `${step.phase} `}step ${step.index + 1}`;
 }
 
+/**
+ * Why a step failed, in words: its message without the `steps step 4 "name": ` the runner puts in front
+ * (the report and the defect name the step already), else its first unmet expectation.
+ */
+export function failureReasonOf(step: Pick<StepResult, 'message' | 'assertions'>): string {
+  const message = step.message?.replace(/^(setup|steps|teardown) step \d+ "(?:[^"\\]|\\.)*": /, '');
+  return message || step.assertions.find((a) => !a.passed)?.description || 'the step failed';
+}
+
 const oneLine = (text: string, max: number) => {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -115,7 +124,7 @@ export function buildStepDefect(input: StepDefectInput): DefectRecord {
   const kind = classifyFailure(step);
   const exchange = failingExchange(step);
   const problem = problemOf(exchange);
-  const reason = step.message ?? step.assertions.find((a) => !a.passed)?.description ?? 'step failed';
+  const reason = failureReasonOf(step);
   const failedAssertions = step.assertions.filter((a) => !a.passed)
     .map((a) => `- ${a.description}${a.expected !== undefined ? `; expected ${JSON.stringify(a.expected)}` : ''}${a.actual !== undefined ? `, actual ${JSON.stringify(a.actual)}` : ''}`);
   const description = [

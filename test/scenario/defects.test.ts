@@ -11,6 +11,7 @@ import {
   defectsToCsv,
   derivePriority,
   deriveSeverity,
+  failureReasonOf,
   problemOf,
   raiseDefects,
   stepLabel,
@@ -149,5 +150,16 @@ describe('stepLabel', () => {
   it('names steps as people count them, with the phase outside the main steps', () => {
     expect([stepLabel({ index: 0, phase: 'steps' }), stepLabel({ index: 2, phase: 'setup' }), stepLabel({ index: 0, phase: 'teardown' })])
       .toEqual(['step 1', 'setup step 3', 'teardown step 1']);
+  });
+});
+
+describe('failureReasonOf', () => {
+  it('drops the runner\'s step prefix (the report names the step already), falls back to the first unmet expectation', () => {
+    const assertions = [{ description: 'status is 200', passed: true }, { description: 'status is 202', passed: false }];
+    expect(failureReasonOf({ message: 'steps step 4 "Your system drains \\"it\\"": not met by the deadline', assertions: [] })).toBe('not met by the deadline');
+    expect(failureReasonOf({ message: 'setup step 1 "x": reset refused', assertions: [] })).toBe('reset refused');
+    expect(failureReasonOf({ message: 'expected 202, got 403', assertions: [] })).toBe('expected 202, got 403');
+    expect(failureReasonOf({ assertions })).toBe('status is 202');
+    expect(failureReasonOf({ assertions: [] })).toBe('the step failed');
   });
 });

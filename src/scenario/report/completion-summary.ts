@@ -3,7 +3,7 @@
  * §4.5.1 daily test status: execution progress, issues preventing progress, open defects; §3.3 entry and
  * exit criteria). Seed 004 §9.4 adds why tests were not run and the environment they ran in.
  */
-import { PRIORITY_LABEL, SEVERITY_LABEL, stepLabel } from '../defects.js';
+import { failureReasonOf, PRIORITY_LABEL, SEVERITY_LABEL, stepLabel } from '../defects.js';
 import type { Criterion, RunResult } from '../result-model.js';
 import { computeSummary, isOpenDefect } from '../summary.js';
 import { formatDuration } from './html-report.js';
@@ -52,7 +52,7 @@ export function renderCompletionSummary(result: RunResult): string {
     lines.push('', '## Failed scenarios', '');
     for (const { s, st } of failedSteps) {
       const trace = st.exchanges.map((e) => e.traceId).filter(Boolean).at(-1);
-      lines.push(`- ${mdCode(s.id)} ${mdText(s.title)} (${s.priority}): ${stepLabel(st)} ${mdText(st.name)}: ${mdText(st.message ?? 'failed')}${trace ? ` (trace ${mdCode(trace)})` : ''}`);
+      lines.push(`- ${mdCode(s.id)} ${mdText(s.title)} (${s.priority}): ${stepLabel(st)} ${mdText(st.name)}: ${mdText(failureReasonOf(st))}${trace ? ` (trace ${mdCode(trace)})` : ''}`);
     }
   }
   if (notRun.length) {

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../../web/shared/html.js';
-import { PRIORITY_LABEL, SEVERITY_LABEL, stepLabel } from '../defects.js';
+import { failureReasonOf, PRIORITY_LABEL, SEVERITY_LABEL, stepLabel } from '../defects.js';
 import {
   TABLE7_ROWS,
   type Criterion,
@@ -103,7 +103,7 @@ function stepView(scenarioIndex: number, step: StepResult): SafeHtml {
     <span class="name">${step.name}</span><span class="action">${step.action}</span>${step.as ? html`<span class="muted">as ${step.as}</span>` : ''}
     <span class="timing">${formatDuration(step.durationMs)}${clock ? ` · ${clock}` : ''}</span></summary>
   <div class="step-body">
-    ${failed ? html`<p class="reason" role="note"><strong>Why it failed:</strong> ${step.message ?? step.assertions.find((a) => !a.passed)?.description ?? 'the step failed'}</p>` : ''}
+    ${failed ? html`<p class="reason" role="note"><strong>Why it failed:</strong> ${failureReasonOf(step)}</p>` : ''}
     ${step.assertions.length ? html`<ul class="assertions" aria-label="Expectations">${step.assertions.map((a) => html`<li>
       ${a.passed ? html`<span class="ok">✓<span class="sr-only"> met:</span></span>` : html`<span class="ko">✗<span class="sr-only"> not met:</span></span>`} ${a.description}
       ${a.passed || (a.expected === undefined && a.actual === undefined) ? '' : html`<span class="vals"> — expected ${valueText(a.expected)}, got ${valueText(a.actual)}</span>`}</li>`)}</ul>` : ''}
@@ -242,7 +242,7 @@ function failuresView(scenarios: ScenarioResult[]): SafeHtml {
     const trace = st.exchanges.map((e) => e.traceId).filter(Boolean).at(-1);
     return html`<li class="failure"><a class="where" href="#${stepAnchor(i, st)}"><code>${s.id}</code> · ${stepLabel(st)}: ${st.name}</a>
   <span class="muted"> (${st.action}${st.as ? ` as ${st.as}` : ''}${trace ? `, trace ${trace}` : ''})</span>
-  <p class="reason">${st.message ?? st.assertions.find((a) => !a.passed)?.description ?? 'the step failed'}</p></li>`;
+  <p class="reason">${failureReasonOf(st)}</p></li>`;
   })}</ul></section>`;
 }
 
