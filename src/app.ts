@@ -21,6 +21,7 @@ import { eventRoutes } from './routes/events/index.js';
 import { fctrlRoutes } from './routes/fctrl/index.js';
 import { simAdminRoutes } from './routes/sim-admin/index.js';
 import { simCounterpartyRoutes } from './routes/sim-counterparties/index.js';
+import { consoleRoutes } from './web/console/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { pqdRoutes } from './routes/pqd/index.js';
 import { translogRoutes } from './routes/translog/index.js';
@@ -65,6 +66,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     options.responseObserver?.(request, reply, payload);
     return payload;
   });
+  // The payload workers (started by the first large submission) stop with the server.
+  app.addHook('onClose', async () => ctx.bpqd.close());
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
@@ -92,6 +95,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(archiveRoutes, { ctx, auth });
   await app.register(simAdminRoutes, { ctx, auth });
   await app.register(simCounterpartyRoutes, { ctx, auth });
+  // The simulator console (issue #12): HTML pages over the control API above, signed in with the admin key.
+  await app.register(consoleRoutes, { ctx });
   await app.register(translogRoutes, { ctx, auth });
   await app.register(bfinfoRoutes, { ctx, auth });
   await app.register(docsRoutes, { ctx });

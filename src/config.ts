@@ -96,6 +96,10 @@ export const SETTINGS = {
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
     'SQLite `synchronous` with WAL: NORMAL survives a killed process, FULL also a power loss.'),
   maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * MB, int(1024, 512 * MiB), 'Largest uncompressed BPQD payload (spec §8: 10 MB, read as 10,000,000 bytes; 10485760 is the lenient binary reading).'),
+  payloadWorkers: setting('IDX_SIM_PAYLOAD_WORKERS', 2, int(0, 16),
+    'Worker threads that inflate, parse and check large BPQD submissions off the event loop (started on first use); 0 = every payload is checked on the event loop.'),
+  payloadWorkerMinBytes: setting('IDX_SIM_PAYLOAD_WORKER_MIN_BYTES', 64 * 1024, int(0, 512 * MiB),
+    'Gzip bodies of at least this many bytes (as received) are checked by a payload worker; smaller ones on the event loop, where a thread round trip would cost more than the check.'),
   schemaVersions: setting('IDX_SIM_SCHEMA_VERSIONS', ['1.0.0'], list, 'BPQD schema versions accepted in `x-schemaVersion`; the last is the default.'),
   pageSizeDefault: setting('IDX_SIM_PAGE_SIZE_DEFAULT', 100, int(1, 500), 'itemCount of `GET /pqd/v1/bpqd` when none is given.'),
   pageSizeMax: setting('IDX_SIM_PAGE_SIZE_MAX', 500, int(1, 10_000), 'Largest itemCount of `GET /pqd/v1/bpqd`.'),
@@ -198,6 +202,8 @@ export const SETTINGS = {
     'Simulated days a journal entry is kept.'),
   coverageDueDays: setting('IDX_SIM_COVERAGE_DUE_DAYS', 1, int(0, 30),
     'BPQD for a market day is late in the coverage report when it arrives after the end of this many market days later (spec §12 [D]: end of the next day).'),
+  reportsDir: setting('IDX_SIM_REPORTS_DIR', 'reports/scenarios', str,
+    'Directory the scenario runner writes its runs to (one folder per run with `results.json` and `report.html`); the simulator console lists and serves them at `/console/reports`.'),
   webSessionIdleMinutes: setting('IDX_SIM_WEB_SESSION_IDLE_MINUTES', 30, int(1, 10_080),
     'IDX Web App (`/webapp/`) portal sessions (`x-ss-id`) end after this many minutes of simulated time without a request.'),
   webQueueSeriesPoints: setting('IDX_SIM_WEB_QUEUE_SERIES_POINTS', 2000, int(10, 100_000),
@@ -234,7 +240,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!(c.fcPqdLow < c.fcPqdWarn && c.fcPqdWarn < c.fcPqdHigh)) throw new Error('flow-control watermarks must satisfy IDX_SIM_FC_PQD_LOW < IDX_SIM_FC_PQD_WARN < IDX_SIM_FC_PQD_HIGH');
   if (c.headersTimeoutMs > c.requestTimeoutMs) throw new Error('IDX_SIM_HEADERS_TIMEOUT_MS must not exceed IDX_SIM_REQUEST_TIMEOUT_MS');
   if (c.schemaVersions.length === 0) throw new Error('IDX_SIM_SCHEMA_VERSIONS must name at least one version');
-  for (const key of ['dataDir', 'certsDir', 'fixturesDir'] as const) c[key] = resolve(cwd, c[key]);
+  for (const key of ['dataDir', 'certsDir', 'fixturesDir', 'reportsDir'] as const) c[key] = resolve(cwd, c[key]);
   // On loopback the documented default key serves; elsewhere startServer generates one (src/security/admin-key.ts).
   if (c.adminKey === '' && isLoopbackHost(c.host)) c.adminKey = DEFAULT_ADMIN_KEY;
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };

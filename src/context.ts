@@ -16,6 +16,7 @@ import { FlowControlService } from './services/flow-control-service.js';
 import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
 import { GroupCommit } from './store/group-commit.js';
+import { PayloadPool } from './services/payload-pool.js';
 import { TranslogService } from './services/translog-service.js';
 import { QueueCountSeries } from './services/queue-count-series.js';
 import { CertificateRegistry } from './security/certificate-registry.js';
@@ -181,6 +182,7 @@ export function createContext(o: ContextOptions): AppContext {
         contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')),
       settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
       isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
+      payloadPool: config.payloadWorkers > 0 ? new PayloadPool({ size: config.payloadWorkers, contractDir: contract.dir }) : undefined,
     }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),

@@ -17,6 +17,7 @@ import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { countBoot } from './store/boot-counter.js';
 import { openDatabase } from './store/database.js';
+import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
 
@@ -46,6 +47,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
+  // Checkpoints (copying the WAL back into the database file, with an fsync) run in a worker, not in a COMMIT (issue #13).
+  const checkpointer = startWalCheckpointer(db, config.databasePath);
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
     hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
@@ -153,6 +156,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       } finally {
         clearTimeout(grace);
       }
+      await checkpointer.close();
       db.close();
     },
   };

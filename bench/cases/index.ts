@@ -7,11 +7,17 @@ import { drainCase } from './drain.js';
 import { eventsCase } from './events.js';
 import { listCase } from './list.js';
 import { memoryCase } from './memory.js';
+import { isolation10mbCase, submit10mbCase, submitDayCase, submitSmallCase } from './submit.js';
 
 export const CASES: readonly Case[] = [
   // LNSP side (perf-read)
   listCase,
   drainCase,
   eventsCase,
+  // submitting side (perf-write)
+  submitSmallCase,
+  submitDayCase,
+  submit10mbCase,
+  isolation10mbCase,
   memoryCase,
 ];

@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Config } from '../config.js';
+import { UnreachableError } from './control-client.js';
 import { systemClock } from '../domain/clock.js';
 import { failureReason, runScenarios, type ProgressEvent } from '../scenario/engine.js';
 import { raiseDefects } from '../scenario/defects.js';
@@ -150,13 +152,15 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
   const seed = v.seed ?? randomBytes(6).toString('hex');
   const url = v.url ?? env.IDX_SIM_URL;
   let target: Target;
+  // In-process, a scenario with its own `settings:` gets a hub of its own, started the same way.
+  const inProcess = (overrides: Partial<Config> = {}) => inProcessTarget({
+    seed, ...(v['certs-dir'] ? { certsDir: resolve(cwd, v['certs-dir']) } : {}), ...(v['clock-start'] ? { clockStart: v['clock-start'] } : {}),
+    overrides: { ...(v.profile ? { profile: v.profile as 'aemo' | 'ci' } : {}), ...overrides },
+  });
   try {
     target = url
       ? await urlTarget({ url, adminKey: v['admin-key'] ?? env.IDX_SIM_ADMIN_KEY ?? 'idx-sim-admin', certsDir: resolve(cwd, v['certs-dir'] ?? env.IDX_SIM_CERTS_DIR ?? 'certs') })
-      : await inProcessTarget({
-        seed, ...(v['certs-dir'] ? { certsDir: resolve(cwd, v['certs-dir']) } : {}), ...(v['clock-start'] ? { clockStart: v['clock-start'] } : {}),
-        overrides: v.profile ? { profile: v.profile as 'aemo' | 'ci' } : {},
-      });
+      : await inProcess();
   } catch (e) {
     if (e instanceof TargetUnreachableError) {
       err(`idx-sim scenario run: ${e.message}\n`);
@@ -170,11 +174,11 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
   try {
     out(`idx-sim scenario run ${runId}: ${loaded.length} scenario(s) against ${target.kind === 'in-process' ? `idx-sim in-process (${target.url})` : target.url}\n`);
     result = await runScenarios(loaded, {
-      target, paths, tags, bail: v.bail ?? false, seed, ...(v.subject ? { subject: v.subject } : {}), runId, idxSimVersion: version(),
+      target, ...(url ? {} : { targetFor: inProcess }), paths, tags, bail: v.bail ?? false, seed, ...(v.subject ? { subject: v.subject } : {}), runId, idxSimVersion: version(),
       onProgress: progressPrinter(out, o.tty ?? false),
     });
   } catch (e) {
-    if (e instanceof TargetUnreachableError || (e as Error).name === 'UnreachableError') {
+    if (e instanceof TargetUnreachableError || e instanceof UnreachableError) {
       err(`idx-sim scenario run: ${(e as Error).message}\n`);
       return 3;
     }

@@ -2,7 +2,7 @@
  * BPQD content and routing rules that a JSON schema cannot express (spec §5.2 validation [D], §11, §12).
  * Pure functions: they take a schema-valid payload and return the problems they find.
  */
-import type { BpqdPayload, Measurement } from './bpqd-payload.js';
+import type { BpqdHeader, BpqdPayload, Measurement } from './bpqd-payload.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from './errors.js';
 import { offsetOf, parseIdxDateTime } from './market-time.js';
 import { PRIORITY_WORD, type MessageContextId } from './message-context-id.js';
@@ -121,7 +121,7 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
  * The headers, the messageContextId and the payload header must tell the same story (spec §3, §5.2 [D]):
  * same initiating participant, same priority, and a pqd~bpqd context id.
  */
-export function checkContextAgreement(context: MessageContextId, initiatingParticipantId: string, payload: BpqdPayload): void {
+export function checkContextAgreement(context: MessageContextId, initiatingParticipantId: string, payload: { data: { header: Pick<BpqdHeader, 'initiatingParticipantId' | 'priority'> } }): void {
   const header = payload.data.header;
   const problems: ProblemItem[] = [];
   if (header.initiatingParticipantId !== initiatingParticipantId) {
@@ -243,49 +243,70 @@ function senderOnDate(nmi: string, date: string, senderId: string, roles: NmiRol
  * the receiving participants and the churn days the sender acted on.
  */
 export function checkRouting(payload: BpqdPayload, senderId: string, standingData: StandingDataLookup, rules: RoutingRules = DEFAULT_ROUTING_RULES, messageContextId?: string): Routing {
-  const recipients = payload.data.header.receivingParticipantId;
+  return checkRoutingFacts(routingFacts(payload), senderId, standingData, rules, messageContextId);
+}
+
+/** What routing reads of a payload: small enough to hand back from a worker thread instead of the payload itself. */
+export interface RoutingFacts {
+  /** The header's receivingParticipantId, in order. */
+  recipients: string[];
+  /** Each NMI detail (transaction t, detail n) with the market dates its intervals start on, sorted. */
+  nmis: Array<{ t: number; n: number; nmi: string; dates: string[] }>;
+}
+
+export function routingFacts(payload: BpqdPayload): RoutingFacts {
+  const nmis: RoutingFacts['nmis'] = [];
+  payload.data.transactions.forEach((tx, t) =>
+    tx.nmiDetails.forEach((detail, n) => {
+      const dates = new Set<string>();
+      // checkContentRules has already required +10:00, so the written date is the market date.
+      for (const meter of detail.meters) {
+        for (const interval of meter.intervals) dates.add(interval.intervalStartDateTime.slice(0, 10));
+      }
+      nmis.push({ t, n, nmi: detail.nmi, dates: [...dates].sort() });
+    }));
+  return { recipients: payload.data.header.receivingParticipantId, nmis };
+}
+
+/** `checkRouting` over the facts `routingFacts` read from the payload. */
+export function checkRoutingFacts(facts: RoutingFacts, senderId: string, standingData: StandingDataLookup, rules: RoutingRules = DEFAULT_ROUTING_RULES, messageContextId?: string): Routing {
+  const recipients = facts.recipients;
   const unknown: ProblemItem[] = [];
   const sender: ProblemItem[] = [];
   const recipient: ProblemItem[] = [];
   const servedRecipients = new Set<string>();
   const churnDays: ChurnDaySender[] = [];
 
-  payload.data.transactions.forEach((tx, t) =>
-    tx.nmiDetails.forEach((detail, n) => {
-      const ptr = `${nmiPointer(t, n)}/nmi`;
-      const dates = new Set<string>();
-      // checkContentRules has already required +10:00, so the written date is the market date.
-      for (const meter of detail.meters) {
-        for (const interval of meter.intervals) dates.add(interval.intervalStartDateTime.slice(0, 10));
+  for (const { t, n, nmi, dates } of facts.nmis) {
+    const ptr = `${nmiPointer(t, n)}/nmi`;
+    for (const date of dates) {
+      const roles = standingData.rolesOn(nmi, date);
+      if (roles.LNSP.length === 0) {
+        unknown.push(bodyProblem(ptr, 'NMI_UNKNOWN', `NMI ${nmi} has no LNSP in standing data on ${date}`));
+        continue;
       }
-      for (const date of [...dates].sort()) {
-        const roles = standingData.rolesOn(detail.nmi, date);
-        if (roles.LNSP.length === 0) {
-          unknown.push(bodyProblem(ptr, 'NMI_UNKNOWN', `NMI ${detail.nmi} has no LNSP in standing data on ${date}`));
-          continue;
-        }
-        const acting = senderOnDate(detail.nmi, date, senderId, roles, standingData, rules.churnDay);
-        if (acting.churn) churnDays.push(acting.churn);
-        if (!acting.responsible) {
-          sender.push(bodyProblem(ptr, 'SENDER_NOT_RESPONSIBLE',
-            `${senderId} is neither the MC (${roles.MC.join(', ') || 'none'}) nor the MDP (${roles.MDP.join(', ') || 'none'}) of NMI ${detail.nmi} on ${date}`));
-        }
-        if (rules.routing === 'off') continue;
-        for (const lnsp of roles.LNSP) {
-          if (!recipients.includes(lnsp)) {
-            recipient.push(bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_MISSING',
-              `NMI ${detail.nmi} on ${date} belongs to LNSP ${lnsp}, which is not a receiving participant`));
-          }
-        }
-        recipients.forEach((r, k) => {
-          if (roles.LNSP.includes(r)) servedRecipients.add(r);
-          else if (rules.routing === 'strict') {
-            recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
-              `${r} is not the LNSP of NMI ${detail.nmi} on ${date} (its LNSP is ${roles.LNSP.join(', ')}; IDX_SIM_ROUTING_RULE=strict)`));
-          }
-        });
+      const acting = senderOnDate(nmi, date, senderId, roles, standingData, rules.churnDay);
+      if (acting.churn) churnDays.push(acting.churn);
+      if (!acting.responsible) {
+        sender.push(bodyProblem(ptr, 'SENDER_NOT_RESPONSIBLE',
+          `${senderId} is neither the MC (${roles.MC.join(', ') || 'none'}) nor the MDP (${roles.MDP.join(', ') || 'none'}) of NMI ${nmi} on ${date}`));
       }
-    }));
+      if (rules.routing === 'off') continue;
+      for (const lnsp of roles.LNSP) {
+        if (!recipients.includes(lnsp)) {
+          recipient.push(bodyProblem('/data/header/receivingParticipantId', 'RECIPIENT_MISSING',
+            `NMI ${nmi} on ${date} belongs to LNSP ${lnsp}, which is not a receiving participant`));
+        }
+      }
+      recipients.forEach((r, k) => {
+        if (roles.LNSP.includes(r)) servedRecipients.add(r);
+        else if (rules.routing === 'strict') {
+          recipient.push(bodyProblem(`/data/header/receivingParticipantId/${k}`, 'RECIPIENT_NOT_LNSP',
+            `${r} is not the LNSP of NMI ${nmi} on ${date} (its LNSP is ${roles.LNSP.join(', ')}; IDX_SIM_ROUTING_RULE=strict)`));
+        }
+      });
+    }
+  }
 
   if (rules.routing === 'fanout') {
     recipients.forEach((r, k) => {

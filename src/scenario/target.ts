@@ -17,7 +17,7 @@ export interface Target {
   url: string;
   control: ControlClient;
   /** How to reach the hub as a participant: its dev certificate and URM user (`<id>-api` / `<id>-secret`). */
-  identity(participantId: string): ClientIdentity;
+  identity(participantId: string, certificate?: 'primary' | 'secondary'): ClientIdentity;
   /** Effective settings (secrets redacted) and profile, as far as the target can tell. */
   settings: Record<string, string>;
   profile: string;
@@ -29,23 +29,20 @@ export class TargetUnreachableError extends Error {
   override name = 'TargetUnreachableError';
 }
 
-function identityFrom(url: string, certsDir: string, servername?: string): (participantId: string) => ClientIdentity {
+function identityFrom(url: string, certsDir: string, servername?: string): (participantId: string, certificate?: 'primary' | 'secondary') => ClientIdentity {
   const paths = pkiPaths(certsDir);
   const ca = existsSync(paths.caCert) ? readFileSync(paths.caCert) : undefined;
-  const cache = new Map<string, ClientIdentity>();
-  return (participantId) => {
-    let id = cache.get(participantId);
-    if (!id) {
-      const certPath = paths.participantCert(participantId, 'primary');
+  // Read on each call (once per participant per scenario): a scenario may rotate or reissue certificates.
+  return (participantId, certificate = 'primary') => {
+    {
+      const certPath = paths.participantCert(participantId, certificate);
       if (!existsSync(certPath)) throw new Error(`no certificate for participant ${participantId} in ${certsDir} (${certPath}); is it a fixture participant?`);
       const pid = participantId.toLowerCase();
-      id = {
-        url, participantId, cert: readFileSync(certPath), key: readFileSync(paths.participantKey(participantId, 'primary')), ...(ca ? { ca } : {}),
+      return {
+        url, participantId, cert: readFileSync(certPath), key: readFileSync(paths.participantKey(participantId, certificate)), ...(ca ? { ca } : {}),
         clientId: `${pid}-api`, clientSecret: `${pid}-secret`, ...(servername ? { servername } : {}), timeoutMs: 60_000,
       };
-      cache.set(participantId, id);
     }
-    return id;
   };
 }
 

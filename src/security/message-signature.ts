@@ -45,6 +45,11 @@ export interface MessageBytes {
   gzip: Buffer;
 }
 
+/** SHA-256 of each form, when already computed. */
+export type Digests = Record<SignedOver, Buffer>;
+
+const digestOf = (bytes: MessageBytes, form: SignedOver, digests: Digests | undefined): Buffer => digests?.[form] ?? sha256(bytes[form]);
+
 const OVER_TEXT: Record<SignedOver, string> = { json: 'uncompressed JSON bytes', gzip: 'gzip bytes exactly as sent' };
 const hex16 = (b: Buffer) => `${b.toString('hex').slice(0, 16)}…`;
 
@@ -63,25 +68,46 @@ export class PreparedSignature {
     private readonly messageContextId: string,
   ) {}
 
+  /** Whether checking it reads the uncompressed JSON itself (no signed attributes, signed over the JSON), not only its digest. */
+  get needsJson(): boolean {
+    return this.signer.signedAttributes === undefined && this.over === 'json';
+  }
+
   verify(bytes: MessageBytes): void {
     const { signer, certificate } = this;
-    const content = bytes[this.over];
-    const attributes = signer.signedAttributes;
-    if (attributes) {
-      if (!verify('sha256', attributes.signedBytes, certificate.publicKey, signer.signature)) this.signatureFailed(undefined);
-      const digest = sha256(content);
-      if (!attributes.messageDigest!.equals(digest)) this.digestMismatch(attributes.messageDigest!, digest, bytes, 'its messageDigest attribute is');
-      return;
-    }
-    if (verify('sha256', content, certificate.publicKey, signer.signature)) return;
+    if (signer.signedAttributes) return this.verifyAttributes(bytes);
+    if (verify('sha256', bytes[this.over], certificate.publicKey, signer.signature)) return;
     this.signatureFailed(bytes);
+  }
+
+  /**
+   * `verify` for a large message, with the same outcome: the SHA-256 of both forms already computed
+   * (in a payload worker, src/services/payload-pool.ts), and an RSA check over the whole content hashed
+   * on libuv's thread pool — nothing proportional to the message's size runs on the event loop.
+   */
+  async verifyLarge(bytes: MessageBytes, digests: Digests): Promise<void> {
+    const { signer, certificate } = this;
+    if (signer.signedAttributes) return this.verifyAttributes(bytes, digests);
+    const ok = await new Promise<boolean>((resolve, reject) =>
+      verify('sha256', bytes[this.over], certificate.publicKey, signer.signature, (err, valid) => (err ? reject(err) : resolve(valid))));
+    if (ok) return;
+    this.signatureFailed(bytes, digests);
+  }
+
+  /** Signed attributes: the RSA signature covers them, and their messageDigest the content. */
+  private verifyAttributes(bytes: MessageBytes, digests?: Digests): void {
+    const { signer, certificate } = this;
+    const attributes = signer.signedAttributes!;
+    if (!verify('sha256', attributes.signedBytes, certificate.publicKey, signer.signature)) this.signatureFailed(undefined);
+    const digest = digestOf(bytes, this.over, digests);
+    if (!attributes.messageDigest!.equals(digest)) this.digestMismatch(attributes.messageDigest!, digest, bytes, 'its messageDigest attribute is', digests);
   }
 
   /**
    * The RSA check failed: tell a wrong key from signed bytes that differ. Opening the PKCS #1 v1.5 block
    * with the certificate's public key succeeds only if that certificate's private key made it.
    */
-  private signatureFailed(bytes: MessageBytes | undefined): never {
+  private signatureFailed(bytes: MessageBytes | undefined, digests?: Digests): never {
     const { certificate, messageContextId } = this;
     let block: Buffer | undefined;
     try {
@@ -100,13 +126,13 @@ export class PreparedSignature {
         'signed attributes altered', messageContextId);
     }
     const info = parseDigestInfo(block);
-    const digest = sha256(bytes[this.over]);
-    this.digestMismatch(info?.algorithm === OID.sha256 ? info.digest : block, digest, bytes, 'the digest it signs is');
+    const digest = digestOf(bytes, this.over, digests);
+    this.digestMismatch(info?.algorithm === OID.sha256 ? info.digest : block, digest, bytes, 'the digest it signs is', digests);
   }
 
-  private digestMismatch(signed: Buffer, actual: Buffer, bytes: MessageBytes, what: string): never {
+  private digestMismatch(signed: Buffer, actual: Buffer, bytes: MessageBytes, what: string, digests?: Digests): never {
     const other: SignedOver = this.over === 'json' ? 'gzip' : 'json';
-    const hint = signed.equals(sha256(bytes[other]))
+    const hint = signed.equals(digestOf(bytes, other, digests))
       ? ` It matches the ${OVER_TEXT[other]}: this hub verifies signatures over the ${OVER_TEXT[this.over]} (IDX_SIM_SIGNATURE_OVER=${this.over}).`
       : ` Was the payload changed after signing, or re-serialised before it was gzipped? Sign the exact ${OVER_TEXT[this.over]}.`;
     refuse('IDX_ERR_SIGNATURE_MISMATCH',

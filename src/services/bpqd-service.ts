@@ -5,20 +5,20 @@
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { BoundedResult } from '../contract/bounded-validation.js';
-import { checkContentRules, checkContextAgreement, checkContextHeaders, checkNmiChecksums, checkRouting, describeChurnDays, MAX_PROBLEMS_LISTED, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
-import type { BpqdPayload } from '../domain/bpqd-payload.js';
+import { checkContextAgreement, checkContextHeaders, checkRoutingFacts, describeChurnDays, type ChurnDayRule, type RoutingRule, type StandingDataLookup } from '../domain/bpqd-rules.js';
 import type { Clock } from '../domain/clock.js';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../domain/cursor.js';
 import { bodyProblem, headerProblem, IdxError } from '../domain/errors.js';
 import { dateTimeParameter, formatMarketDateTime } from '../domain/market-time.js';
 import { messageFields } from '../domain/message-fields.js';
-import { schemaProblems } from '../domain/schema-problems.js';
 import { PRIORITY_LETTER, PRIORITY_WORD, parseMessageContextId, type MessageContextId, type PriorityLetter, type PriorityWord } from '../domain/message-context-id.js';
 import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js';
 import type { Random } from '../domain/random.js';
-import type { SignatureVerifier } from '../security/message-signature.js';
+import type { PreparedSignature, SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
 import type { DeliveryService } from './delivery-service.js';
+import { checkPayload, refusalOf, type PayloadFacts } from './payload-check.js';
+import type { PayloadPool } from './payload-pool.js';
 import type { QueryOf } from '../contract/types/index.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -40,6 +40,8 @@ export interface BpqdSettings {
   churnDay: ChurnDayRule;
   /** A submission to a recipient stopped by flow control: accepted and held, or refused with 503 (spec §9). */
   stoppedRecipient: 'hold' | 'refuse';
+  /** Gzip bodies of at least this many bytes are checked in a payload worker, when there is a pool (IDX_SIM_PAYLOAD_WORKER_MIN_BYTES). */
+  payloadWorkerMinBytes: number;
 }
 
 export interface Submission {
@@ -103,6 +105,8 @@ export interface BpqdServiceOptions {
   signatures: SignatureVerifier;
   /** Whether a participant is a registered LNSP (default: everyone is). */
   isRegisteredLnsp?: (participantId: string) => boolean;
+  /** Worker threads for large payloads (IDX_SIM_PAYLOAD_WORKERS); without one, every payload is checked on the event loop. */
+  payloadPool?: PayloadPool;
 }
 
 export class BpqdService {
@@ -117,6 +121,7 @@ export class BpqdService {
   private readonly dailyMessages: DailyMessageQuota;
   private readonly signatures: SignatureVerifier;
   private readonly isRegisteredLnsp: (participantId: string) => boolean;
+  private readonly payloadPool: PayloadPool | undefined;
 
   constructor(o: BpqdServiceOptions) {
     this.messages = o.messages;
@@ -129,6 +134,17 @@ export class BpqdService {
     this.dailyMessages = o.dailyMessages;
     this.signatures = o.signatures;
     this.isRegisteredLnsp = o.isRegisteredLnsp ?? (() => true);
+    this.payloadPool = o.payloadPool;
+  }
+
+  /** Payload workers running now (they start with the first large body). */
+  get payloadWorkersStarted(): number {
+    return this.payloadPool?.started ?? 0;
+  }
+
+  /** Stops the payload workers (with the server). */
+  async close(): Promise<void> {
+    await this.payloadPool?.close();
   }
 
   async submit(s: Submission): Promise<SubmissionReceipt> {
@@ -144,14 +160,11 @@ export class BpqdService {
     checkEncoding(s.contentType, s.contentEncoding, context.raw);
     // The signature's structure and signer are checked before inflating; the bytes before parsing (spec §3, §13.3).
     const signature = this.signatures.prepare(s.initiatingParticipantId, s.signature, context.raw);
-    const json = await this.inflate(s.body, context.raw);
-    this.checkPriorityCap(json.length, context);
-    signature?.verify({ json, gzip: s.body });
-    const payload = this.parse(json, context.raw);
-    checkNmiChecksums(payload, context.raw);
-    checkContentRules(payload, context.raw, { allowGaps: this.settings.bpqdIntervalGaps === 'accept' });
-    checkContextAgreement(context, s.initiatingParticipantId, payload);
-    const { recipients, churnDays } = checkRouting(payload, s.initiatingParticipantId, this.standingData, {
+    const { sizeBytes, facts } = this.payloadPool && s.body.length >= this.settings.payloadWorkerMinBytes
+      ? await this.checkInWorker(this.payloadPool, s.body, context, signature)
+      : await this.checkHere(s.body, context, signature);
+    checkContextAgreement(context, s.initiatingParticipantId, { data: { header: facts.header } });
+    const { recipients, churnDays } = checkRoutingFacts(facts.routing, s.initiatingParticipantId, this.standingData, {
       routing: this.settings.routingRule, churnDay: this.settings.churnDay, isRegisteredLnsp: this.isRegisteredLnsp,
     }, context.raw);
     if (this.settings.stoppedRecipient === 'refuse') this.refuseStoppedRecipients(recipients, context);
@@ -173,11 +186,11 @@ export class BpqdService {
           businessFunctionId: context.businessFunctionId,
           resourceId: context.businessFunctionResourceId,
           priority: context.priority,
-          messageDateTime: payload.data.header.messageDateTime,
+          messageDateTime: facts.header.messageDateTime,
           receivedAt,
-          sizeBytes: json.length,
+          sizeBytes,
           schemaVersion,
-          transactionCount: payload.data.transactions.length,
+          transactionCount: facts.transactionCount,
           signature: s.signature ?? null,
           traceId: s.traceId,
           payloadGzip: s.body,
@@ -290,19 +303,56 @@ export class BpqdService {
     return requested;
   }
 
+  /**
+   * The body's checks in the order a participant would want to hear about them (spec §3, §13.3): gzip,
+   * the priority's size cap, the signature over the bytes, then the payload itself (checkPayload).
+   */
+  private async checkHere(body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ sizeBytes: number; facts: PayloadFacts }> {
+    const json = await this.inflate(body, context.raw);
+    this.checkPriorityCap(json.length, context);
+    signature?.verify({ json, gzip: body });
+    return { sizeBytes: json.length, facts: checkPayload(json, context.raw, this.payloadCheckOptions()) };
+  }
+
+  /**
+   * `checkHere` for a large body, with the same outcome (test/services/payload-pool.test.ts): a worker
+   * inflates, hashes and checks it all at once; the answers are then taken in `checkHere`'s order, so a
+   * body that fails several checks is refused for the same one.
+   */
+  private async checkInWorker(pool: PayloadPool, body: Buffer, context: MessageContextId, signature: PreparedSignature | undefined): Promise<{ sizeBytes: number; facts: PayloadFacts }> {
+    const answer = await pool.check({ gzip: body, maxOutputLength: this.settings.maxPayloadBytes, messageContextId: context.raw,
+      allowGaps: this.settings.bpqdIntervalGaps === 'accept', returnJson: signature?.needsJson ?? false });
+    if ('inflateError' in answer) throw this.inflateError(answer.inflateError, context.raw);
+    const { jsonLength, digests, outcome } = answer;
+    this.checkPriorityCap(jsonLength, context);
+    // Without the JSON itself (not asked for), only its digest is ever read.
+    await signature?.verifyLarge({ json: answer.json ?? Buffer.alloc(0), gzip: body }, digests);
+    if (outcome.ok) return { sizeBytes: jsonLength, facts: outcome.facts };
+    if ('refusal' in outcome) throw refusalOf(outcome.refusal);
+    throw new Error(`checking the payload failed in a worker: ${outcome.failure}`);
+  }
+
+  private payloadCheckOptions() {
+    return { validatePayload: this.validatePayload, allowGaps: this.settings.bpqdIntervalGaps === 'accept' };
+  }
+
   private async inflate(body: Buffer, messageContextId: string): Promise<Buffer> {
-    const limit = this.settings.maxPayloadBytes;
     try {
-      const options = { maxOutputLength: limit };
+      const options = { maxOutputLength: this.settings.maxPayloadBytes };
       return body.length <= SYNC_GUNZIP_MAX_BYTES ? gunzipSync(body, options) : await gunzipAsync(body, options);
     } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `payload is larger than ${limit} bytes uncompressed (spec §8: 10 MB)`,
-          { errors: [bodyProblem('', 'TOO_LARGE', `more than ${limit} bytes after gunzip`)], messageContextId });
-      }
-      throw new IdxError('IDX_ERR_GZIP_INVALID', `the body is not valid gzip (${(err as Error).message}); compress the JSON with gzip and send Content-Encoding: gzip`,
-        { errors: [bodyProblem('', 'GZIP', (err as Error).message)], messageContextId });
+      throw this.inflateError({ code: (err as { code?: string }).code, message: (err as Error).message }, messageContextId);
     }
+  }
+
+  private inflateError(err: { code: string | undefined; message: string }, messageContextId: string): IdxError {
+    const limit = this.settings.maxPayloadBytes;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
+      return new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `payload is larger than ${limit} bytes uncompressed (spec §8: 10 MB)`,
+        { errors: [bodyProblem('', 'TOO_LARGE', `more than ${limit} bytes after gunzip`)], messageContextId });
+    }
+    return new IdxError('IDX_ERR_GZIP_INVALID', `the body is not valid gzip (${err.message}); compress the JSON with gzip and send Content-Encoding: gzip`,
+      { errors: [bodyProblem('', 'GZIP', err.message)], messageContextId });
   }
 
   /** Priority is tied to a maximum size (spec §4.1, §8 [I]: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB). */
@@ -317,25 +367,6 @@ export class BpqdService {
       `(priority "${context.priority}" in x-messageContextId; spec §4.1, §8: High ≤ 1 MB, Medium ≤ 5 MB, Low ≤ 10 MB). ` +
       `Split it${fitting.length ? `, or send it as ${fitting.join(' or ')}` : ''}.`,
       { errors: [bodyProblem('', 'PRIORITY_SIZE', `${sizeBytes} bytes > ${cap} bytes allowed for ${word} priority`)], messageContextId: context.raw });
-  }
-
-  private parse(json: Buffer, messageContextId: string): BpqdPayload {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(json.toString('utf8'));
-    } catch (err) {
-      throw new IdxError('IDX_ERR_JSON_INVALID', `the uncompressed body is not JSON: ${(err as Error).message}`,
-        { errors: [bodyProblem('', 'JSON', (err as Error).message)], messageContextId });
-    }
-    const result = this.validatePayload(payload);
-    if (!result.valid) {
-      const problems = schemaProblems(result.errors, { root: 'payload', unknownField: 'is not a field of the BPQD schema' });
-      throw new IdxError('IDX_ERR_SCHEMA_INVALID', `payload failed schema validation: ${problems[0]?.message ?? 'invalid'}` +
-        (problems.length > 1 ? ` (and ${problems.length - 1} more)` : '') +
-        (result.clipped ? `; problems were looked for in the first ${result.examinedNodes} values of the payload only` : ''),
-        { errors: problems.slice(0, MAX_PROBLEMS_LISTED), messageContextId });
-    }
-    return payload as BpqdPayload;
   }
 }
 

@@ -303,7 +303,8 @@ export class DeliveryService {
 
   private logState(item: QueuedMessage, recipientId: string, at: number, traceId: string, reasonCode: string | null, detail: string | null,
     status: 'delivery_pending' | 'completed' | 'removed' = 'delivery_pending'): void {
-    this.log.append({
+    // Every caller is inside commits.run or messages.transaction, which undo all of it on a throw.
+    this.log.appendWithinTransaction({
       loggedAt: at, traceId, messageId: item.messageId, messageContextId: item.messageContextId,
       businessFunctionId: item.businessFunctionId, resourceId: item.resourceId, fromParticipant: item.senderId,
       toParticipant: recipientId, messageType: 'message', priority: item.priority, status, reasonCode, detail,

@@ -15,27 +15,37 @@ import type { Db } from './database.js';
  */
 export class GroupCommit {
   private batch: Array<{ resolve: () => void; reject: (err: unknown) => void }> | undefined;
+  /** Prepared once: `db.exec` would compile each of these again on every submission. */
+  private readonly sql;
 
   /** `schedule` decides when the open batch commits: the next turn of the event loop (a test seam holds it back). */
-  constructor(private readonly db: Db, private readonly schedule: (commit: () => void) => void = setImmediate) {}
+  constructor(private readonly db: Db, private readonly schedule: (commit: () => void) => void = setImmediate) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      savepoint: db.prepare('SAVEPOINT group_commit_op'),
+      release: db.prepare('RELEASE group_commit_op'),
+      rollbackTo: db.prepare('ROLLBACK TO group_commit_op'),
+    };
+  }
 
   /** Runs `write` now, inside the current batch; resolves with its result once the batch is committed. */
   run<T>(write: () => T): Promise<T> {
     if (!this.batch) {
       if (this.db.inTransaction) return Promise.resolve(this.db.transaction(write)()); // already inside a caller's transaction
-      this.db.exec('BEGIN IMMEDIATE');
+      this.sql.begin.run();
       this.batch = [];
       this.schedule(() => this.commit());
     }
     const batch = this.batch;
-    this.db.exec('SAVEPOINT group_commit_op');
+    this.sql.savepoint.run();
     let result: T;
     try {
       result = write();
-      this.db.exec('RELEASE group_commit_op');
+      this.sql.release.run();
     } catch (err) {
-      this.db.exec('ROLLBACK TO group_commit_op');
-      this.db.exec('RELEASE group_commit_op');
+      this.sql.rollbackTo.run();
+      this.sql.release.run();
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
@@ -62,7 +72,7 @@ export class GroupCommit {
     const batch = this.batch!;
     this.batch = undefined;
     try {
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const op of batch) op.reject(err);

@@ -98,8 +98,17 @@ export class JournalStore {
 
   /** Entries after the cursor id, oldest first; one more than `limit` tells the caller there is a next page. */
   page(f: JournalFilter, afterId: number, limit: number): Array<JournalEntry & { id: number }> {
-    const where = ['id > ?'];
-    const args: unknown[] = [afterId];
+    return this.select(f, 'id > ?', afterId, 'ORDER BY id', limit);
+  }
+
+  /** Entries before the id (0: from the newest), newest first: the simulator console's view. */
+  latest(f: JournalFilter, beforeId: number, limit: number): Array<JournalEntry & { id: number }> {
+    return this.select(f, 'id < ?', beforeId > 0 ? beforeId : Number.MAX_SAFE_INTEGER, 'ORDER BY id DESC', limit);
+  }
+
+  private select(f: JournalFilter, bound: string, boundId: number, order: string, limit: number): Array<JournalEntry & { id: number }> {
+    const where = [bound];
+    const args: unknown[] = [boundId];
     const eq = (column: string, value: unknown) => { if (value !== undefined) { where.push(`${column} = ?`); args.push(value); } };
     eq('participant_id', f.participantId);
     eq('method', f.method?.toUpperCase());
@@ -112,7 +121,7 @@ export class JournalStore {
     if (f.from !== undefined) { where.push('at >= ?'); args.push(f.from); }
     if (f.to !== undefined) { where.push('at <= ?'); args.push(f.to); }
     if (f.faulted !== undefined) where.push(f.faulted ? 'fault_rule_id IS NOT NULL' : 'fault_rule_id IS NULL');
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM sim_journal WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args, limit) as Row[];
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM sim_journal WHERE ${where.join(' AND ')} ${order} LIMIT ?`).all(...args, limit) as Row[];
     return rows.map((r) => ({
       id: r.id, at: r.at, participantId: r.participantId, method: r.method, path: r.path, query: r.query, operationId: r.operationId,
       status: r.status, code: r.code, traceId: r.traceId, messageContextId: r.messageContextId, durationMs: r.durationMs, faultRuleId: r.faultRuleId,

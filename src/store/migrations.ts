@@ -275,4 +275,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at      INTEGER NOT NULL
   );
   `,
+  /* 10: one B-tree less per transaction-log row (issue #13) */ `
+  -- No query can use it: the only lookup by context id compares lower(message_context_id); the
+  -- Transaction Log API searches translog_records by its own message_context_key index.
+  DROP INDEX transaction_log_by_context;
+  `,
 ];

@@ -33,10 +33,11 @@ export class TransactionLog {
   private readonly insert;
   private readonly upsertRecord;
   private readonly byContext;
+  private readonly appendRows: (entry: TransactionLogEntry) => void;
   private readonly appendAtomically: (entry: TransactionLogEntry) => void;
   private readonly purgeRefusalsAtomically: (olderThan: number) => number;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const deleteRecords = db.prepare(`DELETE FROM translog_records WHERE message_id IS NULL AND status = 'message_rejected' AND created_at < ?`);
     const deleteRows = db.prepare(`DELETE FROM transaction_log WHERE message_id IS NULL AND status = 'message_rejected' AND logged_at < ?`);
     this.purgeRefusalsAtomically = db.transaction((olderThan: number) => {
@@ -60,14 +61,15 @@ export class TransactionLog {
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
          to_participant AS toParticipant, message_type AS messageType, priority, status, reason_code AS reasonCode, detail
        FROM transaction_log WHERE lower(message_context_id) = lower(?) ORDER BY id`);
-    this.appendAtomically = db.transaction((entry: TransactionLogEntry) => {
+    this.appendRows = (entry: TransactionLogEntry) => {
       const row = {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
       };
       const { lastInsertRowid } = this.insert.run(row);
       this.upsertRecord.run({ ...row, logId: Number(lastInsertRowid) });
-    });
+    };
+    this.appendAtomically = db.transaction(this.appendRows);
   }
 
   /**
@@ -78,8 +80,19 @@ export class TransactionLog {
     return this.purgeRefusalsAtomically(olderThan);
   }
 
+  /** Appends the log row and moves its record, both or neither (a savepoint when nested in a transaction). */
   append(entry: TransactionLogEntry): void {
     this.appendAtomically(entry);
+  }
+
+  /**
+   * `append` for a caller that already holds a transaction (or savepoint) that is undone as a whole if
+   * anything in it throws — every message state change (src/services/delivery-service.ts): the two rows
+   * need no nested savepoint of their own (issue #13).
+   */
+  appendWithinTransaction(entry: TransactionLogEntry): void {
+    if (!this.db.inTransaction) throw new Error('appendWithinTransaction needs an open transaction');
+    this.appendRows(entry);
   }
 
   /** Every row for a messageContextId, oldest first. */

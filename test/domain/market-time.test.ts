@@ -62,6 +62,28 @@ describe('the one IDX date-time parser', () => {
     expect(parseIdxDateTime(text)).toBeUndefined();
   });
 
+  it('parseIdxDateTime (the rules\' allocation-free path, issue #13) reads exactly what readIdxDateTime reads', () => {
+    const bases = ['2026-07-01T00:00:00', '2026-07-01T23:59:59.999', '2028-02-29T12:30:00.000', '2100-02-29T00:00:00', '2000-02-29T00:00:00.500',
+      '1900-02-29T00:00:00', '0099-12-31T23:59:59', '0100-03-01T00:00:00', '0000-02-29T00:00:00.000', '9999-12-31T23:59:59.999',
+      '2026-02-30T00:00:00', '2026-04-31T00:00:00', '2026-13-01T00:00:00', '2026-00-10T00:00:00', '2026-07-00T00:00:00', '2026-07-01T24:00:00',
+      '2026-07-01T10:60:00', '2026-07-01T10:00:60', '2026-07-01T10:00:00.12', '2026-07-01T10:00:00.1234', '2026-07-01 10:00:00', '2026-07-01t10:00:00',
+      '2026-7-01T10:00:00', '2026-07-01T10:00:00,000', '2026/07/01T10:00:00', '２０２６-07-01T10:00:00', '2026-07-01T1a:00:00', '-026-07-01T10:00:00'];
+    const offsets = ['+10:00', '-09:30', '+00:00', '+23:59', '-23:59', '+24:00', '+10:60', '+99:99', ' 10:00', 'Z', '+1000', '+10:00\n', '+10:0', '+10:00:00', ''];
+    let compared = 0;
+    for (const base of bases) {
+      for (const offset of offsets) {
+        const text = base + offset;
+        const reading = readIdxDateTime(text);
+        expect(parseIdxDateTime(text), text).toBe(reading.ok ? reading.epochMs : undefined);
+        compared++;
+      }
+    }
+    for (const odd of ['', 'x', '2026-07-01T00:00:00.000+10:00 ', ' 2026-07-01T00:00:00.000+10:00', '2026-07-01T00:00:00.000+10:00Z']) {
+      expect(parseIdxDateTime(odd), odd).toBeUndefined();
+    }
+    expect(compared).toBe(bases.length * offsets.length);
+  });
+
   it('says to percent-encode a "+" that arrived as a space (an unencoded + in a query string, as in AEMO\'s example URL, spec §2)', () => {
     expect(reason('2025-10-16T08:56:45 00:00')).toBe(
       '"2025-10-16T08:56:45 00:00" has a space where the offset\'s sign belongs: an unencoded "+" in a query string arrives as a space; percent-encode it as %2B (e.g. 2025-10-16T08:56:45%2B00:00)');

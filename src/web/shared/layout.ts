@@ -18,6 +18,8 @@ export interface PageOptions {
   appHref: string;
   /** A short note beside the app name (e.g. "simulator — not part of AEMO's portal"). */
   appNote?: string;
+  /** The short mark before the app name (default "IDX"; the simulator console says "SIM"). */
+  brandMark?: string;
   /** The pages the signed-in user may open; empty before sign-in. */
   nav: readonly NavItem[];
   /** href of the page shown (marked aria-current). */
@@ -49,7 +51,7 @@ ${(o.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <body${dataAttributes}>
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="site-header">
-  <div class="brand"><a href="${o.appHref}"><span class="brand-mark" aria-hidden="true">IDX</span><span class="brand-name">${o.appName}</span></a>${o.appNote ? html`<span class="brand-note">${o.appNote}</span>` : ''}</div>
+  <div class="brand"><a href="${o.appHref}"><span class="brand-mark" aria-hidden="true">${o.brandMark ?? 'IDX'}</span><span class="brand-name">${o.appName}</span></a>${o.appNote ? html`<span class="brand-note">${o.appNote}</span>` : ''}</div>
   ${o.account ? html`<div class="account">${o.account}</div>` : ''}
 </header>
 ${o.nav.length ? html`<nav class="site-nav" aria-label="Pages"><ul>${o.nav.map((item) => html`<li><a href="${item.href}"${item.href === o.current ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul></nav>` : ''}
