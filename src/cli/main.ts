@@ -14,6 +14,7 @@ import { SIM_COMMANDS, SIM_COMMANDS_USAGE, simCommand } from './sim-commands.js'
 import { signCommand } from './sign.js';
 import { EXIT, UsageError } from './connection.js';
 import { counterpartyCommand } from './counterparty.js';
+import { defectCommand } from './defect.js';
 import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
 import { pollCommand } from './poll.js';
@@ -38,6 +39,7 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
   counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
   scenario run|validate  play scenario files (YAML), write JUnit and JSON (idx-sim scenario help; docs/scenarios.md)
+  defect   capture a defect record from a trace id; export defects as CSV (idx-sim defect help)
   help     this text
 
 ${SIM_COMMANDS_USAGE}`;
@@ -131,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
       return participantCommand(command, rest);
     case 'scenario':
       return scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
+    case 'defect':
+      return defectCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
     case undefined:
     case 'help':
     case '--help':

@@ -67,7 +67,7 @@ describe('scenario engine, in-process hub', () => {
     expect(JSON.stringify(result)).not.toMatch(/mdpone-secret|eyJ[A-Za-z0-9_-]{20,}/);
     expect(submit.simulatedStart).toBe('2026-07-02T09:00:00.000+10:00');
     expect(result.environment).toMatchObject({ target: { kind: 'in-process' }, seed: 's1', profile: 'aemo', simulatedClockStart: '2026-07-02T09:00:00.000+10:00' });
-    expect(result.environment.settings.adminKey).toBe('[redacted]');
+    expect(result.environment.settings.IDX_SIM_ADMIN_KEY).toBe('[redacted]');
     expect(result.summary).toMatchObject({ total: 1, passed: 1, failed: 0, notRun: 0, highPriority: { total: 1, passed: 1 } });
   });
 
