@@ -31,6 +31,7 @@ data and participant client (each: --help; --json for scripts; exit 0 ok, 1 refu
   doctor   connectivity checks: TLS, certificate, token, payloads, WebSocket, clock skew
   counterparty  start, change and stop virtual senders and LNSPs (idx-sim counterparty help)
   scenario run|validate  play scenario files (YAML), write JUnit and JSON (idx-sim scenario help; docs/scenarios.md)
+  defect   capture a defect record from a trace id; export defects as CSV (idx-sim defect help)
   help     this text
 
 ${SIM_COMMANDS_USAGE}`;
@@ -126,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
       return participantCommand(command, rest);
     case 'scenario':
       return (await import('./scenario.js')).scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
+    case 'defect':
+      return (await import('./defect.js')).defectCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
     case undefined:
     case 'help':
     case '--help':
