@@ -126,6 +126,10 @@ describe('visibility follows URM entities (seed 000 Tables 3 and 4)', () => {
     const mc = await get(await signIn('acmemc-api'), '/webapp/');
     expect(navOf(mc.body)).toEqual(['Home', 'Transaction Log', 'Participant Status']);
     expect(mc.body).toContain('Needs URM entity <code>ARCH_RETRIEVE</code>');
+    // At a glance shows only what the entities let the user read.
+    expect(lnsp.body).toContain('<dt>Messages in queue</dt>');
+    expect(mc.body).toContain('<dt>Transaction Log records</dt>');
+    expect(mc.body).not.toContain('<dt>Messages in queue</dt>');
   });
 
   it.each([

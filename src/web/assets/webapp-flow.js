@@ -39,7 +39,7 @@
       height: 260,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), AEST),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, bf.watermarks.high) * 1.1] } },
-      legend: { live: true },
+      legend: { live: false },
       axes: [{ stroke: '#4f5b6b', grid: { stroke: '#e6eaef' }, values: (u, splits) => splits.map((s) => hhmm(uPlot.tzDate(new Date(s * 1000), AEST))) }, { stroke: '#4f5b6b', grid: { stroke: '#e6eaef' }, label: 'messages', size: 60 }],
       series: [
         { label: 'Time (AEST)', value: (u, v) => (v == null ? '' : dayTime(uPlot.tzDate(new Date(v * 1000), AEST))) },

@@ -34,7 +34,7 @@
         }
       }
       document.dispatchEvent(new CustomEvent('webapp:refresh'));
-      setStatus('open', `Live · updated ${new Date().toLocaleTimeString()}`);
+      setStatus('open', 'Live · updated');
     } finally {
       refreshing = false;
       if (again) {

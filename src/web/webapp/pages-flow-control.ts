@@ -64,7 +64,7 @@ export function flowControlPages(app: FastifyInstance, env: WebAppEnv): void {
 <div class="stat"><dt>Held</dt><dd>${bf.heldCount}</dd></div>
 <div class="stat"><dt>Low / Warn / High</dt><dd>${w.low} / ${w.warn} / ${w.high}</dd></div>
 <div class="stat"><dt>Outbound delivery</dt><dd>${badge(bf.outboundDelivery)}</dd></div>
-<div class="stat"><dt>Last breach</dt><dd class="hint">${when(bf.messageBreachedTimestamp)}</dd></div>
+<div class="stat"><dt>In breach since</dt><dd class="hint">${when(bf.messageBreachedTimestamp)}</dd></div>
 </dl>
 <div class="switch-row">
 ${mayUpdate ? html`<form method="post" action="/webapp/flow-control/${bf.businessFunctionId}/delivery" class="inline-form">
@@ -79,7 +79,7 @@ ${table({ label: `Breaches of ${bf.businessFunctionId}`, rows: bf.breaches, empt
     { label: 'Event', cell: (h) => h.event.replace(/_/g, ' ') },
     { label: 'Status', cell: (h) => badge(h.messageStatus) },
     { label: 'Count', className: 'num', cell: (h) => h.messageCount ?? '—' },
-    { label: 'Detail', cell: (h) => h.detail ?? '' },
+    { label: 'Detail', className: 'detail', cell: (h) => h.detail ?? '' },
   ] })}
 </div>
 <h3>Queue count over time</h3>

@@ -9,9 +9,10 @@ import { IdxError } from '../../domain/errors.js';
 import type { IdxEvent } from '../../domain/events.js';
 import type { UrmEntity } from '../../domain/participants.js';
 import type { QueueCountSeries } from '../../services/queue-count-series.js';
-import { html } from '../shared/html.js';
+import { html, type SafeHtml } from '../shared/html.js';
 import { addSecurityHeaders, errorBody, field, registerFormParser, sessionCookie, wantsHtml, webErrorHandler } from '../shared/http.js';
 import { allowedPages, may, WEBAPP_PAGES, type PortalUser } from './access.js';
+import { badge } from './common.js';
 import { archivePages } from './pages-archive.js';
 import { flowControlPages } from './pages-flow-control.js';
 import { messagePages } from './pages-messages.js';
@@ -131,6 +132,11 @@ export async function webappRoutes(app: FastifyInstance, { ctx, series }: { ctx:
   });
 
   // Live updates: Server-Sent Events of the session's participants, filtered by its entities.
+  const streams = new Set<() => void>();
+  // On shutdown every stream ends at once (browsers reconnect later), rather than holding the drain for its grace period.
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
   app.get('/webapp/events', async (request, reply) => {
     const portal = env.portal(request);
     const participants = new Set(Object.keys(portal.user.entitlements));
@@ -153,11 +159,15 @@ export async function webappRoutes(app: FastifyInstance, { ctx, series }: { ctx:
     // A comment line now and then keeps proxies from closing an idle stream (real time: it is transport, not simulation).
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 25_000);
     heartbeat.unref();
-    request.raw.once('close', () => {
+    const end = () => {
+      if (!streams.delete(end)) return;
       clearInterval(heartbeat);
       stopEvents();
       stopCounts();
-    });
+      raw.end();
+    };
+    streams.add(end);
+    request.raw.once('close', end);
   });
 
   for (const register of [translogPages, archivePages, flowControlPages, statusPages, messagePages]) register(app, env);
@@ -206,8 +216,19 @@ function homePage(ctx: AppContext, portal: Portal) {
   const participant = ctx.participants.participant(portal.participantId);
   const entities = portal.user.entitlements[portal.participantId] ?? {};
   const allowed = new Set(allowedPages(portal.user, portal.participantId).map((p) => p.id));
+  // At a glance: what the user's entities let it read, through the same services as the pages.
+  const glance: SafeHtml[] = [];
+  if (allowed.has('flow-control') || allowed.has('status')) {
+    const pqd = ctx.flowControl.information(portal.participantId, 'pqd', 'NEM', true);
+    glance.push(html`<div class="stat"><dt>pqd queue count</dt><dd>${pqd.messageCount}</dd></div>`,
+      html`<div class="stat"><dt>pqd message status</dt><dd>${badge(pqd.messageStatus)}</dd></div>`,
+      html`<div class="stat"><dt>Outbound delivery</dt><dd>${badge(pqd.outboundDelivery ?? null)}</dd></div>`);
+  }
+  if (allowed.has('messages')) glance.push(html`<div class="stat"><dt>Messages in queue</dt><dd>${ctx.bpqd.list(portal.participantId, { itemCount: 1 }).meta.totalRecords}</dd></div>`);
+  if (allowed.has('translog')) glance.push(html`<div class="stat"><dt>Transaction Log records</dt><dd>${ctx.translog.list(portal.participantId, { itemCount: 1 }, undefined).meta.totalRecords}</dd></div>`);
   return html`<div class="page-head"><div><h1>Welcome, ${portal.user.clientId}</h1>
 <p>Acting for <strong>${portal.participantId}</strong>${participant ? html` — ${participant.name} (${participant.role})` : ''}. Your access follows your URM entities (seed 000 Tables 3 and 4).</p></div></div>
+${glance.length ? html`<section class="card" aria-labelledby="glance-title" id="glance" data-live-region><h2 id="glance-title">At a glance</h2><dl class="stats">${glance}</dl></section>` : ''}
 <div class="grid">
 <section class="card" aria-labelledby="interfaces-title"><h2 id="interfaces-title">IDX interfaces</h2>
 <ul class="interfaces">${WEBAPP_PAGES.map((p) => allowed.has(p.id)
