@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import type { WebSocket } from 'undici';
 import { IdxClient, newMessageContextId, priorityOf, type Reply } from '../client/idx-client.js';
 import { ControlError } from '../cli/control-client.js';
+import { SETTINGS, type Config } from '../config.js';
 import { generateBpqdPayload } from '../domain/bpqd-generator.js';
 import { systemClock } from '../domain/clock.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
@@ -41,6 +42,11 @@ export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Real time between polls of expectEvent (default 25 ms) — tests shorten nothing else. */
   pollMs?: number;
+  /**
+   * Starts a hub with these settings for one scenario (`settings:`), closed after it; absent (a --url run),
+   * such scenarios are not run.
+   */
+  targetFor?: (overrides: Partial<Config>) => Promise<Target>;
 }
 
 export type ProgressEvent =
@@ -82,6 +88,8 @@ class ScenarioRun {
   readonly seen = new Set<string>();
   exchanges: Exchange[] = [];
   today = '';
+  /** The simulated clock when the current step started. */
+  now = '';
   private uniqueSeq = 0;
 
   constructor(readonly loaded: LoadedScenario, readonly options: RunOptions, readonly subject: Scenario['subject']) {
@@ -106,6 +114,7 @@ class ScenarioRun {
           case 'scenario.id': return this.scenario.id;
           case 'uniqueId': return `u${this.random.hex(6)}${(++this.uniqueSeq).toString(36)}`;
           case 'today': return this.today;
+          case 'now': return this.now || undefined;
           case 'subject.participantId': return this.subject?.participantId;
           case 'subject.role': return this.subject?.role;
           default: {
@@ -118,15 +127,16 @@ class ScenarioRun {
     };
   }
 
-  participant(id: string): Participant {
+  participant(id: string, certificate: 'primary' | 'secondary' = 'primary'): Participant {
     this.seen.add(id);
-    let p = this.participants.get(id);
+    const key = `${id}/${certificate}`;
+    let p = this.participants.get(key);
     if (!p) {
-      const identity = this.target.identity(id);
+      const identity = this.target.identity(id, certificate);
       const transport = new RecordingTransport(identity, this.target.url);
       transport.sink = this.exchanges;
       p = { client: new ScenarioClient(identity, transport), transport, events: [] };
-      this.participants.set(id, p);
+      this.participants.set(key, p);
     }
     p.transport.sink = this.exchanges;
     return p;
@@ -179,12 +189,12 @@ const query = (q: Record<string, unknown> | undefined) => {
 const enc = encodeURIComponent;
 
 /** The step kinds whose default expectation is "status 2xx" (they make one main HTTP exchange). */
-const HTTP_ACTIONS = new Set<ActionName>([...PARTICIPANT_ACTIONS.filter((a) => a !== 'subscribe' && a !== 'expectEvent'), 'clock', 'churn', 'counterparty', 'fault', 'outage', 'reset', 'snapshot', 'journal']);
+const HTTP_ACTIONS = new Set<ActionName>([...PARTICIPANT_ACTIONS.filter((a) => a !== 'subscribe' && a !== 'expectEvent'), 'clock', 'churn', 'counterparty', 'fault', 'outage', 'reset', 'snapshot', 'journal', 'control']);
 
 // ------------------------------------------------------------------------------------- participant steps
 
 async function participantStep(run: ScenarioRun, action: ActionName, step: Step, as: string, sourceFile: string): Promise<Observation> {
-  const p = run.participant(as);
+  const p = run.participant(as, step.certificate);
   const c = p.client;
   switch (action) {
     case 'token': {
@@ -406,6 +416,10 @@ async function simulatorStep(run: ScenarioRun, action: ActionName, step: Step): 
       const entries = await journal(run, q, true);
       return { status: 200, headers: {}, json: { data: entries } };
     }
+    case 'control': {
+      const c = step.control!;
+      return run.control(c.method.toUpperCase(), `${c.path}${query(c.query)}`, c.body);
+    }
     case 'waitFor':
       return waitFor(run, step);
     default:
@@ -435,17 +449,25 @@ async function journal(run: ScenarioRun, q: Record<string, unknown> | undefined,
 
 const ok = (status: number) => status >= 200 && status < 300;
 
-/** Messages accepted for a participant (journal: accepted submissions naming it as a receiver). */
-function acceptedFor(submits: JournalEntry[], participantId: string): string[] {
+/**
+ * Messages accepted for a participant (journal: accepted submissions naming it as a receiver), and how many
+ * accepted submissions could not be read (journal bodies cut or switched off): those are not assumed away.
+ */
+function acceptedFor(submits: JournalEntry[], participantId: string): { ids: string[]; unreadable: number } {
   const ids: string[] = [];
+  let unreadable = 0;
   for (const s of submits) {
-    if (s.status !== 200 || !s.messageContextId || s.response?.encoding !== 'utf8') continue;
+    if (s.status !== 200 || !s.messageContextId) continue;
     try {
-      const receivers = (JSON.parse(s.response.body) as { data?: { receivingParticipantIds?: string[] } }).data?.receivingParticipantIds ?? [];
+      if (s.response?.encoding !== 'utf8') throw new Error('not text');
+      const receivers = (JSON.parse(s.response.body) as { data?: { receivingParticipantIds?: string[] } }).data?.receivingParticipantIds;
+      if (!Array.isArray(receivers)) throw new Error('no receivers');
       if (receivers.includes(participantId)) ids.push(s.messageContextId);
-    } catch { /* a cut body: not judged */ }
+    } catch {
+      unreadable++;
+    }
   }
-  return ids;
+  return { ids, unreadable };
 }
 
 interface Judgement { met: boolean; description: string; detail: string }
@@ -455,11 +477,12 @@ async function judge(run: ScenarioRun, c: WaitCondition): Promise<Judgement[]> {
   if (c.deletedAll !== undefined) {
     const p = c.deletedAll;
     run.seen.add(p);
-    const accepted = acceptedFor(await journal(run, { operationId: 'submitBpqd', status: 200 }), p);
+    const { ids: accepted, unreadable } = acceptedFor(await journal(run, { operationId: 'submitBpqd', status: 200 }), p);
     const deleted = new Set((await journal(run, { operationId: 'deleteBpqd', participantId: p })).filter((e) => ok(e.status)).map((e) => e.messageContextId?.toLowerCase()));
     const missing = accepted.filter((id) => !deleted.has(id.toLowerCase()));
-    out.push({ met: missing.length === 0, description: `${p}'s queue is empty and every message accepted for it was deleted`,
-      detail: `${accepted.length - missing.length} of ${accepted.length} accepted message(s) deleted${missing.length ? `; not deleted: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}` : ''}` });
+    out.push({ met: missing.length === 0 && unreadable === 0, description: `${p}'s queue is empty and every message accepted for it was deleted`,
+      detail: `${accepted.length - missing.length} of ${accepted.length} accepted message(s) deleted${missing.length ? `; not deleted: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}` : ''}` +
+        (unreadable ? `; ${unreadable} accepted submission(s) whose receivers the journal does not show (IDX_SIM_JOURNAL_BODY_BYTES too small?)` : '') });
   }
   if (c.submitted) {
     const { by, nmi, date } = c.submitted;
@@ -545,6 +568,7 @@ async function runStep(run: ScenarioRun, raw: Step, phase: StepResult['phase'], 
   const result: StepResult = { index, phase, name: stepName(raw, action), action, ...(raw.as ? { as: raw.as } : {}), outcome: 'passed', durationMs: 0, exchanges: run.exchanges, assertions: [] };
   try {
     result.simulatedStart = (await run.clockNow()).iso;
+    run.now = result.simulatedStart;
   } catch { /* the clock read failing is reported by the step itself */ }
   try {
     const step = substitute({ ...raw, capture: undefined }, run.scope()) as Step;
@@ -689,6 +713,29 @@ export function failureReason(r: ScenarioResult): string | undefined {
   return r.steps.find((s) => s.outcome === 'failed')?.message;
 }
 
+/** A scenario's `settings:` as configuration overrides (the loader checked names and values). */
+function settingsOf(s: Scenario): Partial<Config> | undefined {
+  const entries = Object.entries(s.settings ?? {});
+  if (!entries.length) return undefined;
+  return Object.fromEntries(entries.map(([k, v]) => [k, (SETTINGS as Record<string, { parse(raw: string): unknown }>)[k]!.parse(String(v))])) as Partial<Config>;
+}
+
+const ROLE_WORDS = { lnsp: 'an LNSP receiver', sender: 'an MC/MDP sender' } as const;
+
+/**
+ * Why a participant-under-test scenario cannot run: no --subject (the participant's own system is not there), or
+ * a subject of another role. Hub scenarios always run.
+ */
+async function subjectProblem(s: Scenario, options: RunOptions, roles: () => Promise<Map<string, string>>): Promise<string | undefined> {
+  if (s.mode !== 'participant-under-test' || !s.subject) return undefined;
+  const wanted = s.subject.role;
+  if (!options.subject) return `participant under test: start ${ROLE_WORDS[wanted]} pointed at idx-sim and pass --subject <its participant ID>`;
+  const role = (await roles()).get(options.subject);
+  if (!role) return `--subject ${options.subject} is not a participant of the hub`;
+  const is = role === 'LNSP' ? 'lnsp' : 'sender';
+  return is === wanted ? undefined : `this scenario judges ${ROLE_WORDS[wanted]}; --subject ${options.subject} is ${role === 'LNSP' ? 'an LNSP' : `an ${role}, a sender`}`;
+}
+
 function matchesTags(s: Scenario, tags: string[]): boolean {
   return !tags.length || (s.tags ?? []).some((t) => tags.includes(t));
 }
@@ -704,15 +751,44 @@ export async function runScenarios(loaded: LoadedScenario[], options: RunOptions
   const simulatedClockStart = await clockAt();
   const scenarios: ScenarioResult[] = [];
   let bailed: string | undefined;
+  let roleMap: Map<string, string> | undefined;
+  const roles = async () => {
+    if (!roleMap) {
+      const res = await options.target.control.call('GET', '/participants');
+      roleMap = new Map((res.json() as { data: Array<{ participantId: string; role: string }> }).data.map((p) => [p.participantId, p.role]));
+    }
+    return roleMap;
+  };
   for (let i = 0; i < loaded.length; i++) {
     const l = loaded[i]!;
     const subject = l.scenario.subject && options.subject ? { ...l.scenario.subject, participantId: options.subject } : l.scenario.subject;
+    const settings = settingsOf(l.scenario);
     let r: ScenarioResult;
+    let reason: string | undefined;
     if (!matchesTags(l.scenario, options.tags)) r = allNotRun(l, subject, `filtered: no tag of ${options.tags.join(', ')}`);
     else if (bailed) r = allNotRun(l, subject, `--bail: not run after ${bailed} failed`);
-    else {
+    else if ((reason = await subjectProblem(l.scenario, options, roles))) r = allNotRun(l, subject, reason);
+    else if (settings && !options.targetFor) {
+      r = allNotRun(l, subject, `needs hub settings (${Object.keys(settings).join(', ')}) that a running hub cannot change: run it in-process (without --url)`);
+    } else {
       options.onProgress?.({ kind: 'scenario-start', scenario: l, index: i, total: loaded.length });
-      r = await runScenario(l, options);
+      if (settings) {
+        let own: Target | undefined;
+        try {
+          own = await options.targetFor!(settings);
+          r = await runScenario(l, { ...options, target: own });
+        } catch (err) {
+          if (own) throw err;
+          const message = `could not start a hub with the scenario's settings: ${(err as Error).message}`;
+          r = allNotRun(l, subject, message);
+          r.outcome = 'failed';
+          r.notRunReason = undefined;
+          r.steps.unshift({ index: 0, phase: 'setup', name: 'start a hub with the scenario settings', action: 'reset', outcome: 'failed', message, durationMs: 0, exchanges: [], assertions: [{ description: message, passed: false }] });
+        } finally {
+          await own?.close();
+        }
+        r.settings = Object.fromEntries(Object.entries(l.scenario.settings!).map(([k, v]) => [k, String(v)]));
+      } else r = await runScenario(l, options);
       if (r.outcome === 'failed' && options.bail) bailed = r.id;
     }
     scenarios.push(r);

@@ -146,6 +146,9 @@ export interface SnapshotAction { save?: string; restore?: string }
 
 export interface JournalAction { query?: Record<string, string | number | boolean> }
 
+/** Any control-API call (`/sim/v1<path>`, with the admin key): coverage, certificates, fault hits… */
+export interface ControlAction { method: string; path: string; query?: Record<string, string | number | boolean>; body?: unknown }
+
 /** What a participant-under-test wait judges (all given must hold). */
 export interface WaitCondition {
   /** "<participant>'s queue is empty and every message accepted for it was deleted" (journal). */
@@ -171,7 +174,7 @@ export interface WaitForAction {
 }
 
 export const PARTICIPANT_ACTIONS = ['token', 'submit', 'list', 'get', 'delete', 'flowControl', 'participantStatus', 'translog', 'archive', 'subscribe', 'expectEvent', 'request'] as const;
-export const SIMULATOR_ACTIONS = ['clock', 'churn', 'counterparty', 'fault', 'outage', 'reset', 'snapshot', 'journal', 'waitFor'] as const;
+export const SIMULATOR_ACTIONS = ['clock', 'churn', 'counterparty', 'fault', 'outage', 'reset', 'snapshot', 'journal', 'control', 'waitFor'] as const;
 export const ACTIONS = [...PARTICIPANT_ACTIONS, ...SIMULATOR_ACTIONS] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -179,6 +182,8 @@ export interface Step {
   name?: string;
   /** Participant the step acts as (participant actions). */
   as?: string;
+  /** Which of the participant's dev certificates the step presents (default primary), e.g. after a rotation. */
+  certificate?: 'primary' | 'secondary';
   token?: TokenAction | null | true;
   submit?: SubmitAction;
   list?: ListAction | null | true;
@@ -199,6 +204,7 @@ export interface Step {
   reset?: boolean | null;
   snapshot?: SnapshotAction;
   journal?: JournalAction | null | true;
+  control?: ControlAction;
   waitFor?: WaitForAction;
   expect?: Expectations;
   /** Variable name → JSONPath of the step's JSON result, or `header:<name>`. */
@@ -218,6 +224,12 @@ export interface Scenario {
   fresh?: boolean;
   /** Restore this snapshot at the start instead of resetting. */
   fromSnapshot?: string;
+  /**
+   * Hub settings for this scenario (keys of SETTINGS in src/config.ts, e.g. `fcPqdHigh: 5`): an in-process run
+   * starts a hub with them for this scenario; against --url the scenario is not run (a running hub's settings
+   * cannot be changed).
+   */
+  settings?: Record<string, string | number | boolean>;
   variables?: Record<string, unknown>;
   setup?: Step[];
   steps: Step[];

@@ -8,6 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { fileURLToPath } from 'node:url';
+import { SETTINGS } from '../config.js';
 import { ACTIONS, PARTICIPANT_ACTIONS, type LoadedScenario, type Scenario, type Step } from './format.js';
 
 /** The repository root (from src/scenario or dist/src/scenario), without importing the hub's context. */
@@ -117,6 +118,9 @@ const dedupe = (list: ErrorObject[]) => [...new Map(list.map((e) => [`${e.keywor
 
 const segmentsOf = (instancePath: string) => instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 
+/** Settings the runner decides (where the in-process hub listens, keeps its data, which seed and clock). */
+const FIXED_SETTINGS = new Set(['host', 'port', 'dataDir', 'certsDir', 'fixturesDir', 'seed', 'clockStart', 'clockFrozen', 'adminKey', 'logLevel', 'serverHosts']);
+
 /** The rules beyond the schema, per step list. */
 function stepProblems(scenario: Scenario, base: Array<string | number>): Array<{ segments: Array<string | number>; message: string }> {
   const problems: Array<{ segments: Array<string | number>; message: string }> = [];
@@ -135,11 +139,25 @@ function stepProblems(scenario: Scenario, base: Array<string | number>): Array<{
       const isParticipant = (PARTICIPANT_ACTIONS as readonly string[]).includes(action);
       if (isParticipant && !step.as) problems.push({ segments: at, message: `"${action}" acts as a participant: add "as: <participant ID>"` });
       if (!isParticipant && step.as) problems.push({ segments: [...at, 'as'], message: `"${action}" drives the simulator, not a participant: remove "as"` });
+      if (!isParticipant && step.certificate) problems.push({ segments: [...at, 'certificate'], message: `"${action}" drives the simulator: "certificate" applies to participant steps only` });
       if (action === 'submit' && step.submit) {
         const sources = (['payload', 'generate', 'file'] as const).filter((k) => step.submit![k] !== undefined);
         if (sources.length !== 1) problems.push({ segments: [...at, 'submit'], message: `give exactly one of payload, generate, file (found ${sources.length ? sources.join(', ') : 'none'})` });
       }
     });
+  }
+  for (const [key, value] of Object.entries(scenario.settings ?? {})) {
+    const at = [...base, 'settings', key];
+    const setting = (SETTINGS as Record<string, { env: string; parse(raw: string): unknown }>)[key];
+    if (!setting) problems.push({ segments: at, message: `unknown setting "${key}" (the names of \`idx-sim config\`, in camelCase as in src/config.ts, e.g. fcPqdHigh)` });
+    else if (FIXED_SETTINGS.has(key)) problems.push({ segments: at, message: `"${key}" is chosen by the runner, not per scenario` });
+    else {
+      try {
+        setting.parse(String(value));
+      } catch (err) {
+        problems.push({ segments: at, message: `${JSON.stringify(value)} is not a valid ${setting.env}: ${(err as Error).message}` });
+      }
+    }
   }
   if (scenario.mode === 'participant-under-test' && !scenario.subject) problems.push({ segments: [...base, 'mode'], message: 'a participant-under-test scenario names its subject (subject: {participantId, role})' });
   return problems;

@@ -92,6 +92,8 @@ export interface ScenarioResult {
   mode: 'hub' | 'participant-under-test';
   /** For participant-under-test runs: whose system was judged, and in what role. */
   subject?: { participantId: string; role: 'sender' | 'lnsp' };
+  /** Hub settings this scenario ran with instead of the run's (scenario `settings:`; an in-process hub of its own). */
+  settings?: Record<string, string>;
   /** Every participant the scenario acted as or judged (for the coverage heatmap). */
   participants: string[];
   outcome: Outcome;

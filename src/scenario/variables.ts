@@ -3,7 +3,7 @@
  * keeps the variable's type (a number stays a number); references inside text are formatted as text.
  * Built-ins: `${run.id}`, `${scenario.id}`, `${uniqueId}` (a fresh seeded id per use), `${today}` (market
  * date of the simulated clock when the scenario started), `${today+N}`/`${today-N}` (N market days later or
- * earlier), `${now}` (simulated clock now), `${subject.participantId}`, `${last.status}`,
+ * earlier), `${now}` (the simulated clock when the step started), `${subject.participantId}`, `${last.status}`,
  * `${last.traceId}`, `${last.messageContextId}`.
  */
 

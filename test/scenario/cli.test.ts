@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { scenarioCommand } from '../../src/cli/scenario.js';
+import { progressPrinter, scenarioCommand } from '../../src/cli/scenario.js';
 import { toJUnit } from '../../src/scenario/junit.js';
 import type { RunResult } from '../../src/scenario/result-model.js';
 
@@ -80,6 +80,13 @@ describe('idx-sim scenario', () => {
     const result = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult;
     expect(result).toMatchObject({ schemaVersion: 1, selection: { paths: ['good.yaml', 'broken.yaml'], tags: [], bail: false }, environment: { seed: 'cli' } });
     expect(result.scenarios.map((s) => [s.id, s.file, s.outcome])).toEqual([['good', 'good.yaml', 'passed'], ['broken', 'broken.yaml', 'failed']]);
+    // The evidence of the same run: a defect for the failed scenario, in results.json, the report, the summary and the CSV.
+    expect(result.defects).toEqual([expect.objectContaining({ id: `${result.defects[0]!.id}`, scenarioId: 'broken', status: 'open', severity: 'medium', priority: 'P3' })]);
+    expect(result.scenarios[1]!.defectIds).toEqual([result.defects[0]!.id]);
+    expect(r.out).toContain(`${join(dir, 'out', 'report.html')}, ${join(dir, 'out', 'summary.md')}, ${join(dir, 'out', 'defects.csv')}`);
+    expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toContain('a deliberately broken scenario &lt;&amp;&gt;');
+    expect(readFileSync(join(dir, 'out', 'summary.md'), 'utf8')).toContain('**FAILED**: 1 of 2 scenarios passed');
+    expect(readFileSync(join(dir, 'out', 'defects.csv'), 'utf8')).toContain(`${result.defects[0]!.id},`);
 
     const xml = readFileSync(join(dir, 'out', 'junit.xml'), 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
@@ -117,3 +124,29 @@ describe('JUnit writer', () => {
     expect(xml).toMatch(/<testsuite name="\(untagged\)"[^>]*tests="1"/);
   });
 });
+
+describe('progress', () => {
+  const loaded = { scenario: { id: 'sc', title: 'Title', steps: [] }, file: 'a.yaml', absoluteFile: '/a.yaml' };
+  const result = (outcome: 'passed' | 'failed', message?: string) => ({
+    id: 'sc', title: 'Title', file: 'a.yaml', tags: [], priority: 'medium', trace: {}, mode: 'hub', participants: [], outcome, durationMs: 1234, defectIds: [],
+    steps: message ? [{ index: 0, phase: 'steps', name: 'x', action: 'list', outcome: 'failed', message, durationMs: 1, exchanges: [], assertions: [] }] : [],
+  }) as never;
+
+  it('on a terminal: one updating line per step, replaced by the scenario line', () => {
+    let text = '';
+    const p = progressPrinter((t) => { text += t; }, true);
+    p({ kind: 'step-start', scenario: loaded, step: { phase: 'steps', index: 0, name: 'submit a day' } });
+    p({ kind: 'step-start', scenario: loaded, step: { phase: 'steps', index: 1, name: 'list' } });
+    p({ kind: 'scenario-end', scenario: loaded, result: result('passed'), index: 0, total: 2 });
+    expect(text).toBe('  … sc: steps 1 submit a day' + `\r${' '.repeat(28)}\r` + '  … sc: steps 2 list' + `\r${' '.repeat(20)}\r` + '✓ [1/2] sc Title (1.2 s)\n');
+  });
+
+  it('in CI: one line per scenario with the failure reason, no step lines', () => {
+    let text = '';
+    const p = progressPrinter((t) => { text += t; }, false);
+    p({ kind: 'step-start', scenario: loaded, step: { phase: 'steps', index: 0, name: 'x' } });
+    p({ kind: 'scenario-end', scenario: loaded, result: result('failed', 'steps step 1 "x": status is 2xx, got 403'), index: 1, total: 2 });
+    expect(text).toBe('✗ [2/2] sc Title (1.2 s) — steps step 1 "x": status is 2xx, got 403\n');
+  });
+});
+

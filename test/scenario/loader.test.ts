@@ -89,6 +89,21 @@ steps:
     expect(msg).toContain('/mode: a participant-under-test scenario names its subject');
   });
 
+  it('checks per-scenario hub settings by name and value, and certificate only on participant steps', () => {
+    const msg = problems(`id: s
+title: t
+settings: { fcPqdHigh: 5, fcPqdHigth: 5, port: 9000, tokenLifetimeSeconds: forever }
+steps:
+  - clock: { advance: PT1M }
+    certificate: secondary
+`);
+    expect(msg).toContain(':3: /settings/fcPqdHigth: unknown setting "fcPqdHigth"');
+    expect(msg).toContain(':3: /settings/port: "port" is chosen by the runner, not per scenario');
+    expect(msg).toMatch(/:3: \/settings\/tokenLifetimeSeconds: "forever" is not a valid IDX_SIM_TOKEN_LIFETIME: /);
+    expect(msg).not.toContain('/settings/fcPqdHigh:');
+    expect(msg).toContain(':6: /steps/0/certificate: "clock" drives the simulator: "certificate" applies to participant steps only');
+  });
+
   it('reports YAML syntax errors with their line, and empty files', () => {
     expect(problems('id: s\ntitle: [unclosed\nsteps: []\n')).toMatch(/^scenarios\/x\.yaml:\d+: \/: YAML: /);
     expect(problems('')).toContain('the file is empty');
@@ -115,7 +130,7 @@ steps:
   it('the JSON Schema and the TypeScript format agree on actions and Table 7 rows', () => {
     const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
     const stepProps = Object.keys(schema.definitions.step.properties);
-    expect(stepProps.filter((p) => !['name', 'as', 'expect', 'capture'].includes(p)).sort()).toEqual([...ACTIONS].sort());
+    expect(stepProps.filter((p) => !['name', 'as', 'certificate', 'expect', 'capture'].includes(p)).sort()).toEqual([...ACTIONS].sort());
     expect(schema.definitions.scenario.properties.trace.properties.table7.items.enum.sort()).toEqual(Object.keys(TABLE7_ROWS).sort());
   });
 });

@@ -7,7 +7,7 @@ import { IdxClient } from '../../src/client/idx-client.js';
 import { runScenarios, type RunOptions } from '../../src/scenario/engine.js';
 import { parseScenarios } from '../../src/scenario/loader.js';
 import type { RunResult, ScenarioResult } from '../../src/scenario/result-model.js';
-import { inProcessTarget, type Target } from '../../src/scenario/target.js';
+import { inProcessTarget, urlTarget, type Target } from '../../src/scenario/target.js';
 
 let target: Target;
 beforeAll(async () => {
@@ -67,7 +67,7 @@ describe('scenario engine, in-process hub', () => {
     expect(JSON.stringify(result)).not.toMatch(/mdpone-secret|eyJ[A-Za-z0-9_-]{20,}/);
     expect(submit.simulatedStart).toBe('2026-07-02T09:00:00.000+10:00');
     expect(result.environment).toMatchObject({ target: { kind: 'in-process' }, seed: 's1', profile: 'aemo', simulatedClockStart: '2026-07-02T09:00:00.000+10:00' });
-    expect(result.environment.settings.adminKey).toBe('[redacted]');
+    expect(result.environment.settings.IDX_SIM_ADMIN_KEY).toBe('[redacted]');
     expect(result.summary).toMatchObject({ total: 1, passed: 1, failed: 0, notRun: 0, highPriority: { total: 1, passed: 1 } });
   });
 
@@ -217,7 +217,7 @@ steps:
       const system = lnspSystem({ fetch: true });
       let s: ScenarioResult;
       try {
-        s = await one(LNSP_SUITE);
+        s = await one(LNSP_SUITE, { subject: 'LNSPNORTH' });
       } finally {
         await system.stop();
       }
@@ -227,7 +227,7 @@ steps:
     });
 
     it('fails on the simulated deadline when nobody deletes, the clock having moved in ticks', async () => {
-      const s = await one(LNSP_SUITE);
+      const s = await one(LNSP_SUITE, { subject: 'LNSPNORTH' });
       const wait = s.steps[2]!;
       expect(wait.outcome).toBe('failed');
       expect(wait.message).toMatch(/^steps step 3 "LNSPNORTH drains its queue": not met by the simulated deadline 2026-07-02T09:10:00\.000\+10:00 \(within PT10M of 2026-07-02T09:00:00\.000\+10:00\): LNSPNORTH's queue is empty and every message accepted for it was deleted \(0 of 2 accepted message\(s\) deleted; not deleted: pqd~bpqd~l~mdpone~u\w+, pqd~bpqd~h~mdpone~u\w+\)$/);
@@ -238,7 +238,7 @@ steps:
       const system = lnspSystem({ fetch: false });
       let s: ScenarioResult;
       try {
-        s = await one(LNSP_SUITE);
+        s = await one(LNSP_SUITE, { subject: 'LNSPNORTH' });
       } finally {
         await system.stop();
       }
@@ -269,6 +269,116 @@ steps:
         'journal entries matching {"participantId":"ACMEMC","operationId":"submitBpqd","status":200}: at least 1: 1 found',
       ]);
     });
+  
+    it('deletedAll does not pass when the journal cannot show whom a message was for', async () => {
+      // The scenario's own hub (its settings) keeps no journal bodies: whom the two submissions were for is unknown.
+      const s = await one(LNSP_SUITE.replace('subject: {', 'settings: { journalBodyBytes: 0 }\nsubject: {'), {
+        subject: 'LNSPNORTH', targetFor: (overrides) => inProcessTarget({ seed: 'bodies', certsDir: inject('pkiDir'), overrides }),
+      });
+      expect(s.outcome).toBe('failed');
+      expect(s.steps[2]!.message).toContain('0 of 0 accepted message(s) deleted');
+      expect(s.steps[2]!.message).toContain('2 accepted submission(s) whose receivers the journal does not show (IDX_SIM_JOURNAL_BODY_BYTES too small?)');
+    });
+
+    it('without --subject, or with one of another role, a participant-under-test scenario is not run, saying why', async () => {
+      expect((await one(LNSP_SUITE)).notRunReason).toBe('participant under test: start an LNSP receiver pointed at idx-sim and pass --subject <its participant ID>');
+      expect((await one(LNSP_SUITE, { subject: 'MDPONE' })).notRunReason).toBe('this scenario judges an LNSP receiver; --subject MDPONE is an MDP, a sender');
+      expect((await one(LNSP_SUITE, { subject: 'NOBODY' })).notRunReason).toBe('--subject NOBODY is not a participant of the hub');
+    });
+  });
+
+  it('per-scenario settings start a hub of their own (in-process), and are not run against a running hub', async () => {
+    const yaml = `
+id: low-watermarks
+title: High watermark reached after 3 messages
+settings: { fcPqdLow: 1, fcPqdWarn: 2, fcPqdHigh: 3 }
+steps:
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000001'], intervalCount: 1 } } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000002'], intervalCount: 1 } } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000003'], intervalCount: 1 } } }
+  - as: LNSPNORTH
+    flowControl: {}
+    expect: { json: { $.data.messageCount: 3, $.data.status: { notEquals: Started } } }
+`;
+    let started = 0;
+    const s = await one(yaml, { targetFor: async (overrides) => {
+      started++;
+      expect(overrides).toEqual({ fcPqdLow: 1, fcPqdWarn: 2, fcPqdHigh: 3 });
+      return inProcessTarget({ seed: 'own', certsDir: inject('pkiDir'), overrides });
+    } });
+    expect(started).toBe(1);
+    expect(s.steps.filter((st) => st.outcome !== 'passed').map((st) => st.message)).toEqual([]);
+    expect(s.settings).toEqual({ fcPqdLow: '1', fcPqdWarn: '2', fcPqdHigh: '3' });
+    expect((await one(yaml)).notRunReason).toBe('needs hub settings (fcPqdLow, fcPqdWarn, fcPqdHigh) that a running hub cannot change: run it in-process (without --url)');
+  });
+
+  it('control: any control-API call; ${now}; a step may present the secondary certificate', async () => {
+    const s = await one(`
+id: control
+title: control and built-ins
+steps:
+  - clock: { advance: PT30M }
+  - control: { method: GET, path: /clock }
+    expect: { json: { $.now: '\${now}' } }
+  - control: { method: GET, path: /coverage, query: { fromDate: '\${today}', nmi: '4102000001' } }
+    expect: { count: 1, json: { '$.data[0].nmi': '4102000001' } }
+  - control: { method: GET, path: /nmis/0000000000 }
+    expect: { status: 404 }
+  - as: LNSPNORTH
+    certificate: secondary
+    list: {}
+`);
+    expect(s.steps.filter((st) => st.outcome !== 'passed').map((st) => st.message)).toEqual([]);
+    expect(s.steps[1]!.assertions[1]!.description).toBe("$.now equals '2026-07-02T09:30:00.000+10:00'");
+    expect(target.identity('LNSPNORTH', 'secondary').cert).not.toEqual(target.identity('LNSPNORTH').cert);
+  });
+
+  it('a running hub by URL: the same scenario, the same client path, the target recorded', async () => {
+    const remote = await urlTarget({ url: target.url, adminKey: 'idx-sim-admin', certsDir: inject('pkiDir') });
+    try {
+      const result = await run(SUBMIT_AND_DRAIN, { target: remote });
+      expect(result.scenarios[0]!.steps.map((st) => st.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+      expect(result.environment.target).toEqual({ kind: 'url', url: target.url });
+    } finally {
+      await remote.close();
+    }
+    await expect(urlTarget({ url: target.url, adminKey: 'wrong-key', certsDir: inject('pkiDir') })).rejects.toThrow(/refused the admin key/);
+  });
+
+  it('the other participant actions: token, translog, archive, participantStatus, delete all, request without auth, counterparty tick', async () => {
+    const s = await one(`
+id: other-actions
+title: other participant actions
+steps:
+  - as: MDPONE
+    token: { clientSecret: wrong }
+    expect: { status: '4xx', json: { $.code: { matches: '^IDX_ERR_' } } }
+  - as: MDPONE
+    token: { scope: PQD_BPQD }
+    expect: { json: { $.token_type: Bearer } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000001'], intervalCount: 1 } } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000002'], intervalCount: 1, priority: h } } }
+  - as: LNSPNORTH
+    translog: { query: { itemCount: 10 } }
+    expect: { count: 2 }
+  - as: LNSPNORTH
+    participantStatus: {}
+  - as: LNSPNORTH
+    archive: { query: {} }
+  - as: LNSPNORTH
+    delete: { all: true }
+    expect: { json: { $.deleted: 2, $.messageContextIds: { length: 2 } } }
+  - as: LNSPNORTH
+    list: {}
+    expect: { count: 0 }
+  - as: LNSPNORTH
+    request: { method: GET, path: /sim/v1/health, auth: false }
+    expect: { json: { $.status: ok } }
+  - counterparty: { tick: true }
+`);
+    expect(s.steps.filter((st) => st.outcome !== 'passed').map((st) => st.message)).toEqual([]);
+    expect(s.steps[0]!.exchanges[0]!.requestBody).toContain('client_secret=[redacted]');
+    expect(s.steps[9]!.exchanges[0]!.requestHeaders).not.toHaveProperty('authorization');
   });
 });
 
