@@ -246,6 +246,20 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   return { ...c, databasePath: resolve(c.dataDir, 'idx-sim.db') };
 }
 
+/** Settings whose value is a secret: shown as `[redacted]` wherever settings are reported. */
+export const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set<keyof Config>(['adminKey']);
+
+/**
+ * The effective settings by environment variable, as text, secrets redacted: what a run's evidence and
+ * a defect record quote (`GET /sim/v1/settings`, issue #11), so a failure can be reproduced with the same
+ * configuration.
+ */
+export function effectiveSettings(config: Config): Record<string, string> {
+  const text = (value: unknown) => (Array.isArray(value) ? value.join(',') : value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  return Object.fromEntries((Object.entries(SETTINGS) as [keyof Config, Setting<unknown>][])
+    .map(([key, s]) => [s.env, SECRET_SETTINGS.has(key) ? '[redacted]' : text(config[key])]));
+}
+
 /** The configuration table of the README, as Markdown. */
 export function settingsTable(): string {
   const show = (value: unknown) => {

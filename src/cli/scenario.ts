@@ -12,15 +12,18 @@ import type { Config } from '../config.js';
 import { UnreachableError } from './control-client.js';
 import { systemClock } from '../domain/clock.js';
 import { failureReason, runScenarios, type ProgressEvent } from '../scenario/engine.js';
+import { raiseDefects } from '../scenario/defects.js';
 import { toJUnit } from '../scenario/junit.js';
 import { loadScenarios, ScenarioLoadError } from '../scenario/loader.js';
+import { writeReports } from '../scenario/report/index.js';
 import type { RunResult } from '../scenario/result-model.js';
 import { inProcessTarget, TargetUnreachableError, urlTarget, type Target } from '../scenario/target.js';
 
 export const SCENARIO_USAGE = `usage: idx-sim scenario run <file|dir>... [options]
        idx-sim scenario validate <file|dir>...
 
-  run       play the scenarios (YAML, docs/scenarios.md) and write results.json and junit.xml
+  run       play the scenarios (YAML, docs/scenarios.md) and write results.json, junit.xml, and the evidence:
+            report.html (self-contained), summary.md (test-completion summary), defects.csv
   validate  check the files against schemas/scenario.schema.json only (nothing runs)
 
 options of run:
@@ -74,29 +77,6 @@ export function progressPrinter(out: Writer, tty: boolean): (e: ProgressEvent) =
       out(`${mark} [${e.index + 1}/${e.total}] ${r.id} ${r.title} (${(r.durationMs / 1000).toFixed(1)} s)${reason}\n`);
     }
   };
-}
-
-/**
- * The HTML evidence report and the test-completion summary (scenario-evidence's `src/scenario/report/`):
- * called when that module exists, so this runner and the report can land in either order.
- */
-async function writeEvidenceReports(result: RunResult, outDir: string, err: Writer): Promise<string[]> {
-  const modulePath = '../scenario/report/index.js';
-  let mod: { writeReports?: (r: RunResult, dir: string) => unknown };
-  try {
-    mod = await import(modulePath) as typeof mod;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('report')) return [];
-    throw e;
-  }
-  if (typeof mod.writeReports !== 'function') return [];
-  try {
-    const written = await mod.writeReports(result, outDir);
-    return Array.isArray(written) ? written.map(String) : [];
-  } catch (e) {
-    err(`idx-sim scenario: the evidence report could not be written: ${(e as Error).message}\n`);
-    return [];
-  }
 }
 
 function summaryLine(r: RunResult): string {
@@ -206,11 +186,14 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
   } finally {
     await target.close();
   }
+  // A defect record for each failed scenario (seed 000 §4.7), and the summary in the test plan's shape
+  // (src/scenario/summary.ts), before anything is written: every output tells the same story.
+  result = raiseDefects(result);
   const outDir = resolve(cwd, v.out ?? 'reports/scenarios');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(outDir, 'junit.xml'), toJUnit(result, (v['junit-group'] as 'file' | 'tag' | undefined) ?? 'file'));
-  const more = await writeEvidenceReports(result, outDir, err);
+  const more = writeReports(result, outDir);
   out(summaryLine(result));
   out(`wrote ${join(outDir, 'results.json')}, ${join(outDir, 'junit.xml')}${more.length ? `, ${more.join(', ')}` : ''}\n`);
   return result.summary.failed > 0 ? 1 : 0;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClientIdentity } from '../client/idx-client.js';
 import { ControlClient, ControlError, UnreachableError } from '../cli/control-client.js';
-import { SETTINGS, type Config } from '../config.js';
+import { effectiveSettings, type Config } from '../config.js';
 import { pkiPaths } from '../pki/dev-ca.js';
 
 export interface Target {
@@ -28,8 +28,6 @@ export interface Target {
 export class TargetUnreachableError extends Error {
   override name = 'TargetUnreachableError';
 }
-
-const SECRET_SETTINGS = new Set(['adminKey']);
 
 function identityFrom(url: string, certsDir: string, servername?: string): (participantId: string, certificate?: 'primary' | 'secondary') => ClientIdentity {
   const paths = pkiPaths(certsDir);
@@ -80,7 +78,8 @@ export async function inProcessTarget(o: InProcessOptions): Promise<Target> {
   const config = server.ctx.config;
   const paths = pkiPaths(config.certsDir);
   const control = new ControlClient({ url: server.url, adminKey: config.adminKey, ca: readFileSync(paths.caCert) });
-  const settings = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, SECRET_SETTINGS.has(k) ? '[redacted]' : String((config as unknown as Record<string, unknown>)[k] ?? '')]));
+  // By IDX_SIM_* name, secrets redacted (src/config.ts): what GET /sim/v1/settings answers for a running hub.
+  const settings = effectiveSettings(config);
   return {
     kind: 'in-process', url: server.url, control, identity: identityFrom(server.url, config.certsDir, 'localhost'), settings, profile: config.profile,
     async close() {
@@ -113,8 +112,10 @@ export async function urlTarget(o: UrlOptions): Promise<Target> {
     if (err instanceof ControlError && err.status === 401) throw new TargetUnreachableError(`the control API at ${url} refused the admin key (--admin-key or IDX_SIM_ADMIN_KEY): ${err.message}`);
     throw new TargetUnreachableError(`the simulator at ${url} is not ready: ${(err as Error).message}`);
   }
+  // A hub without GET /sim/v1/settings (older than issue #11's evidence) leaves the report's settings empty.
+  const reported = await control.call('GET', '/settings').then((r) => r.json<{ profile: string; settings: Record<string, string> }>(), () => undefined);
   return {
-    kind: 'url', url, control, identity: identityFrom(url, resolve(o.certsDir)), settings: {}, profile: 'unknown (running hub)',
+    kind: 'url', url, control, identity: identityFrom(url, resolve(o.certsDir)), settings: reported?.settings ?? {}, profile: reported?.profile ?? 'unknown (running hub)',
     async close() {
       await control.close();
     },

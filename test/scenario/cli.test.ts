@@ -80,6 +80,13 @@ describe('idx-sim scenario', () => {
     const result = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult;
     expect(result).toMatchObject({ schemaVersion: 1, selection: { paths: ['good.yaml', 'broken.yaml'], tags: [], bail: false }, environment: { seed: 'cli' } });
     expect(result.scenarios.map((s) => [s.id, s.file, s.outcome])).toEqual([['good', 'good.yaml', 'passed'], ['broken', 'broken.yaml', 'failed']]);
+    // The evidence of the same run: a defect for the failed scenario, in results.json, the report, the summary and the CSV.
+    expect(result.defects).toEqual([expect.objectContaining({ id: `${result.defects[0]!.id}`, scenarioId: 'broken', status: 'open', severity: 'medium', priority: 'P3' })]);
+    expect(result.scenarios[1]!.defectIds).toEqual([result.defects[0]!.id]);
+    expect(r.out).toContain(`${join(dir, 'out', 'report.html')}, ${join(dir, 'out', 'summary.md')}, ${join(dir, 'out', 'defects.csv')}`);
+    expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toContain('a deliberately broken scenario &lt;&amp;&gt;');
+    expect(readFileSync(join(dir, 'out', 'summary.md'), 'utf8')).toContain('**FAILED**: 1 of 2 scenarios passed');
+    expect(readFileSync(join(dir, 'out', 'defects.csv'), 'utf8')).toContain(`${result.defects[0]!.id},`);
 
     const xml = readFileSync(join(dir, 'out', 'junit.xml'), 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);

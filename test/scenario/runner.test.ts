@@ -67,7 +67,7 @@ describe('scenario engine, in-process hub', () => {
     expect(JSON.stringify(result)).not.toMatch(/mdpone-secret|eyJ[A-Za-z0-9_-]{20,}/);
     expect(submit.simulatedStart).toBe('2026-07-02T09:00:00.000+10:00');
     expect(result.environment).toMatchObject({ target: { kind: 'in-process' }, seed: 's1', profile: 'aemo', simulatedClockStart: '2026-07-02T09:00:00.000+10:00' });
-    expect(result.environment.settings.adminKey).toBe('[redacted]');
+    expect(result.environment.settings.IDX_SIM_ADMIN_KEY).toBe('[redacted]');
     expect(result.summary).toMatchObject({ total: 1, passed: 1, failed: 0, notRun: 0, highPriority: { total: 1, passed: 1 } });
   });
 
@@ -270,6 +270,16 @@ steps:
       ]);
     });
   
+    it('deletedAll does not pass when the journal cannot show whom a message was for', async () => {
+      // The scenario's own hub (its settings) keeps no journal bodies: whom the two submissions were for is unknown.
+      const s = await one(LNSP_SUITE.replace('subject: {', 'settings: { journalBodyBytes: 0 }\nsubject: {'), {
+        subject: 'LNSPNORTH', targetFor: (overrides) => inProcessTarget({ seed: 'bodies', certsDir: inject('pkiDir'), overrides }),
+      });
+      expect(s.outcome).toBe('failed');
+      expect(s.steps[2]!.message).toContain('0 of 0 accepted message(s) deleted');
+      expect(s.steps[2]!.message).toContain('2 accepted submission(s) whose receivers the journal does not show (IDX_SIM_JOURNAL_BODY_BYTES too small?)');
+    });
+
     it('without --subject, or with one of another role, a participant-under-test scenario is not run, saying why', async () => {
       expect((await one(LNSP_SUITE)).notRunReason).toBe('participant under test: start an LNSP receiver pointed at idx-sim and pass --subject <its participant ID>');
       expect((await one(LNSP_SUITE, { subject: 'MDPONE' })).notRunReason).toBe('this scenario judges an LNSP receiver; --subject MDPONE is an MDP, a sender');
@@ -333,6 +343,42 @@ steps:
       await remote.close();
     }
     await expect(urlTarget({ url: target.url, adminKey: 'wrong-key', certsDir: inject('pkiDir') })).rejects.toThrow(/refused the admin key/);
+  });
+
+  it('the other participant actions: token, translog, archive, participantStatus, delete all, request without auth, counterparty tick', async () => {
+    const s = await one(`
+id: other-actions
+title: other participant actions
+steps:
+  - as: MDPONE
+    token: { clientSecret: wrong }
+    expect: { status: '4xx', json: { $.code: { matches: '^IDX_ERR_' } } }
+  - as: MDPONE
+    token: { scope: PQD_BPQD }
+    expect: { json: { $.token_type: Bearer } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000001'], intervalCount: 1 } } }
+  - { as: MDPONE, submit: { generate: { nmis: ['4102000002'], intervalCount: 1, priority: h } } }
+  - as: LNSPNORTH
+    translog: { query: { itemCount: 10 } }
+    expect: { count: 2 }
+  - as: LNSPNORTH
+    participantStatus: {}
+  - as: LNSPNORTH
+    archive: { query: {} }
+  - as: LNSPNORTH
+    delete: { all: true }
+    expect: { json: { $.deleted: 2, $.messageContextIds: { length: 2 } } }
+  - as: LNSPNORTH
+    list: {}
+    expect: { count: 0 }
+  - as: LNSPNORTH
+    request: { method: GET, path: /sim/v1/health, auth: false }
+    expect: { json: { $.status: ok } }
+  - counterparty: { tick: true }
+`);
+    expect(s.steps.filter((st) => st.outcome !== 'passed').map((st) => st.message)).toEqual([]);
+    expect(s.steps[0]!.exchanges[0]!.requestBody).toContain('client_secret=[redacted]');
+    expect(s.steps[9]!.exchanges[0]!.requestHeaders).not.toHaveProperty('authorization');
   });
 });
 

@@ -231,6 +231,10 @@ describe('simulator console: journal and reports', () => {
     // Newest first: the submission, the token it took, the queue listing, its token.
     expect(order).toEqual(['POST /pqd/v1/bpqd', 'POST /oauth/v1/token', 'GET /pqd/v1/bpqd', 'POST /oauth/v1/token']);
     expect(page.body).not.toContain('/console/'.concat('journal</code>')); // the console itself is not journalled
+    // Bodies are shown as the journal keeps them: secrets masked, a long body marked as cut.
+    expect(page.body).toMatch(/client_secret(&quot;)?[:=](&quot;)?\*\*\*/);
+    expect(page.body).not.toContain('lnspnorth-secret');
+    expect(page.body).toMatch(/Request <span class="muted">\d+ bytes, cut \(IDX_SIM_JOURNAL_BODY_BYTES\)/);
 
     const filtered = await b.get('/console/journal?participantId=MDPONE&method=post&path=%2Fpqd%2Fv1');
     const rows = [...filtered.body.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));

@@ -512,6 +512,23 @@ export interface paths {
         patch: operations["updateFault"];
         trace?: never;
     };
+    "/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The effective settings (IDX_SIM_*), secrets redacted: what a run's evidence and a defect record quote */
+        get: operations["getSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/coverage": {
         parameters: {
             query?: never;
@@ -536,6 +553,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        SettingsView: {
+            /** @description IDX_SIM_PROFILE in force. */
+            profile: string;
+            /** @description IDX_SIM_* name to effective value. */
+            settings: {
+                [key: string]: string;
+            };
+        };
         Clock: {
             now: components["schemas"]["IdxDateTime"];
             frozen: boolean;
@@ -2272,6 +2297,30 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every setting by its environment variable, as text; the admin key shows as [redacted]. */
+            200: {
+                headers: {
+                    "x-traceId": components["headers"]["TraceId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };

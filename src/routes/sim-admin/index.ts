@@ -9,6 +9,7 @@ import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
 import type { Outage } from '../../store/flow-control-store.js';
 import { SimDataStore } from '../../store/sim-data-store.js';
+import { effectiveSettings } from '../../config.js';
 import { simCoverageRoutes } from './coverage.js';
 import { simFaultRoutes } from './faults.js';
 import { simJournalRoutes } from './journal.js';
@@ -38,6 +39,8 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
   contractRoute(app, ctx, auth, 'getClock', async () => clockView());
+  // The evidence of a scenario run and `idx-sim defect capture` quote these (issue #11).
+  contractRoute(app, ctx, auth, 'getSettings', async () => ({ profile: ctx.config.profile, settings: effectiveSettings(ctx.config) }));
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
     const body = request.body;

@@ -19,7 +19,8 @@ function decodeCursor(cursor: string): number {
   return id;
 }
 
-const bodyView = (b: JournalBody | null) => b && { ...b, truncated: b.encoding === 'base64' ? Buffer.from(b.body, 'base64').length < b.bytes : Buffer.byteLength(b.body) < b.bytes };
+/** A kept body as the control API (and the simulator console) shows it: whether it was cut. */
+export const bodyView = (b: JournalBody | null) => b && { ...b, truncated: b.encoding === 'base64' ? Buffer.from(b.body, 'base64').length < b.bytes : Buffer.byteLength(b.body) < b.bytes };
 
 export async function simJournalRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   contractRoute(app, ctx, auth, 'listJournal', async (request) => {

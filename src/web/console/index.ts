@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { ERROR_CATALOGUE, IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
+import { bodyView } from '../../routes/sim-admin/journal.js';
 import type { JournalFilter } from '../../store/journal-store.js';
 import { html, raw, type SafeHtml } from '../shared/html.js';
 import { addSecurityHeaders, checkCsrf, errorBody, field, readCookies, registerFormParser, sessionCookie, webErrorHandler } from '../shared/http.js';
@@ -289,7 +290,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   };
   const entryView = (e: ReturnType<AppContext['journal']['page']>[number]): JournalEntry => ({
     ...e, at: formatMarketDateTime(e.at),
-    request: e.request && { ...e.request, truncated: false }, response: e.response && { ...e.response, truncated: false },
+    request: bodyView(e.request), response: bodyView(e.response),
   });
   app.get('/console/journal', async (request, reply) => {
     const q = request.query as JournalQuery;

@@ -531,8 +531,7 @@ function statusTone(status: number): 'ok' | 'warn' | 'bad' | 'neutral' {
 function bodyBlock(label: string, b: JournalEntry['request']): SafeHtml {
   if (!b) return html``;
   const text = b.encoding === 'base64' ? `(${b.bytes} bytes, binary: base64) ${b.body}` : b.body;
-  const truncated = b.encoding === 'base64' ? Buffer.from(b.body, 'base64').length < b.bytes : Buffer.byteLength(b.body) < b.bytes;
-  return html`<div class="body-block"><h4>${label} <span class="muted">${b.bytes} bytes${truncated ? ', cut' : ''}</span></h4><pre>${text}</pre></div>`;
+  return html`<div class="body-block"><h4>${label} <span class="muted">${b.bytes} bytes${b.truncated ? ', cut (IDX_SIM_JOURNAL_BODY_BYTES)' : ''}</span></h4><pre>${text}</pre></div>`;
 }
 
 /** One journal row (also what the live tail fetches). */
