@@ -1,6 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongFilesFirst from './test/helpers/sequencer.js';
 
-// `npm test` runs scripts/check.mjs (tsc + ESLint), then `vitest run --coverage` (coverage thresholds
+// `npm test` runs scripts/check.mjs: tsc and ESLint beside `vitest run --coverage` (coverage thresholds
 // below are enforced there); CI runs `npm test` (.ci/run).
 export default defineConfig({
   test: {
@@ -15,6 +16,8 @@ export default defineConfig({
     // compiled OpenAPI contract, Fastify, ajv): every test builds a fresh hub on its own in-memory
     // database and clock, no test mocks a module, and spies are restored where they are made.
     isolate: false,
+    // The long files start first even without timings from an earlier run (a fresh clone): test/helpers/sequencer.ts.
+    sequence: { sequencer: LongFilesFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: process.env.CI ? ['default', 'junit'] : ['default'],

@@ -33,6 +33,8 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/suite.js
   --memory-submissions <n>  submissions per server in the memory case     (default 300000)
   --memory-seconds <s>      time cap per server in the memory case        (default 900)
   --max-minutes <m>         watchdog for the whole run                    (default 60)
+  --cpu-prof <file>         write a V8 CPU profile of the idx-sim process over the cases (not its start)
+                            (summarise: node dist/bench/cpuprofile-summary.js <file>)
   --keep                    keep the temporary directory (databases, certificates)
   --help
 
@@ -55,6 +57,7 @@ function parseOptions(argv: string[]) {
       'memory-seconds': { type: 'string', default: '900' },
       'max-minutes': { type: 'string', default: '60' },
       keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -82,7 +85,7 @@ function parseOptions(argv: string[]) {
     memorySeconds: num('memory-seconds', values['memory-seconds'], 1, 7200),
   };
   const cases = names.length ? CASES.filter((c) => names.includes(c.name)) : CASES.filter((c) => c.byDefault);
-  return { options, cases, maxMinutes: num('max-minutes', values['max-minutes'], 1, 600), keep: values.keep };
+  return { options, cases, maxMinutes: num('max-minutes', values['max-minutes'], 1, 600), keep: values.keep, cpuProf: values['cpu-prof'] };
 }
 
 function table(rows: ResultRow[]): string {
@@ -95,7 +98,7 @@ function table(rows: ResultRow[]): string {
 }
 
 async function main(): Promise<number> {
-  const { options, cases, maxMinutes, keep } = parseOptions(process.argv.slice(2));
+  const { options, cases, maxMinutes, keep, cpuProf } = parseOptions(process.argv.slice(2));
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: watchdog fired after ${maxMinutes} min; aborting\n`);
     process.exit(2);
@@ -134,6 +137,7 @@ async function main(): Promise<number> {
     };
     const rows: ResultRow[] = [];
     const cpu0 = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await servers[t]!.ask<NodeJS.CpuUsage>({ cmd: 'cpu' })] as const)));
+    if (cpuProf) await servers['idx-sim'].ask({ cmd: 'profileStart' });
     for (const c of cases) {
       const t0 = performance.now();
       log(`\n== ${c.name}: ${c.description}`);
@@ -141,6 +145,7 @@ async function main(): Promise<number> {
       rows.push(...caseRows);
       log(`${table(caseRows)}\n(${round((performance.now() - t0) / 1000, 1)} s)`);
     }
+    if (cpuProf) log(`idx-sim CPU profile: ${await servers['idx-sim'].ask<string>({ cmd: 'profileStop', file: cpuProf })}`);
     const cpu1 = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await servers[t]!.ask<NodeJS.CpuUsage>({ cmd: 'cpu' })] as const)));
     const after = loadavg().map((l) => round(l, 2));
     log(`\n== results (ratio = idx-sim's speed relative to the baseline, measured side by side: ≥ 1× is as good or better)\n${table(rows)}`);

@@ -182,6 +182,7 @@ export async function startBaseline(dir: string) {
       for (let n = 1; n <= count; n++) insert.run(filledContextId(prefix, n), 'MDPONE', recipient, now, s.json.length, signed ? s.signature : null, s.gzip);
     })();
     bump(recipient, count);
+    db.pragma('wal_checkpoint(TRUNCATE)');
     return queued.get(recipient)!;
   };
 
@@ -211,6 +212,7 @@ if (process.send && dirArg > 0) {
       case 'cursorAt': return baseline.cursorAt(c.recipient, c.position);
       case 'memory': return process.memoryUsage();
       case 'cpu': return process.cpuUsage();
+      default: throw new Error(`unknown command ${c.cmd}`);
     }
   }, baseline.close);
 }

@@ -27,6 +27,7 @@ export const drainCase: Case = {
     const next: Record<TargetName, number> = { 'idx-sim': 1, baseline: 1 };
     const rates: Record<TargetName, number[]> = { 'idx-sim': [], baseline: [] };
     const samples: Record<TargetName, number[]> = { 'idx-sim': [], baseline: [] };
+    const cpuPerMessage: Record<TargetName, number[]> = { 'idx-sim': [], baseline: [] };
     let errors = 0;
     let firstError: string | undefined;
     const roundOf = async (target: TargetName, seconds: number, limit: number) => {
@@ -43,7 +44,10 @@ export const drainCase: Case = {
     };
     await interleaved(1, async (target) => void (await roundOf(target, Math.min(1, roundSeconds), drainMessages)));
     await interleaved(rounds, async (target, r) => {
+      const cpu0 = await ctx.servers[target].ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
       const res = await roundOf(target, roundSeconds, drainMessages);
+      const cpu1 = await ctx.servers[target].ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
+      cpuPerMessage[target].push((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / Math.max(1, res.ops));
       errors += res.errors;
       firstError ??= res.firstError;
       rates[target].push(res.ops / res.seconds);
@@ -57,6 +61,8 @@ export const drainCase: Case = {
       { case: 'drain', metric: `messages/s, ${WORKERS} workers (median of ${rounds})`, unit: 'msg/s', better: 'higher',
         values: { 'idx-sim': round(median(rates['idx-sim']), 0), baseline: round(median(rates.baseline), 0) } },
       { case: 'drain', metric: 'GET + DELETE p99', unit: 'ms', better: 'lower', values: { 'idx-sim': round(idx.p99), baseline: round(base.p99) } },
+      { case: 'drain', metric: 'server CPU per message (median of rounds)', unit: 'µs', better: 'lower',
+        values: { 'idx-sim': round(median(cpuPerMessage['idx-sim']), 0), baseline: round(median(cpuPerMessage.baseline), 0) } },
     ] satisfies ResultRow[];
   },
 };

@@ -4,7 +4,8 @@
  * (idx-sim and the bare baseline) that the suite starts as children. Loopback only.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
@@ -118,16 +119,19 @@ export function submitHeaders(contextId: string, token: string, signature: strin
  * What the suite asks of a server child (bench/servers/idx-sim.ts, bench/baseline/server.ts), over IPC:
  * - `fill`: put `count` delivered messages in `recipient`'s queue straight through the store, in one
  *   transaction (context ids `pqd~bpqd~l~mdpone~<prefix>-<n>`, n from 1; a 1-interval payload, with its
- *   x-signature when `signed`); answers the queue size after.
+ *   x-signature when `signed`), then checkpoint the WAL (setup, not measured); answers the queue size after.
  * - `cursorAt`: the cursor of the page that starts at the `position`-th (0-based) message of the queue.
  * - `memory`: process.memoryUsage() of the child.
  * - `cpu`: process.cpuUsage() of the child (µs).
+ * - `profileStart` / `profileStop`: a V8 CPU profile of the child between the two, written to `file`.
  */
 export type ChildCommand =
   | { cmd: 'fill'; recipient: string; prefix: string; count: number; signed: boolean }
   | { cmd: 'cursorAt'; recipient: string; position: number }
   | { cmd: 'memory' }
-  | { cmd: 'cpu' };
+  | { cmd: 'cpu' }
+  | { cmd: 'profileStart' }
+  | { cmd: 'profileStop'; file: string };
 
 export interface ChildReady {
   ready: true;
@@ -201,10 +205,26 @@ export class ServerChild {
  * goes away (so no server outlives the suite).
  */
 export function serveParent(url: string, handle: (command: ChildCommand) => unknown, close: () => Promise<void>): void {
+  let profiler: Session | undefined;
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => profiler!.post(method, (err, res) => (err ? reject(err) : resolve(res))));
   process.on('message', (m: ChildCommand & { id: number }) => {
     void (async () => {
       try {
-        process.send!({ id: m.id, ok: true, result: await handle(m) });
+        let result: unknown;
+        if (m.cmd === 'profileStart') {
+          profiler = new Session();
+          profiler.connect();
+          await post('Profiler.enable');
+          await post('Profiler.start');
+        } else if (m.cmd === 'profileStop') {
+          const { profile } = (await post('Profiler.stop')) as { profile: object };
+          profiler!.disconnect();
+          writeFileSync(m.file, JSON.stringify(profile));
+          result = m.file;
+        } else {
+          result = await handle(m);
+        }
+        process.send!({ id: m.id, ok: true, result });
       } catch (err) {
         process.send!({ id: m.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
       }

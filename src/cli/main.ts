@@ -8,19 +8,11 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS, settingsTable, type Config } from '../config.js';
-import { banner, startServer } from '../server.js';
-import { certsCommand } from './certs.js';
 import { SIM_COMMANDS, SIM_COMMANDS_USAGE, simCommand } from './sim-commands.js';
-import { signCommand } from './sign.js';
-import { EXIT, UsageError } from './connection.js';
-import { counterpartyCommand } from './counterparty.js';
-import { defectCommand } from './defect.js';
-import { doctorCommand } from './doctor.js';
-import { generateCommand } from './generate.js';
-import { pollCommand } from './poll.js';
-import { submitCommand } from './submit.js';
-import { eventsCommand, tokenCommand } from './token-events.js';
-import { scenarioCommand } from './scenario.js';
+
+// Each command loads only its own modules: the server (Fastify, the compiled OpenAPI contract, SQLite) takes
+// about a second of CPU to import, which `idx-sim sign`, `certs` or `poll` never need. Scripts and CI jobs run
+// the command many times (the README's blocks run it about twenty times).
 
 const USAGE = `usage: idx-sim <command> [options]
 
@@ -53,6 +45,7 @@ function parseFlag<T>(flag: string, parse: () => T): T {
 }
 
 async function start(args: string[]): Promise<void> {
+  const { banner, startServer } = await import('../server.js');
   const { values } = parseArgs({
     args,
     options: {
@@ -85,18 +78,19 @@ const out = (text: string) => process.stdout.write(text);
 
 /** The data generator and the participant client: usage errors exit 2 (EXIT in ./connection.ts). */
 async function participantCommand(command: string, args: string[]): Promise<number> {
+  const { EXIT, UsageError } = await import('./connection.js');
   try {
     switch (command) {
       case 'generate': {
-        const g = generateCommand(args, out);
-        return g.send && g.result ? submitCommand([...g.rest, ...(g.json ? ['--json'] : []), g.result.dir], out) : g.code;
+        const g = (await import('./generate.js')).generateCommand(args, out);
+        return g.send && g.result ? (await import('./submit.js')).submitCommand([...g.rest, ...(g.json ? ['--json'] : []), g.result.dir], out) : g.code;
       }
-      case 'token': return await tokenCommand(args, out);
-      case 'submit': return await submitCommand(args, out);
-      case 'poll': return await pollCommand(args, out);
-      case 'events': return await eventsCommand(args, out);
-      case 'counterparty': return await counterpartyCommand(args, out);
-      default: return await doctorCommand(args, out);
+      case 'token': return await (await import('./token-events.js')).tokenCommand(args, out);
+      case 'submit': return await (await import('./submit.js')).submitCommand(args, out);
+      case 'poll': return await (await import('./poll.js')).pollCommand(args, out);
+      case 'events': return await (await import('./token-events.js')).eventsCommand(args, out);
+      case 'counterparty': return await (await import('./counterparty.js')).counterpartyCommand(args, out);
+      default: return await (await import('./doctor.js')).doctorCommand(args, out);
     }
   } catch (err) {
     const e = err as Error & { code?: string };
@@ -120,9 +114,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${settingsTable()}\n`);
       return 0;
     case 'sign':
-      return signCommand(rest, (text) => process.stdout.write(text));
+      return (await import('./sign.js')).signCommand(rest, (text) => process.stdout.write(text));
     case 'certs':
-      return certsCommand(rest, (text) => process.stdout.write(text));
+      return (await import('./certs.js')).certsCommand(rest, (text) => process.stdout.write(text));
     case 'generate':
     case 'token':
     case 'submit':
@@ -132,9 +126,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'counterparty':
       return participantCommand(command, rest);
     case 'scenario':
-      return scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
+      return (await import('./scenario.js')).scenarioCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text), { tty: process.stdout.isTTY });
     case 'defect':
-      return defectCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+      return (await import('./defect.js')).defectCommand(rest, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
     case undefined:
     case 'help':
     case '--help':

@@ -35,9 +35,10 @@ export function checkNmiChecksums(payload: BpqdPayload, messageContextId?: strin
   if (problems.length) refuse('IDX_ERR_NMI_CHECKSUM', 'NMI checksum is wrong', problems, messageContextId);
 }
 
-function checkMeasurement(m: Measurement, pointer: string, problems: ProblemItem[]): void {
+/** The pointer is built only for a problem: a whole-day payload has thousands of readings and, usually, none. */
+function checkMeasurement(m: Measurement, readingPtr: string, field: string, problems: ProblemItem[]): void {
   if ((m.min !== undefined && m.min > m.avg) || (m.max !== undefined && m.max < m.avg)) {
-    problems.push(bodyProblem(pointer, 'MEASUREMENT_RANGE', `expected min <= avg <= max, got min ${m.min ?? '-'}, avg ${m.avg}, max ${m.max ?? '-'}`));
+    problems.push(bodyProblem(`${readingPtr}/${field}`, 'MEASUREMENT_RANGE', `expected min <= avg <= max, got min ${m.min ?? '-'}, avg ${m.avg}, max ${m.max ?? '-'}`));
   }
 }
 
@@ -67,10 +68,11 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
           const problemsBefore = problems.length;
           const start = parseIdxDateTime(interval.intervalStartDateTime);
           const end = parseIdxDateTime(interval.intervalEndDateTime);
-          for (const [field, text] of [['intervalStartDateTime', interval.intervalStartDateTime], ['intervalEndDateTime', interval.intervalEndDateTime]] as const) {
-            if (offsetOf(text) !== '+10:00') {
-              problems.push(bodyProblem(`${ptr}/${field}`, 'INTERVAL_NOT_MARKET_TIME', `${field} ${text} must be in market time (+10:00)`));
-            }
+          if (offsetOf(interval.intervalStartDateTime) !== '+10:00') {
+            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalStartDateTime ${interval.intervalStartDateTime} must be in market time (+10:00)`));
+          }
+          if (offsetOf(interval.intervalEndDateTime) !== '+10:00') {
+            problems.push(bodyProblem(`${ptr}/intervalEndDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalEndDateTime ${interval.intervalEndDateTime} must be in market time (+10:00)`));
           }
           if (start === undefined || end === undefined) return; // the schema pattern already reported the shape
           if (end - start !== lengthMs) {
@@ -97,9 +99,9 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
               problems.push(bodyProblem(`${rPtr}/phase`, 'PHASE_DUPLICATE', `phase ${reading.phase} appears more than once in the interval`));
             }
             phases.add(reading.phase);
-            checkMeasurement(reading.voltage, `${rPtr}/voltage`, problems);
-            checkMeasurement(reading.current, `${rPtr}/current`, problems);
-            checkMeasurement(reading.phaseAngle, `${rPtr}/phaseAngle`, problems);
+            checkMeasurement(reading.voltage, rPtr, 'voltage', problems);
+            checkMeasurement(reading.current, rPtr, 'current', problems);
+            checkMeasurement(reading.phaseAngle, rPtr, 'phaseAngle', problems);
           });
         });
         byStart.sort((a, b) => a[0] - b[0]);

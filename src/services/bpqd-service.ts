@@ -249,7 +249,9 @@ export class BpqdService {
     const startAt = q.cursor === undefined ? 0 : decodeCursor(QUEUE_CURSOR, q.cursor, [isPositiveInteger])[0] as number;
     const rows = this.messages.page(filter, startAt, itemCount + 1);
     const page = rows.slice(0, itemCount);
-    const totalRecords = this.messages.count(filter);
+    // Unfiltered (the usual poll): the counter kept with the queue, so a page costs the same at 10 or 1M queued.
+    const filtered = filter.fromReceivedAt !== undefined || filter.toReceivedAt !== undefined || filter.priority !== undefined;
+    const totalRecords = filtered ? this.messages.count(filter) : this.delivery.queueSize(recipientId, 'pqd', filter.expiredUpTo);
     return {
       data: page.map(toMetadata),
       meta: {
@@ -262,15 +264,15 @@ export class BpqdService {
   }
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
-  retrieve(recipientId: string, messageContextId: string, traceId: string) {
+  async retrieve(recipientId: string, messageContextId: string, traceId: string) {
     const item = this.find(recipientId, messageContextId);
-    this.delivery.retrieve(recipientId, item, traceId);
+    await this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
-  remove(recipientId: string, messageContextId: string, traceId: string): void {
+  async remove(recipientId: string, messageContextId: string, traceId: string): Promise<void> {
     const item = this.find(recipientId, messageContextId);
-    this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
+    await this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
   private find(recipientId: string, messageContextId: string) {

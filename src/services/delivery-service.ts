@@ -121,11 +121,15 @@ export class DeliveryService {
     });
   }
 
-  /** First retrieval completes delivery (spec §4.5 `completed`) and, by default, lowers the count. */
-  retrieve(recipientId: string, item: QueuedMessage, traceId: string): void {
+  /**
+   * First retrieval completes delivery (spec §4.5 `completed`) and, by default, lowers the count. Written
+   * in the group commit like a submission (one COMMIT per event-loop turn, not per request); resolves once
+   * committed, and only then are events published.
+   */
+  async retrieve(recipientId: string, item: QueuedMessage, traceId: string): Promise<void> {
     const now = this.clock.now();
     const pending = new PendingEvents();
-    this.messages.transaction(() => {
+    await this.commits.run(() => {
       if (!this.messages.markRetrieved(item.queueItemId, now)) return;
       this.logState(item, recipientId, now, traceId, 'RETRIEVED', 'retrieved by the receiving participant', 'completed');
       if (this.settings.countMode !== 'unretrieved') return;
@@ -133,14 +137,27 @@ export class DeliveryService {
       state = this.drain({ ...state, messageCount: Math.max(0, state.messageCount - 1) }, pending, now, traceId);
       this.flow.save(state);
     });
-    this.publishOnceCommitted(pending);
+    pending.flushTo(this.events);
   }
 
-  /** Removes a message from a queue (spec §4.5 `removed`): deleted by the recipient, or expired. */
-  remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): void {
+  /**
+   * Removes a message from a queue (spec §4.5 `removed`) at the recipient's request, in the group commit;
+   * resolves once committed, then publishes. Expiry removes in `expire`.
+   */
+  async remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): Promise<void> {
     const pending = new PendingEvents();
-    this.messages.transaction(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
-    this.publishOnceCommitted(pending);
+    await this.commits.run(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
+    pending.flushTo(this.events);
+  }
+
+  /**
+   * How many messages the recipient's queue lists (delivered, retrieved or not, not expired): the counter
+   * kept with the queue, less those past the retention that expiry has not removed yet (an index range
+   * over the overdue items only — normally none). Never a count of the queue.
+   */
+  queueSize(recipientId: string, businessFunctionId: string, expiredUpTo: number = this.expiredUpTo()): number {
+    const { queuedCount } = this.flow.get(recipientId, businessFunctionId, this.clock.now());
+    return Math.max(0, (queuedCount ?? 0) - this.messages.countOverdue(recipientId, businessFunctionId, expiredUpTo));
   }
 
   /** Manual stop / start of outbound delivery (spec §4.2 "Manage Outbound Delivery"). */
@@ -222,8 +239,9 @@ export class DeliveryService {
     let state = this.flow.get(recipientId, item.businessFunctionId, now);
     if (item.state === 'held') {
       state = { ...state, heldCount: Math.max(0, state.heldCount - 1) };
-    } else if (this.settings.countMode === 'queued' || item.retrievedAt === null) {
-      state = { ...state, messageCount: Math.max(0, state.messageCount - 1) };
+    } else {
+      state = { ...state, queuedCount: Math.max(0, (state.queuedCount ?? 0) - 1) };
+      if (this.settings.countMode === 'queued' || item.retrievedAt === null) state = { ...state, messageCount: Math.max(0, state.messageCount - 1) };
     }
     this.flow.save(this.drain(state, pending, now, traceId));
   }
@@ -254,7 +272,7 @@ export class DeliveryService {
       initiatingParticipantId: item.senderId,
       receivingParticipantId: state.participantId,
     });
-    return this.transition({ ...state, messageCount: state.messageCount + 1, updatedAt: now }, pending, now);
+    return this.transition({ ...state, messageCount: state.messageCount + 1, queuedCount: (state.queuedCount ?? 0) + 1, updatedAt: now }, pending, now);
   }
 
   private transition(state: FlowControlRow, pending: PendingEvents, now: number): FlowControlRow {

@@ -9,6 +9,11 @@ export interface FlowControlRow {
   outboundDelivery: OutboundDelivery;
   messageCount: number;
   heldCount: number;
+  /**
+   * Delivered messages in the queue, retrieved or not: what the queue list counts (totalRecords). `get`
+   * always reads it; a row saved without it leaves the stored count as it is.
+   */
+  queuedCount?: number;
   messageBreachedAt: number | null;
   updatedAt: number;
 }
@@ -32,7 +37,7 @@ export interface Outage extends OutageWindow {
 }
 
 const ROW = `participant_id AS participantId, business_function_id AS businessFunctionId, message_status AS messageStatus,
-  outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount,
+  outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount, queued_count AS queuedCount,
   message_breached_at AS messageBreachedAt, updated_at AS updatedAt`;
 const HISTORY = `id, participant_id AS participantId, business_function_id AS businessFunctionId, recorded_at AS recordedAt, event,
   message_status AS messageStatus, outbound_delivery AS outboundDelivery, message_count AS messageCount, held_count AS heldCount, detail`;
@@ -54,11 +59,11 @@ export class FlowControlStore {
       get: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? AND business_function_id = ?`),
       forParticipant: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? ORDER BY business_function_id`),
       upsert: db.prepare(
-        `INSERT INTO flow_control (participant_id, business_function_id, message_status, outbound_delivery, message_count, held_count, message_breached_at, updated_at)
-         VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @messageBreachedAt, @updatedAt)
+        `INSERT INTO flow_control (participant_id, business_function_id, message_status, outbound_delivery, message_count, held_count, queued_count, message_breached_at, updated_at)
+         VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, coalesce(@queuedCount, 0), @messageBreachedAt, @updatedAt)
          ON CONFLICT (participant_id, business_function_id) DO UPDATE SET message_status = excluded.message_status,
            outbound_delivery = excluded.outbound_delivery, message_count = excluded.message_count, held_count = excluded.held_count,
-           message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
+           queued_count = coalesce(@queuedCount, flow_control.queued_count), message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
       history: db.prepare(
         `INSERT INTO participant_status_history (participant_id, business_function_id, recorded_at, event, message_status, outbound_delivery, message_count, held_count, detail)
          VALUES (@participantId, @businessFunctionId, @recordedAt, @event, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @detail)`),
@@ -74,7 +79,7 @@ export class FlowControlStore {
   /** The state, or the initial one (Normal, Started, empty) for a pair never seen. */
   get(participantId: string, businessFunctionId: string, now: number): FlowControlRow {
     return (this.stmts.get.get(participantId, businessFunctionId) as FlowControlRow | undefined) ?? {
-      participantId, businessFunctionId, messageStatus: 'Normal', outboundDelivery: 'Started', messageCount: 0, heldCount: 0, messageBreachedAt: null, updatedAt: now,
+      participantId, businessFunctionId, messageStatus: 'Normal', outboundDelivery: 'Started', messageCount: 0, heldCount: 0, queuedCount: 0, messageBreachedAt: null, updatedAt: now,
     };
   }
 
@@ -83,7 +88,7 @@ export class FlowControlStore {
   }
 
   save(row: FlowControlRow): void {
-    this.stmts.upsert.run(row);
+    this.stmts.upsert.run({ ...row, queuedCount: row.queuedCount ?? null });
     for (const listener of this.saveListeners) listener(row);
   }
 

@@ -57,6 +57,39 @@ const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered' AND 
   AND (@priority IS NULL OR m.priority = @priority)`;
 
 /**
+ * The statements of the LNSP side (list, retrieve, delete, release, expiry): each an index lookup or an
+ * index range, never a scan of the queue (test/store/queue-query-plans.test.ts checks their plans,
+ * with and without ANALYZE statistics), so a request costs the same at 10 or 1,000,000 queued messages.
+ */
+export const QUEUE_SQL = {
+  item: `SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE q.id = ?`,
+  oldestHeld: `SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
+    WHERE q.recipient_id = ? AND q.business_function_id = ? AND q.state = 'held' ORDER BY q.id LIMIT 1`,
+  release: `UPDATE queue_items SET state = 'delivered',
+    delivery_seq = (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId)
+    WHERE id = @id AND state = 'held'`,
+  page: `SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
+    WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`,
+  // Only for date or priority filters (proportional to the recipient's queue); unfiltered lists use the kept counter.
+  count: `SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`,
+  // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
+  queued: `SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
+    FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
+    WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`,
+  markRetrieved: 'UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL',
+  dequeue: 'DELETE FROM queue_items WHERE id = ?',
+  // min() over the queue_items_by_enqueued index: one lookup, however long the queues.
+  oldestEnqueuedAt: 'SELECT min(enqueued_at) AS at FROM queue_items',
+  // Oldest first along the queue_items_by_enqueued index: a range over the due items only (ordering by
+  // id alone walked the whole table to find the last batch's end).
+  expired: `SELECT ${QUEUED_COLUMNS}, q.recipient_id AS recipientId FROM queue_items q INDEXED BY queue_items_by_enqueued
+    JOIN messages m ON m.id = q.message_pk WHERE q.enqueued_at <= ? ORDER BY q.enqueued_at, q.id LIMIT ?`,
+  // Delivered but past the retention and not yet removed by expiry: a range of the enqueued index, not the queue.
+  overdue: `SELECT count(*) AS n FROM queue_items INDEXED BY queue_items_by_enqueued
+    WHERE enqueued_at <= ? AND recipient_id = ? AND business_function_id = ? AND state = 'delivered'`,
+} as const;
+
+/**
  * Accepted messages and the receiving participants' queues: plain SQL, one statement per method.
  * Callers that change several rows together (the delivery service) wrap them in `transaction`.
  */
@@ -76,25 +109,17 @@ export class MessageStore {
          VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
            CASE WHEN @state = 'delivered' THEN (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId) END)
          RETURNING id, delivery_seq AS deliverySeq`),
-      item: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE q.id = ?`),
-      oldestHeld: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE q.recipient_id = ? AND q.business_function_id = ? AND q.state = 'held' ORDER BY q.id LIMIT 1`),
-      release: db.prepare(`UPDATE queue_items SET state = 'delivered',
-        delivery_seq = (SELECT coalesce(max(delivery_seq), 0) + 1 FROM queue_items WHERE recipient_id = @recipientId)
-        WHERE id = @id AND state = 'held'`),
-      page: db.prepare(`SELECT ${QUEUED_COLUMNS} FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`),
-      count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`),
-      // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
-      queued: db.prepare(`SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
-        FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
-        WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`),
-      markRetrieved: db.prepare('UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL'),
-      dequeue: db.prepare('DELETE FROM queue_items WHERE id = ?'),
-      // min() over the queue_items_by_enqueued index: one lookup, however long the queues.
-      oldestEnqueuedAt: db.prepare<[], { at: number | null }>('SELECT min(enqueued_at) AS at FROM queue_items'),
-      expired: db.prepare(`SELECT ${QUEUED_COLUMNS}, q.recipient_id AS recipientId FROM queue_items q JOIN messages m ON m.id = q.message_pk
-        WHERE q.enqueued_at <= ? ORDER BY q.id LIMIT ?`),
+      item: db.prepare(QUEUE_SQL.item),
+      oldestHeld: db.prepare(QUEUE_SQL.oldestHeld),
+      release: db.prepare(QUEUE_SQL.release),
+      page: db.prepare(QUEUE_SQL.page),
+      count: db.prepare<Record<string, unknown>, { n: number }>(QUEUE_SQL.count),
+      queued: db.prepare(QUEUE_SQL.queued),
+      markRetrieved: db.prepare(QUEUE_SQL.markRetrieved),
+      dequeue: db.prepare(QUEUE_SQL.dequeue),
+      oldestEnqueuedAt: db.prepare<[], { at: number | null }>(QUEUE_SQL.oldestEnqueuedAt),
+      expired: db.prepare(QUEUE_SQL.expired),
+      overdue: db.prepare<[number, string, string], { n: number }>(QUEUE_SQL.overdue),
       recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
         `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
            coalesce(sum(state = 'held'), 0) AS held
@@ -143,6 +168,7 @@ export class MessageStore {
     return this.stmts.page.all({ ...this.filterParams(filter), startAt, limit }) as QueuedMessage[];
   }
 
+  /** Counts the filtered queue (a date or priority filter): proportional to the recipient's queue. Unfiltered lists use the kept counter. */
   count(filter: QueueFilter): number {
     return this.stmts.count.get(this.filterParams(filter))!.n;
   }
@@ -169,6 +195,11 @@ export class MessageStore {
   /** Queue items (delivered or held) enqueued at or before `cutoff`, oldest first. */
   expired(cutoff: number, limit: number): Array<QueuedMessage & { recipientId: string }> {
     return this.stmts.expired.all(cutoff, limit) as Array<QueuedMessage & { recipientId: string }>;
+  }
+
+  /** Delivered items of this queue enqueued at or before `expiredUpTo` (expired, not removed yet). */
+  countOverdue(recipientId: string, businessFunctionId: string, expiredUpTo: number): number {
+    return this.stmts.overdue.get(expiredUpTo, recipientId, businessFunctionId)!.n;
   }
 
   /** Counts from the queue itself, to check the flow-control counters against. */

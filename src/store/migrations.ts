@@ -280,4 +280,11 @@ export const MIGRATIONS: readonly string[] = [
   -- Transaction Log API searches translog_records by its own message_context_key index.
   DROP INDEX transaction_log_by_context;
   `,
+  /* 11: the queue list's totalRecords from a counter kept with the others, not a count of the queue (issue #13) */ `
+  -- Delivered messages in each queue, retrieved or not (held ones are held_count): what GET /pqd/v1/bpqd
+  -- lists. Kept in step with queue_items in the same transactions as message_count and held_count.
+  ALTER TABLE flow_control ADD COLUMN queued_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE flow_control SET queued_count = (SELECT count(*) FROM queue_items q
+    WHERE q.recipient_id = flow_control.participant_id AND q.business_function_id = flow_control.business_function_id AND q.state = 'delivered');
+  `,
 ];

@@ -5,12 +5,12 @@
  *
  * The blocks run at a repository root, where `npm start` has built dist/. So that they never depend on a
  * stale or missing dist/ of the working tree, the test makes its own root in a temporary directory: the
- * current sources compiled into <tmp>/dist (a copy of what `npm test` just compiled when that is up to
- * date, else tsc runs here), a copy of bin/idx-sim.js, the run's development PKI in certs/ (as a first
- * start would have generated it), and links to fixtures/, openapi/, node_modules/ and package.json.
+ * current sources compiled into <tmp>/dist, a copy of bin/idx-sim.js and links to src/, fixtures/,
+ * openapi/, node_modules/ and package.json (test/helpers/compiled.ts), and the run's development PKI in
+ * certs/ (as a first start would have generated it).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { settingsTable } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { freshDist } from '../helpers/compiled.js';
+import { runnableProject } from '../helpers/compiled.js';
 
 const run = promisify(execFile);
 const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
@@ -43,15 +43,10 @@ async function bash(script: string): Promise<{ stdout: string }> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-readme-'));
-  for (const name of ['fixtures', 'openapi', 'node_modules', 'package.json']) symlinkSync(join(PROJECT_ROOT, name), join(dir, name));
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(join(PROJECT_ROOT, 'bin', 'idx-sim.js'), join(dir, 'bin', 'idx-sim.js'));
-  const built = freshDist();
-  if (built) cpSync(join(built, 'src'), join(dir, 'dist', 'src'), { recursive: true });
-  else await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
+  await runnableProject(dir);
   cpSync(inject('pkiDir'), join(dir, 'certs'), { recursive: true });
   server = await startServer({ port: 0, logLevel: 'silent', dataDir: join(dir, 'data'), certsDir: join(dir, 'certs'), fixturesDir: join(dir, 'fixtures') });
-}, 180_000); // a full tsc build: ~10 s of CPU, but minutes of wall time on a loaded 2-core machine
+});
 
 afterAll(async () => {
   await server?.close();

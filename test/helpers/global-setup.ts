@@ -2,7 +2,8 @@
  * Generates one development PKI for the whole test run (CA, server, two certificates per fixture
  * participant, the OAuth signing key) in a temporary directory, and hands its path to the tests.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -20,10 +21,34 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Generating the PKI takes ~5 s of CPU (20-odd RSA keys) before any test can start. An earlier run's PKI is
+ * reused when it was generated today by the same PKI code from the same fixtures: node_modules/.cache keeps
+ * it (never committed, so a fresh clone generates it). Each run gets its own copy.
+ */
+function generatedPki(): string {
+  const { participants, sharedCertificates } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
+  const participantIds = participants.map((p) => p.participantId);
+  const code = ['src/pki', 'src/domain/certificate-rules.ts', 'src/store/files.ts'].flatMap((path) =>
+    path.endsWith('.ts') ? [path] : readdirSync(join(PROJECT_ROOT, path)).sort().map((name) => `${path}/${name}`));
+  const hash = createHash('sha256').update(JSON.stringify({ participantIds, sharedCertificates, day: new Date().toISOString().slice(0, 10) }));
+  for (const path of code) hash.update(path).update(readFileSync(join(PROJECT_ROOT, path)));
+  const cacheDir = join(PROJECT_ROOT, 'node_modules', '.cache', 'idx-sim');
+  const name = `test-pki-${hash.digest('hex').slice(0, 16)}`;
+  const cached = join(cacheDir, name);
+  if (!existsSync(cached)) {
+    mkdirSync(cacheDir, { recursive: true });
+    const fresh = mkdtempSync(join(cacheDir, 'generating-'));
+    ensureSharedCertificates(fresh, ensureDevPki(fresh, participantIds), sharedCertificates);
+    for (const old of readdirSync(cacheDir).filter((n) => n.startsWith('test-pki-') || (n.startsWith('generating-') && join(cacheDir, n) !== fresh))) rmSync(join(cacheDir, old), { recursive: true, force: true });
+    renameSync(fresh, cached); // whole or not at all
+  }
+  return cached;
+}
+
 export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'idx-sim-test-pki-'));
-  const { participants, sharedCertificates } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
-  ensureSharedCertificates(dir, ensureDevPki(dir, participants.map((p) => p.participantId)), sharedCertificates);
+  cpSync(generatedPki(), dir, { recursive: true });
   project.provide('pkiDir', dir);
   const coverageDir = mkdtempSync(join(tmpdir(), 'idx-sim-contract-coverage-'));
   project.provide('contractCoverageDir', coverageDir);

@@ -270,6 +270,16 @@ steps:
       ]);
     });
   
+    it('deletedAll does not pass when the journal cannot show whom a message was for', async () => {
+      // The scenario's own hub (its settings) keeps no journal bodies: whom the two submissions were for is unknown.
+      const s = await one(LNSP_SUITE.replace('subject: {', 'settings: { journalBodyBytes: 0 }\nsubject: {'), {
+        subject: 'LNSPNORTH', targetFor: (overrides) => inProcessTarget({ seed: 'bodies', certsDir: inject('pkiDir'), overrides }),
+      });
+      expect(s.outcome).toBe('failed');
+      expect(s.steps[2]!.message).toContain('0 of 0 accepted message(s) deleted');
+      expect(s.steps[2]!.message).toContain('2 accepted submission(s) whose receivers the journal does not show (IDX_SIM_JOURNAL_BODY_BYTES too small?)');
+    });
+
     it('without --subject, or with one of another role, a participant-under-test scenario is not run, saying why', async () => {
       expect((await one(LNSP_SUITE)).notRunReason).toBe('participant under test: start an LNSP receiver pointed at idx-sim and pass --subject <its participant ID>');
       expect((await one(LNSP_SUITE, { subject: 'MDPONE' })).notRunReason).toBe('this scenario judges an LNSP receiver; --subject MDPONE is an MDP, a sender');

@@ -34,7 +34,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
 
   contractRoute(app, ctx, auth, 'getBpqd', async (request, reply) => {
     const { messageContextId } = request.params;
-    const item = ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
+    const item = await ctx.bpqd.retrieve(initiatingParticipant(request), messageContextId, request.id);
     reply.headers({
       // The answer depends on Accept-Encoding (RFC 9110 §12.5.5): caches must key on it.
       vary: 'Accept-Encoding',
@@ -52,7 +52,7 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
     const { messageContextId } = request.params;
-    ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
+    await ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
     return reply.code(204).send();
   });
 }

@@ -59,7 +59,7 @@ ${pager({ shown: result.data.length, total: result.meta.totalRecords, noun: 'mes
 
   app.get('/webapp/messages/:messageContextId/download', async (request, reply) => {
     const portal = env.pagePortal(request, 'messages');
-    const item = ctx.bpqd.retrieve(portal.participantId, contextIdOf(request.params), request.id);
+    const item = await ctx.bpqd.retrieve(portal.participantId, contextIdOf(request.params), request.id);
     return reply.type('application/json').header('content-disposition', `attachment; filename="${item.messageContextId}.json"`).send(gunzipSync(item.payloadGzip));
   });
 
@@ -67,7 +67,7 @@ ${pager({ shown: result.data.length, total: result.meta.totalRecords, noun: 'mes
     const portal = env.pagePortal(request, 'messages');
     env.csrf(request, portal);
     requireEntity(portal.user, portal.participantId, 'PQD_BPQD', deleteLetter, 'deleting a message');
-    ctx.bpqd.remove(portal.participantId, contextIdOf(request.params), request.id);
+    await ctx.bpqd.remove(portal.participantId, contextIdOf(request.params), request.id);
     if (String(request.headers.accept ?? '').includes('application/json')) return reply.code(204).send();
     return reply.redirect('/webapp/messages?notice=deleted', 303);
   });
