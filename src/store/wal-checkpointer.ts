@@ -77,7 +77,12 @@ export function startWalCheckpointer(db: Db, path: string, intervalMs = 200): Wa
       });
     },
     async close() {
-      if (!exited) worker.postMessage('close');
+      // Held while it closes: an unref'd worker would let the process exit before 'exit' fires, and whatever
+      // awaits close() (the scenario CLI writing its results) would never run.
+      if (!exited) {
+        worker.ref();
+        worker.postMessage('close');
+      }
       await exit;
     },
   };

@@ -3,16 +3,20 @@
  * undici) runs against an idx-sim started in this process while the runner plays MDPONE and the operator.
  * It passes the whole LNSP eligibility suite (scenarios/eligibility/lnsp/). The same client with its delete
  * step removed (--skip-delete) fails it, and the reason — which messages were still not deleted at the
- * simulated deadline — is in the results and the JUnit XML.
+ * simulated deadline — is in the results, the JUnit XML and the HTML evidence report.
  * Real time: the suite's waits give the subject half a real second per simulated minute (a few seconds in
  * all); the client polls every 50 ms and caps a Retry-After wait at 50 ms.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { failureReason, runScenarios } from '../../src/scenario/engine.js';
 import { toJUnit } from '../../src/scenario/junit.js';
 import { loadScenarios } from '../../src/scenario/loader.js';
+import { writeReports } from '../../src/scenario/report/index.js';
 import type { RunResult } from '../../src/scenario/result-model.js';
 import { inProcessTarget, type Target } from '../../src/scenario/target.js';
 
@@ -68,7 +72,15 @@ describe('LNSP eligibility suite with the reference LNSP client as the participa
     expect(reason).toMatch(/not met by the simulated deadline .*LNSPNORTH's queue is empty and every message accepted for it was deleted \(0 of 3 accepted message\(s\) deleted; not deleted: pqd~bpqd~h~mdpone~/);
     expect(result.summary).toMatchObject({ failed: 1, passed: 0 });
     expect(result.summary.exitCriteria.find((c) => c.description === 'All high-priority scenarios pass')).toMatchObject({ met: false });
-    // The same words reach CI through the JUnit XML.
-    expect(toJUnit(result)).toContain('0 of 3 accepted message(s) deleted; not deleted: pqd~bpqd~h~mdpone~');
+    // The same words reach CI through the JUnit XML, and the HTML evidence report.
+    const words = '0 of 3 accepted message(s) deleted; not deleted: pqd~bpqd~h~mdpone~';
+    expect(toJUnit(result)).toContain(words);
+    const out = mkdtempSync(join(tmpdir(), 'idx-sim-lnsp-eligibility-'));
+    try {
+      writeReports(result, out);
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(words);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -43,9 +43,9 @@ describe('scenario pack (scenarios/)', () => {
     }
   });
 
-  it('covers churn over three market days, rate limits, an outage and a dropped WebSocket', () => {
+  it('covers churn over three market days, rate limits, an outage, a dropped WebSocket and a certificate rotation', () => {
     const ids = result.scenarios.map((s) => s.id);
-    expect(ids).toEqual(expect.arrayContaining(['churn-mdp-change-frmp', 'churn-mc-and-mdp-change', 'resilience-rate-limit', 'resilience-outage', 'resilience-websocket-drop']));
+    expect(ids).toEqual(expect.arrayContaining(['churn-mdp-change-frmp', 'churn-mc-and-mdp-change', 'resilience-rate-limit', 'resilience-outage', 'resilience-websocket-drop', 'resilience-certificate-rotation']));
     // Each churn scenario refuses the party not responsible and reads the completeness report.
     for (const id of ['churn-mdp-change-frmp', 'churn-mc-and-mdp-change']) {
       const steps = result.scenarios.find((s) => s.id === id)!.steps;

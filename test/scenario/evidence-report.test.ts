@@ -232,3 +232,19 @@ describe('the run verdict', () => {
     expect(renderCompletionSummary(passing)).toContain('**PASSED**: 5 of 6 scenarios passed; exit criteria **not met**; 0 open defects.');
   });
 });
+
+describe('a failed waitFor step', () => {
+  it('shows its reason once: an unmet expectation that only repeats it is not listed again', () => {
+    const r = fixtureRunResult();
+    const reason = 'not met by the simulated deadline 2026-07-02T09:10:00.000+10:00: LNSPNORTH\'s queue is empty (0 of 3 deleted)';
+    const scenario = r.scenarios[0]!;
+    scenario.outcome = 'failed';
+    scenario.steps = [{ index: 3, phase: 'steps', name: 'Your LNSP system drains its queue', action: 'waitFor', outcome: 'failed', durationMs: 10,
+      message: `steps step 4 "Your LNSP system drains its queue": ${reason}`, exchanges: [], assertions: [{ description: reason, passed: false }] }];
+    const page = renderHtmlReport(r);
+    const step = page.slice(page.indexOf('id="scenario-1-steps-3"'), page.indexOf('</li>', page.indexOf('id="scenario-1-steps-3"')));
+    expect(visibleText(step).split("LNSPNORTH's queue is empty")).toHaveLength(2);
+    expect(visibleText(step)).toContain(`Why it failed: ${reason}`);
+    expect(visibleText(step)).toContain('4. ✗ Failed Your LNSP system drains its queue waitFor');
+  });
+});

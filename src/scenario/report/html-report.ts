@@ -91,6 +91,10 @@ function exchangeView(e: Exchange, label: string): SafeHtml {
 </section>`;
 }
 
+/** A step's expectations, less an unmet one that only repeats the reason already shown above them. */
+const shownAssertions = (step: StepResult) =>
+  step.assertions.filter((a) => a.passed || a.expected !== undefined || a.actual !== undefined || a.description !== failureReasonOf(step));
+
 function stepView(scenarioIndex: number, step: StepResult): SafeHtml {
   const failed = step.outcome === 'failed';
   const clock = step.simulatedStart
@@ -104,7 +108,7 @@ function stepView(scenarioIndex: number, step: StepResult): SafeHtml {
     <span class="timing">${formatDuration(step.durationMs)}${clock ? ` · ${clock}` : ''}</span></summary>
   <div class="step-body">
     ${failed ? html`<p class="reason" role="note"><strong>Why it failed:</strong> ${failureReasonOf(step)}</p>` : ''}
-    ${step.assertions.length ? html`<ul class="assertions" aria-label="Expectations">${step.assertions.map((a) => html`<li>
+    ${shownAssertions(step).length ? html`<ul class="assertions" aria-label="Expectations">${shownAssertions(step).map((a) => html`<li>
       ${a.passed ? html`<span class="ok">✓<span class="sr-only"> met:</span></span>` : html`<span class="ko">✗<span class="sr-only"> not met:</span></span>`} ${a.description}
       ${a.passed || (a.expected === undefined && a.actual === undefined) ? '' : html`<span class="vals"> — expected ${valueText(a.expected)}, got ${valueText(a.actual)}</span>`}</li>`)}</ul>` : ''}
     ${step.exchanges.map((e, n) => exchangeView(e, `Exchange ${n + 1} of ${stepLabel(step)}`))}
