@@ -53,7 +53,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('README', () => {
+// Each block starts several `idx-sim` processes; on a loaded machine that alone can pass vitest's default
+// 30 s, so the blocks get the same bound as their bash run (90 s) plus room for the assertions.
+describe('README', { timeout: 120_000 }, () => {
   it('walkthrough works step by step as written', async () => {
     const { stdout } = await bash(between('walkthrough'));
     const lines = stdout.trim().split('\n');

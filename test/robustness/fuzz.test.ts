@@ -12,12 +12,14 @@ const e2e = useE2eServer('fuzz', { profile: 'ci' });
 
 it('a seeded fuzz run: no 5xx, no hang, no crash, every refusal problem+json with its trace id, all within the contract', async () => {
   const report = await new Fuzzer(e2e.server, {
-    // Bounded by count and by time: on a busy machine the time bound ends it first.
-    seed: process.env.FUZZ_SEED ?? 'npm-test', requests: 3000, maxSeconds: 20, concurrency: 8, rawEvery: 20, hangMs: 10_000,
+    // Bounded by count, so the run (and what it proves) is the same on a quiet and on a loaded machine; the
+    // time bound is only a safety net, and reaching it fails the test instead of quietly proving less.
+    seed: process.env.FUZZ_SEED ?? 'npm-test', requests: 1500, maxSeconds: 240, concurrency: 8, rawEvery: 20, hangMs: 10_000,
     certsDir: join(e2e.dir, 'certs'),
   }).run();
   const summary = summarise(report);
-  expect(report.requests + report.clientErrors, summary).toBeGreaterThan(200);
+  expect(report.seconds, `the count, not the time bound, ended the run: ${summary}`).toBeLessThan(240);
+  expect(report.requests + report.clientErrors, summary).toBeGreaterThanOrEqual(1400);
   expect(report.rawExchanges, summary).toBeGreaterThan(10);
   // The run must reach the operations behind authentication, not only the front door: if its requests stop
   // carrying valid tokens (as when the documents' security moved from header parameters to schemes), most
@@ -34,4 +36,4 @@ it('a seeded fuzz run: no 5xx, no hang, no crash, every refusal problem+json wit
   expect(report.notProblemJson, summary).toEqual([]);
   expect(report.contractViolations, summary).toEqual([]);
   expect(report.aliveAtEnd, summary).toBe(true);
-}, 120_000);
+}, 300_000);
