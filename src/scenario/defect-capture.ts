@@ -7,6 +7,7 @@
  * Transport-free: the caller supplies how to read the control API and the participant's transaction log
  * (the CLI over HTTPS; tests through app.inject).
  */
+import type { components } from '../contract/types/sim-admin.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
 import { classifyFailure, deriveSeverity, derivePriority, problemOf } from './defects.js';
 import type { DefectRecord, Exchange, StepResult } from './result-model.js';
@@ -18,23 +19,8 @@ export interface HubEvidenceSource {
   translog(participantId: string, query: Record<string, string>): Promise<Array<Record<string, unknown>>>;
 }
 
-/** A journal entry as GET /sim/v1/journal answers it (openapi/sim-admin.yaml JournalEntry). */
-export interface JournalEntryView {
-  at: string;
-  participantId: string | null;
-  method: string;
-  path: string;
-  query: string | null;
-  operationId: string | null;
-  status: number;
-  code: string | null;
-  traceId: string;
-  messageContextId: string | null;
-  durationMs: number;
-  faultRuleId: number | null;
-  request: { bytes: number; encoding: 'utf8' | 'base64'; body: string; truncated: boolean } | null;
-  response: { bytes: number; encoding: 'utf8' | 'base64'; body: string; truncated: boolean } | null;
-}
+/** A journal entry as GET /sim/v1/journal answers it: the contract's type (openapi/sim-admin.yaml JournalEntry). */
+export type JournalEntryView = components['schemas']['JournalEntry'];
 
 export class CaptureError extends Error {}
 
