@@ -15,6 +15,7 @@ import type {
   StepResult,
 } from './result-model.js';
 import { computeSummary } from './summary.js';
+import { stepLabel } from './step-label.js';
 
 /**
  * What went wrong, as far as the evidence shows:
@@ -82,20 +83,14 @@ export function problemOf(exchange: Exchange | undefined): Record<string, unknow
   return undefined;
 }
 
-/**
- * How people name a step: `step 3`, `setup step 1`. StepResult.index counts from 0 within its phase
- * (the runner's numbering); people count from 1.
- */
-export function stepLabel(step: Pick<StepResult, 'index' | 'phase'>): string {
-  return `${step.phase === 'steps' ? '' : `${step.phase} `}step ${step.index + 1}`;
-}
+export { stepLabel };
 
 /**
- * Why a step failed, in words: its message without the `steps step 4 "name": ` the runner puts in front
+ * Why a step failed, in words: its message without the `step 4 "name": ` the runner puts in front
  * (the report and the defect name the step already), else its first unmet expectation.
  */
 export function failureReasonOf(step: Pick<StepResult, 'message' | 'assertions'>): string {
-  const message = step.message?.replace(/^(setup|steps|teardown) step \d+ "(?:[^"\\]|\\.)*": /, '');
+  const message = step.message?.replace(/^(?:(?:setup|teardown) )?step \d+ "(?:[^"\\]|\\.)*": /, '');
   return message || step.assertions.find((a) => !a.passed)?.description || 'the step failed';
 }
 

@@ -26,6 +26,7 @@ import { exchangeOf, RecordingTransport, traceIdOf } from './recorder.js';
 import type { Exchange, RunResult, ScenarioResult, StepResult } from './result-model.js';
 import type { Target } from './target.js';
 import { addDays, parseIsoDuration, substitute, VariableError, type VariableScope } from './variables.js';
+import { stepLabel } from './step-label.js';
 
 export interface RunOptions {
   target: Target;
@@ -601,7 +602,7 @@ async function runStep(run: ScenarioRun, raw: Step, phase: StepResult['phase'], 
   const failed = result.assertions.filter((a) => !a.passed);
   if (failed.length) {
     result.outcome = 'failed';
-    const where = `${phase} step ${index + 1} "${result.name}"`;
+    const where = `${stepLabel({ phase, index })} "${result.name}"`;
     result.message = `${where}: ${failed.map((a) => a.description).join('; ')}`;
   }
   try {

@@ -5,6 +5,7 @@
  * <properties> with the trace ids of the scenario's exchanges and its Table 7 rows.
  */
 import type { RunResult, ScenarioResult } from './result-model.js';
+import { stepLabel } from './step-label.js';
 
 // XML 1.0 allows only these characters; anything else (control characters from a response body) is dropped.
 // eslint-disable-next-line no-control-regex
@@ -19,7 +20,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
 function failureText(s: ScenarioResult): string {
   const lines: string[] = [];
   for (const step of s.steps.filter((x) => x.outcome === 'failed')) {
-    lines.push(`${step.phase} step ${step.index + 1} "${step.name}" (${step.action}${step.as ? ` as ${step.as}` : ''}):`);
+    lines.push(`${stepLabel(step)} "${step.name}" (${step.action}${step.as ? ` as ${step.as}` : ''}):`);
     for (const a of step.assertions.filter((x) => !x.passed)) lines.push(`  ✗ ${a.description}`);
     for (const e of step.exchanges) lines.push(`  ${e.method} ${e.url} → ${e.status ?? 'no answer'}${e.traceId ? ` (trace ${e.traceId})` : ''}${e.responseBody && (e.status ?? 0) >= 400 ? `\n    ${e.responseBody.slice(0, 500)}` : ''}`);
     if (step.simulatedStart) lines.push(`  simulated clock ${step.simulatedStart} → ${step.simulatedEnd ?? '?'}`);

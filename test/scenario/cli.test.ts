@@ -75,7 +75,7 @@ describe('idx-sim scenario', () => {
     expect(r.code).toBe(1);
     const lines = r.out.split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/^✓ \[1\/2\] good the clock moves \(\d+\.\d s\)$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^✗ \[2\/2\] broken a deliberately broken scenario <&> \(\d+\.\d s\) — steps step 1 "LNSPNORTH may not submit": status is 200, got 403 \(IDX_ERR_/));
+    expect(lines).toContainEqual(expect.stringMatching(/^✗ \[2\/2\] broken a deliberately broken scenario <&> \(\d+\.\d s\) — step 1 "LNSPNORTH may not submit": status is 200, got 403 \(IDX_ERR_/));
     expect(r.out).toContain('2 scenario(s): 1 passed, 1 failed, 0 not run — high priority 1/1 passed');
     const result = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult;
     expect(result).toMatchObject({ schemaVersion: 1, selection: { paths: ['good.yaml', 'broken.yaml'], tags: [], bail: false }, environment: { seed: 'cli' } });
@@ -96,7 +96,7 @@ describe('idx-sim scenario', () => {
     expect(suites.map((s) => [s.name, s.tests, s.failures])).toEqual([['good.yaml', '1', '0'], ['broken.yaml', '1', '1']]);
     const failed = suites[1]!.testcase[0];
     expect(failed.name).toBe('broken — a deliberately broken scenario <&>');
-    expect(failed.failure.message).toMatch(/^steps step 1 "LNSPNORTH may not submit": status is 200, got 403 \(IDX_ERR_/);
+    expect(failed.failure.message).toMatch(/^step 1 "LNSPNORTH may not submit": status is 200, got 403 \(IDX_ERR_/);
     expect(failed.failure['#text']).toContain('POST https://127.0.0.1:');
     const traceIds = failed.properties.property.filter((p: { name: string }) => p.name === 'traceId').map((p: { value: string }) => p.value);
     const exchangeTraceIds = result.scenarios[1]!.steps[0]!.exchanges.map((e) => e.traceId);
@@ -145,8 +145,8 @@ describe('progress', () => {
     let text = '';
     const p = progressPrinter((t) => { text += t; }, false);
     p({ kind: 'step-start', scenario: loaded, step: { phase: 'steps', index: 0, name: 'x' } });
-    p({ kind: 'scenario-end', scenario: loaded, result: result('failed', 'steps step 1 "x": status is 2xx, got 403'), index: 1, total: 2 });
-    expect(text).toBe('✗ [2/2] sc Title (1.2 s) — steps step 1 "x": status is 2xx, got 403\n');
+    p({ kind: 'scenario-end', scenario: loaded, result: result('failed', 'step 1 "x": status is 2xx, got 403'), index: 1, total: 2 });
+    expect(text).toBe('✗ [2/2] sc Title (1.2 s) — step 1 "x": status is 2xx, got 403\n');
   });
 });
 

@@ -156,7 +156,7 @@ describe('stepLabel', () => {
 describe('failureReasonOf', () => {
   it('drops the runner\'s step prefix (the report names the step already), falls back to the first unmet expectation', () => {
     const assertions = [{ description: 'status is 200', passed: true }, { description: 'status is 202', passed: false }];
-    expect(failureReasonOf({ message: 'steps step 4 "Your system drains \\"it\\"": not met by the deadline', assertions: [] })).toBe('not met by the deadline');
+    expect(failureReasonOf({ message: 'step 4 "Your system drains \\"it\\"": not met by the deadline', assertions: [] })).toBe('not met by the deadline');
     expect(failureReasonOf({ message: 'setup step 1 "x": reset refused', assertions: [] })).toBe('reset refused');
     expect(failureReasonOf({ message: 'expected 202, got 403', assertions: [] })).toBe('expected 202, got 403');
     expect(failureReasonOf({ assertions })).toBe('status is 202');

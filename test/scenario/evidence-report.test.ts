@@ -240,7 +240,7 @@ describe('a failed waitFor step', () => {
     const scenario = r.scenarios[0]!;
     scenario.outcome = 'failed';
     scenario.steps = [{ index: 3, phase: 'steps', name: 'Your LNSP system drains its queue', action: 'waitFor', outcome: 'failed', durationMs: 10,
-      message: `steps step 4 "Your LNSP system drains its queue": ${reason}`, exchanges: [], assertions: [{ description: reason, passed: false }] }];
+      message: `step 4 "Your LNSP system drains its queue": ${reason}`, exchanges: [], assertions: [{ description: reason, passed: false }] }];
     const page = renderHtmlReport(r);
     const step = page.slice(page.indexOf('id="scenario-1-steps-3"'), page.indexOf('</li>', page.indexOf('id="scenario-1-steps-3"')));
     expect(visibleText(step).split("LNSPNORTH's queue is empty")).toHaveLength(2);

@@ -92,7 +92,7 @@ teardown:
     fault: { clear: all }
 `);
     expect(s.outcome).toBe('failed');
-    expect(s.steps[0]!.message).toMatch(/^steps step 1 "submit as LNSPNORTH": status is 2xx, got 403 \(IDX_ERR_[A-Z_]+: .+\)$/);
+    expect(s.steps[0]!.message).toMatch(/^step 1 "submit as LNSPNORTH": status is 2xx, got 403 \(IDX_ERR_[A-Z_]+: .+\)$/);
     expect(s.steps[1]).toMatchObject({ outcome: 'not-run', message: 'an earlier step failed' });
     expect(s.steps[2]).toMatchObject({ phase: 'teardown', name: 'clean up', outcome: 'passed' });
   });
@@ -176,7 +176,7 @@ steps:
 `);
     expect(s.steps.slice(0, 3).map((st) => [st.action, st.outcome, st.message])).toEqual([['subscribe', 'passed', undefined], ['submit', 'passed', undefined], ['expectEvent', 'passed', undefined]]);
     expect(s.steps[0]!.exchanges.at(-1)).toMatchObject({ method: 'GET', url: expect.stringMatching(/^wss:\/\/127\.0\.0\.1:\d+\/events\/v1$/), status: 101 });
-    expect(s.steps[3]!.message).toBe('steps step 4 "expectEvent as LNSPNORTH": no OUTAGE event reached LNSPNORTH by 2026-07-02T09:00:00.000+10:00 (simulated; waited PT0.2S real); received meanwhile: SUBSCRIBED');
+    expect(s.steps[3]!.message).toBe('step 4 "expectEvent as LNSPNORTH": no OUTAGE event reached LNSPNORTH by 2026-07-02T09:00:00.000+10:00 (simulated; waited PT0.2S real); received meanwhile: SUBSCRIBED');
   });
 
   describe('participant under test: waitFor', () => {
@@ -230,7 +230,7 @@ steps:
       const s = await one(LNSP_SUITE, { subject: 'LNSPNORTH' });
       const wait = s.steps[2]!;
       expect(wait.outcome).toBe('failed');
-      expect(wait.message).toMatch(/^steps step 3 "LNSPNORTH drains its queue": not met by the simulated deadline 2026-07-02T09:10:00\.000\+10:00 \(within PT10M of 2026-07-02T09:00:00\.000\+10:00\): LNSPNORTH's queue is empty and every message accepted for it was deleted \(0 of 2 accepted message\(s\) deleted; not deleted: pqd~bpqd~l~mdpone~u\w+, pqd~bpqd~h~mdpone~u\w+\)$/);
+      expect(wait.message).toMatch(/^step 3 "LNSPNORTH drains its queue": not met by the simulated deadline 2026-07-02T09:10:00\.000\+10:00 \(within PT10M of 2026-07-02T09:00:00\.000\+10:00\): LNSPNORTH's queue is empty and every message accepted for it was deleted \(0 of 2 accepted message\(s\) deleted; not deleted: pqd~bpqd~l~mdpone~u\w+, pqd~bpqd~h~mdpone~u\w+\)$/);
       expect(wait).toMatchObject({ simulatedStart: '2026-07-02T09:00:00.000+10:00', simulatedEnd: '2026-07-02T09:10:00.000+10:00' });
     });
 
