@@ -21,7 +21,8 @@ ENV NODE_ENV=production \
     IDX_SIM_SERVER_HOSTS=localhost,127.0.0.1,::1,idx-sim \
     IDX_SIM_DATA_DIR=/app/data \
     IDX_SIM_CERTS_DIR=/app/certs \
-    IDX_SIM_FIXTURES_DIR=/app/fixtures
+    IDX_SIM_FIXTURES_DIR=/app/fixtures \
+    IDX_SIM_REPORTS_DIR=/app/data/reports
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The web pages' stylesheet and scripts (served from src/web/assets, see src/web/shared/assets.ts).
@@ -30,6 +31,10 @@ COPY package.json ./
 COPY bin ./bin
 COPY openapi ./openapi
 COPY fixtures ./fixtures
+# `idx-sim scenario run|validate` checks scenario files against this schema, and the pack runs as it is in the repo:
+# docker run … idx-sim scenario run scenarios/ --out /app/data/reports/<run> (where the console lists runs)
+COPY schemas ./schemas
+COPY scenarios ./scenarios
 RUN mkdir -p /app/data /app/certs && chown node:node /app/data /app/certs
 USER node
 VOLUME ["/app/data", "/app/certs"]

@@ -29,7 +29,8 @@ export const SCENARIO_USAGE = `usage: idx-sim scenario run <file|dir>... [option
 options of run:
   --tag T          run only scenarios with this tag (repeatable; the others are reported "not run: filtered")
   --bail           stop after the first failed scenario (the rest: "not run")
-  --out DIR        where results.json and junit.xml go (default reports/scenarios)
+  --out DIR        where results.json, junit.xml and the report go (default: a folder per run,
+                   $IDX_SIM_REPORTS_DIR/<run id>, default reports/scenarios/<run id>, listed by the console)
   --seed S         seed of payload generation and unique ids (default: random, recorded in results.json)
   --subject ID     the participant under test, for participant-under-test scenarios (overrides their subject)
   --junit-group G  one JUnit testsuite per "file" (default) or per first "tag"
@@ -189,7 +190,9 @@ export async function scenarioCommand(args: string[], out: Writer, err: Writer, 
   // A defect record for each failed scenario (seed 000 §4.7), and the summary in the test plan's shape
   // (src/scenario/summary.ts), before anything is written: every output tells the same story.
   result = raiseDefects(result);
-  const outDir = resolve(cwd, v.out ?? 'reports/scenarios');
+  // Without --out, each run gets its own folder under IDX_SIM_REPORTS_DIR, where the simulator console
+  // (/console/reports) lists runs; --out DIR writes into DIR itself (a fixed path for CI artifacts).
+  const outDir = resolve(cwd, v.out ?? join(env.IDX_SIM_REPORTS_DIR ?? 'reports/scenarios', runId));
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(outDir, 'junit.xml'), toJUnit(result, (v['junit-group'] as 'file' | 'tag' | undefined) ?? 'file'));

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { progressPrinter, scenarioCommand } from '../../src/cli/scenario.js';
 import { toJUnit } from '../../src/scenario/junit.js';
 import type { RunResult } from '../../src/scenario/result-model.js';
+import { listRuns } from '../../src/web/console/reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idx-sim-scenario-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +59,18 @@ describe('idx-sim scenario', () => {
     const help = await cli(['run', '--help']);
     expect(help.code).toBe(0);
     expect(help.out).toContain('exit codes: 0 every scenario run passed · 1 a scenario failed · 2 invalid scenario files or usage');
+  });
+
+  it('without --out, each run gets its own folder under IDX_SIM_REPORTS_DIR, where the console lists it', async () => {
+    writeFileSync(join(dir, 'good.yaml'), GOOD);
+    const reports = join(dir, 'console-reports');
+    const first = await cli(['run', 'good.yaml'], { IDX_SIM_REPORTS_DIR: reports });
+    expect(first.code, first.out + first.err).toBe(0);
+    const runs = listRuns(reports);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.files).toEqual(['report.html', 'results.json']);
+    expect(runs[0]!.result).toMatchObject({ runId: runs[0]!.name, summary: { passed: 1, failed: 0 } });
+    expect(first.out).toContain(join(reports, runs[0]!.name, 'results.json'));
   });
 
   it('an unreachable --url target exits 3', async () => {
