@@ -46,7 +46,10 @@ export function listRuns(dir: string): ReportRun[] {
     }
     runs.push(run);
   }
-  return runs.sort((a, b) => b.modifiedMs - a.modifiedMs || b.name.localeCompare(a.name));
+  // Newest first by when the run started (results.json), else by its files' modification time: a run
+  // copied or re-written later (a CI artifact unpacked, a report re-rendered) keeps its place.
+  const when = (run: ReportRun) => (run.result?.startedAt ? Date.parse(run.result.startedAt) : NaN) || run.modifiedMs;
+  return runs.sort((a, b) => when(b) - when(a) || b.name.localeCompare(a.name));
 }
 
 /** The file's absolute path when it may be served: a regular file, inside `dir`, of a valid run name. */
