@@ -11,11 +11,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { IdxError } from '../domain/errors.js';
 import { apiOf, corruptSignature, INJECTED_CODES, latencyOf, REQUEST_FAULTS, RESPONSE_FAULTS, type FaultRule } from '../domain/faults.js';
-import { operationIdOf } from './journal.js';
+import { isSimulatorOwnPath, operationIdOf } from './journal.js';
 import { countedParticipant } from './quotas.js';
 
 export const FAULT_HEADER = 'x-idx-sim-fault';
-const NOT_FAULTED = /^\/(sim\/|docs|openapi|webapp|console|web-assets)/;
 /** Upper bound of an injected delay, whatever a rule says (real time: tests must not hang). */
 export const MAX_INJECTED_LATENCY_MS = 120_000;
 
@@ -29,7 +28,7 @@ const describe = (rule: FaultRule) => `fault rule ${rule.id}${rule.description ?
 
 export function registerFaults(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('preValidation', async (request, reply) => {
-    if (NOT_FAULTED.test(request.url) || ctx.faults.rules().length === 0) return;
+    if (isSimulatorOwnPath(request.url) || ctx.faults.rules().length === 0) return;
     const target = targetOf(ctx, request);
     const latency = ctx.faults.pick(['latency'], target);
     if (latency) {
@@ -61,7 +60,7 @@ export function registerFaults(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || reply.statusCode !== 200 || NOT_FAULTED.test(request.url) || ctx.faults.rules().length === 0) return payload;
+    if (request.method !== 'GET' || reply.statusCode !== 200 || isSimulatorOwnPath(request.url) || ctx.faults.rules().length === 0) return payload;
     const target = targetOf(ctx, request);
     const rule = ctx.faults.pick(RESPONSE_FAULTS, target);
     if (!rule) return payload;

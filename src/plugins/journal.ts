@@ -19,7 +19,12 @@ declare module 'fastify' {
   }
 }
 
-const NOT_JOURNALLED = /^\/(sim\/|docs|openapi|webapp|console|web-assets)/;
+/**
+ * The simulator's own paths, not IDX's: the control API, the docs and documents, and the web pages. They are
+ * neither journalled nor faulted (src/plugins/faults.ts), so one list says which they are.
+ */
+const SIMULATOR_OWN_PATH = /^\/(sim\/|docs|openapi|webapp|console|web-assets)/;
+export const isSimulatorOwnPath = (url: string): boolean => SIMULATOR_OWN_PATH.test(url);
 const SECRET_FIELDS = /("?(?:client_secret|access_token)"?\s*[:=]\s*"?)([^"&\s,}]+)/g;
 
 export function maskSecrets(text: string): string {
@@ -82,7 +87,7 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (NOT_JOURNALLED.test(request.url)) return;
+    if (isSimulatorOwnPath(request.url)) return;
     const [path = '', query] = request.url.split('?', 2) as [string, string?];
     const payload = request.journalPayload;
     const problem = problemOf(reply, payload);
