@@ -9,11 +9,11 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll } from 'vitest';
-import { PROJECT_ROOT } from '../../src/context.js';
 import { generateKeyPem, useKeySource } from '../../src/pki/dev-ca.js';
 
-const dir = join(PROJECT_ROOT, 'node_modules', '.cache', 'idx-sim', 'test-keys');
+const dir = fileURLToPath(new URL('../../node_modules/.cache/idx-sim/test-keys', import.meta.url));
 // vitest runs a setup file again before every file, while a test file's own import of this module is the one
 // first loaded in the worker process (isolate: false): both share one sequence.
 const pool: { keys: string[]; next: number } = ((globalThis as Record<symbol, unknown>)[Symbol.for('idx-sim.test-key-pool')] ??= { keys: [], next: 0 }) as never;
