@@ -58,6 +58,12 @@ export class FlowControlStore {
     this.stmts = {
       get: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? AND business_function_id = ?`),
       forParticipant: db.prepare(`SELECT ${ROW} FROM flow_control WHERE participant_id = ? ORDER BY business_function_id`),
+      // The row nearly always exists (it is read just before): a plain UPDATE costs about half the upsert,
+      // which tries the INSERT first. The upsert is for a pair's first save.
+      update: db.prepare(
+        `UPDATE flow_control SET message_status = @messageStatus, outbound_delivery = @outboundDelivery, message_count = @messageCount,
+           held_count = @heldCount, queued_count = coalesce(@queuedCount, queued_count), message_breached_at = @messageBreachedAt, updated_at = @updatedAt
+         WHERE participant_id = @participantId AND business_function_id = @businessFunctionId`),
       upsert: db.prepare(
         `INSERT INTO flow_control (participant_id, business_function_id, message_status, outbound_delivery, message_count, held_count, queued_count, message_breached_at, updated_at)
          VALUES (@participantId, @businessFunctionId, @messageStatus, @outboundDelivery, @messageCount, @heldCount, coalesce(@queuedCount, 0), @messageBreachedAt, @updatedAt)
@@ -88,7 +94,8 @@ export class FlowControlStore {
   }
 
   save(row: FlowControlRow): void {
-    this.stmts.upsert.run({ ...row, queuedCount: row.queuedCount ?? null });
+    const params = { ...row, queuedCount: row.queuedCount ?? null };
+    if (this.stmts.update.run(params).changes === 0) this.stmts.upsert.run(params);
     for (const listener of this.saveListeners) listener(row);
   }
 
