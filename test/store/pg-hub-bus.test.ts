@@ -1,23 +1,23 @@
 /**
- * The hub bus over PostgreSQL LISTEN/NOTIFY (issue #14), on a throwaway cluster: notices reach the other
+ * The hub bus over PostgreSQL LISTEN/NOTIFY (issue #14), on the throwaway cluster of `npm run test:postgres`: notices reach the other
  * instances and never their sender, many notices of one turn share payloads under NOTIFY's 8000-byte
  * limit, and a bus whose connection is killed reconnects by itself and asks its instance to resync.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { HubNotice } from '../../src/services/hub-bus.js';
 import { PgHubBus } from '../../src/store/pg-hub-bus.js';
-// @ts-expect-error a JavaScript module without declarations
-import { startPostgresCluster } from '../../scripts/postgres-cluster.mjs';
 import { eventually } from '../helpers/two-instances.js';
 
-let cluster: { url: string; stop(): Promise<void> };
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string | undefined;
+  }
+}
+
+/** The throwaway cluster of `npm run test:postgres`; undefined under `npm test` (SQLite only). */
+const clusterUrl = inject('postgresUrl');
+const cluster = { url: clusterUrl! };
 
 function collect(bus: PgHubBus): HubNotice[] {
   const got: HubNotice[] = [];
@@ -25,7 +25,7 @@ function collect(bus: PgHubBus): HubNotice[] {
   return got;
 }
 
-describe('PostgreSQL hub bus (LISTEN/NOTIFY)', () => {
+describe.skipIf(!clusterUrl)('PostgreSQL hub bus (LISTEN/NOTIFY; PostgreSQL only: npm run test:postgres)', () => {
   it('delivers a notice to every other instance, in order, and never back to its sender', async () => {
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => PgHubBus.connect({ url: cluster.url, channel: 'bus_order' })));
     try {
