@@ -243,7 +243,7 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "x-traceId": components["headers"]["TraceId"];
-                /** @description Seconds until the outage ends */
+                /** @description Seconds until the outage ends, or before resending after a database failure. */
                 "Retry-After"?: string;
                 [name: string]: unknown;
             };
