@@ -1,30 +1,28 @@
-/**
- * What a request may meet when the database itself fails, rather than the request (issue #14,
- * "Operations"): the hub answers 503 with Retry-After and keeps running; nothing the failed request wrote
- * was committed, so nothing half-written is acknowledged.
- *
- * The PostgreSQL port throws `DatabaseUnavailableError` when the connection is lost, refused or times out,
- * and a conflict error when PostgreSQL rolls a transaction back as a deadlock or serialization failure.
- * `storageFailure` also reads the SQLSTATE (`code`) of a driver error that reaches a route unwrapped, and
- * SQLite's SQLITE_BUSY (the busy timeout ran out): every one of them means "try again shortly".
- */
+/** The database port's typed failures (issue #14): the HTTP layer maps them to 503 and to a retry. */
 
-/** The database did not answer: the connection was lost, refused or timed out. Nothing was committed. */
+/** The database cannot be reached (refused or lost connection, statement timeout): the request may succeed later. 503. */
 export class DatabaseUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(message: string, readonly reason: 'connect' | 'connection-lost' | 'timeout', options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DatabaseUnavailableError';
   }
 }
 
-/** The database rolled the transaction back because it conflicted with another (deadlock, serialization failure). */
+/** PostgreSQL gave up on a transaction to resolve a conflict (40P01 deadlock, 40001 serialization failure): retry it. */
 export class DatabaseConflictError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  override readonly name = 'DatabaseConflictError';
+  constructor(message: string, readonly sqlState: '40P01' | '40001', options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DatabaseConflictError';
   }
 }
 
+/*
+ * What a request may meet when the database itself fails, rather than the request (issue #14,
+ * "Operations"; docs/deployment.md): the hub answers 503 IDX_ERR_STORAGE_UNAVAILABLE with Retry-After
+ * and keeps running; nothing the failed request wrote was committed, so nothing half-written is
+ * acknowledged. `storageFailure` also reads the SQLSTATE (`code`) of a driver error that reaches a
+ * route unwrapped, and SQLite's SQLITE_BUSY (the busy timeout ran out): each means "try again shortly".
+ */
 export type StorageFailure = 'unavailable' | 'conflict';
 
 /**
@@ -40,7 +38,7 @@ export function storageFailure(err: unknown): StorageFailure | undefined {
   if (!(err instanceof Error)) return undefined;
   // By name as well as by class: the PostgreSQL port's worker thread may rebuild the error on this side.
   if (err instanceof DatabaseUnavailableError || err.name === 'DatabaseUnavailableError') return 'unavailable';
-  if (err instanceof DatabaseConflictError || /^Database(Conflict|Deadlock|Serialization)\w*Error$/.test(err.name)) return 'conflict';
+  if (err instanceof DatabaseConflictError || err.name === 'DatabaseConflictError') return 'conflict';
   const code = (err as { code?: unknown }).code;
   // Not Node's socket errno codes (ECONNRESET…): a client hanging up raises those too, and is no database failure.
   if (typeof code !== 'string') return undefined;

@@ -43,14 +43,3 @@ export async function openWhenReachable<T>(open: () => T | Promise<T>, o: Startu
     }
   }
 }
-
-/** A database URL fit for a log line: the password replaced by `***`. */
-export function redactedDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an unparsable database URL)';
-  }
-}

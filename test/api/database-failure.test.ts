@@ -30,7 +30,7 @@ describe('a request that meets a database failure', () => {
     const payload = h().payload({ sender: 'MDPONE' });
     const contextId = h().contextId('MDPONE');
     // The message row and its queue item are written first; the flow-control row last, inside the same transaction.
-    const restore = failing(h().ctx.flowControlStore, 'save', new DatabaseUnavailableError('Connection terminated unexpectedly'));
+    const restore = failing(h().ctx.flowControlStore, 'save', new DatabaseUnavailableError('Connection terminated unexpectedly', 'connection-lost'));
     const refused = await h().submit('MDPONE', payload, { 'x-messageContextId': contextId });
     restore();
     expect(refused.statusCode).toBe(503);
@@ -61,7 +61,7 @@ describe('a request that meets a database failure', () => {
     const rejected = (code: string) => (h().ctx.db.prepare('SELECT COUNT(*) AS n FROM transaction_log WHERE reason_code = ?').get(code) as { n: number }).n;
     const payload = h().payload({ sender: 'MDPONE' });
     const contextId = h().contextId('MDPONE');
-    const restore = failing(h().ctx.flowControlStore, 'save', new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432'));
+    const restore = failing(h().ctx.flowControlStore, 'save', new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', 'connection-lost'));
     const refused = await h().submit('MDPONE', payload, { 'x-messageContextId': contextId });
     restore();
     expect(refused.statusCode).toBe(503);
@@ -76,7 +76,7 @@ describe('a request that meets a database failure', () => {
 
 describe('health and readiness while the database does not answer', () => {
   it('health stays 200 and says unavailable; ready is 503 with Retry-After; both recover with the database, in the same process', async () => {
-    const restore = failing(h().ctx.sim, 'ping', new DatabaseUnavailableError('timeout exceeded when trying to connect'));
+    const restore = failing(h().ctx.sim, 'ping', new DatabaseUnavailableError('timeout exceeded when trying to connect', 'connection-lost'));
     const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'unavailable' } });

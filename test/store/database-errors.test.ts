@@ -4,9 +4,9 @@ import { DatabaseConflictError, DatabaseUnavailableError, storageFailure } from 
 
 describe('storageFailure', () => {
   it.each([
-    ['the port\'s unavailable error', new DatabaseUnavailableError('gone'), 'unavailable'],
+    ['the port\'s unavailable error', new DatabaseUnavailableError('gone', 'connection-lost'), 'unavailable'],
     ['one rebuilt by name (from a worker thread)', Object.assign(new Error('gone'), { name: 'DatabaseUnavailableError' }), 'unavailable'],
-    ['the port\'s conflict error', new DatabaseConflictError('deadlock'), 'conflict'],
+    ['the port\'s conflict error', new DatabaseConflictError('deadlock detected', '40P01'), 'conflict'],
     ['SQLSTATE 08006 connection failure', Object.assign(new Error('x'), { code: '08006' }), 'unavailable'],
     ['SQLSTATE 57P01 admin shutdown', Object.assign(new Error('x'), { code: '57P01' }), 'unavailable'],
     ['SQLSTATE 53300 too many connections', Object.assign(new Error('x'), { code: '53300' }), 'unavailable'],

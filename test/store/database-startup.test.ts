@@ -1,7 +1,7 @@
 /** Starting before the database answers (issue #14): bounded retries with backoff, then a clear refusal. */
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/store/database-errors.js';
-import { openWhenReachable, redactedDatabaseUrl } from '../../src/store/database-startup.js';
+import { openWhenReachable } from '../../src/store/database-startup.js';
 
 /** Fake time: sleeping moves it. */
 function fakeTime() {
@@ -16,7 +16,7 @@ describe('opening a database that does not answer yet', () => {
     const log: string[] = [];
     let tries = 0;
     const db = await openWhenReachable(() => {
-      if (++tries < 6) throw new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432');
+      if (++tries < 6) throw new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', 'connection-lost');
       return 'db';
     }, { waitSeconds: 60, describe: 'postgres://idxsim@db:5432/idxsim', ...time, log: (m) => log.push(m) });
     expect(db).toBe('db');
@@ -27,7 +27,7 @@ describe('opening a database that does not answer yet', () => {
   it('gives up after the wait with a message naming the database, the setting and the last error', async () => {
     const time = fakeTime();
     let tries = 0;
-    await expect(openWhenReachable(() => { tries++; throw new DatabaseUnavailableError('timeout expired'); },
+    await expect(openWhenReachable(() => { tries++; throw new DatabaseUnavailableError('timeout expired', 'connection-lost'); },
       { waitSeconds: 10, describe: 'postgres://db/idxsim', ...time }))
       .rejects.toThrow('the database postgres://db/idxsim did not answer within 10 s (IDX_SIM_DATABASE_STARTUP_WAIT; 7 tries): timeout expired');
     // 0.25 + 0.5 + 1 + 2 + 4 = 7.75 s, then the last 2.25 s (never past the wait), and a last try at 10 s.
@@ -44,15 +44,7 @@ describe('opening a database that does not answer yet', () => {
 
   it('tries once with a wait of 0', async () => {
     const time = fakeTime();
-    await expect(openWhenReachable(() => { throw new DatabaseUnavailableError('down'); }, { waitSeconds: 0, describe: 'x', ...time })).rejects.toThrow(/within 0 s .*1 tries/);
+    await expect(openWhenReachable(() => { throw new DatabaseUnavailableError('down', 'connection-lost'); }, { waitSeconds: 0, describe: 'x', ...time })).rejects.toThrow(/within 0 s .*1 tries/);
     expect(time.pauses).toEqual([]);
-  });
-});
-
-describe('redactedDatabaseUrl', () => {
-  it('hides the password and keeps the rest', () => {
-    expect(redactedDatabaseUrl('postgres://idxsim:s3cret@db:5432/idxsim?sslmode=disable')).toBe('postgres://idxsim:***@db:5432/idxsim?sslmode=disable');
-    expect(redactedDatabaseUrl('postgres://idxsim@db/idxsim')).toBe('postgres://idxsim@db/idxsim');
-    expect(redactedDatabaseUrl('not a url')).toBe('(an unparsable database URL)');
   });
 });
