@@ -6,8 +6,9 @@ import LongFilesFirst from './test/helpers/sequencer.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**'],
+    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts); the tests that need
+    // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
     pool: 'forks',

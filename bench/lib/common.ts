@@ -145,7 +145,7 @@ export class ServerChild {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  private constructor(readonly name: TargetName, readonly url: string, private readonly child: ChildProcess) {
+  private constructor(readonly name: string, readonly url: string, private readonly child: ChildProcess) {
     child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
       if (m.id === undefined) return;
       const w = this.waiting.get(m.id);
@@ -160,7 +160,7 @@ export class ServerChild {
   }
 
   /** Starts `entry` (a compiled .js file) with `args`; resolves once it says it listens. */
-  static start(name: TargetName, entry: string, args: string[], timeoutMs = 120_000): Promise<ServerChild> {
+  static start(name: string, entry: string, args: string[], timeoutMs = 120_000): Promise<ServerChild> {
     const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

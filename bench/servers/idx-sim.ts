@@ -18,11 +18,14 @@ import { startServer } from '../../src/server.js';
 import type { NewMessage } from '../../src/store/message-store.js';
 import { filledContextId, serveParent, submission, type ChildCommand } from '../lib/common.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' } }, strict: true });
+// --database-url: PostgreSQL instead of SQLite (the backends case); --data-subdir: this child's own data
+// directory under --dir, when several run side by side.
+const { values } = parseArgs({ options: { dir: { type: 'string' }, 'database-url': { type: 'string' }, 'data-subdir': { type: 'string' } }, strict: true });
 const dir = values.dir!;
 
 const server = await startServer({
-  dataDir: join(dir, 'idx-sim-data'),
+  dataDir: join(dir, values['data-subdir'] ?? 'idx-sim-data'),
+  ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   certsDir: join(dir, 'certs'),
   fixturesDir: join(PROJECT_ROOT, 'fixtures'),
   port: 0,
