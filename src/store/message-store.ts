@@ -183,8 +183,9 @@ export class MessageStore {
     return this.stmts.markRetrieved.run(at, queueItemId).changes > 0;
   }
 
-  dequeue(queueItemId: number): void {
-    this.stmts.dequeue.run(queueItemId);
+  /** False when the item was already gone (removed meanwhile by another request or instance). */
+  dequeue(queueItemId: number): boolean {
+    return this.stmts.dequeue.run(queueItemId).changes > 0;
   }
 
   /** When the longest-waiting queue item was enqueued; undefined when every queue is empty. */
