@@ -6,8 +6,9 @@ import LongFilesFirst from './test/helpers/sequencer.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**'],
+    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts); the tests that need
+    // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Before every file: the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
     setupFiles: ['test/helpers/key-pool.ts'],
