@@ -83,6 +83,17 @@ export interface OpenOptions {
   postgres?: PostgresOptions;
 }
 
+/** A database URL fit for a log line or a banner: without its password. */
+export function redactedDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = 'redacted';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 export const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url);
 
 /** Opens (creating if needed) and migrates the database. */

@@ -3,8 +3,9 @@
  * (vitest.postgres.config.ts) a fresh PostgreSQL database per hub, copied from a migrated template
  * (CREATE DATABASE … TEMPLATE: a file copy, faster than migrating) and dropped when the hub closes.
  */
+import Database from 'better-sqlite3';
 import { inject } from 'vitest';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import { asDb, openDatabase, type Db } from '../../src/store/database.js';
 import { openPostgres } from '../../src/store/postgres/pg-db.js';
 
 export const TEMPLATE_DATABASE = 'idx_sim_template';
@@ -21,20 +22,61 @@ export function databaseUrl(clusterUrl: string, database: string): string {
 }
 
 let admin: Db | undefined;
+/**
+ * This test process's databases not in use. A closed hub's database is kept and emptied when the next hub
+ * takes it (a TRUNCATE, where a new database costs a CREATE DATABASE).
+ */
+const free: string[] = [];
 let created = 0;
+const urls = new WeakMap<Db, string>();
 
-/** A fresh, migrated, empty database; its `close()` also drops it on PostgreSQL. */
+/** A fresh, migrated, empty database; on PostgreSQL its `close()` hands it back for a later test. */
 export function openTestDatabase(): Db {
   const url = postgresUrl();
   if (!url) return openDatabase({ path: ':memory:' });
-  admin ??= openPostgres(url);
-  const name = `t_${process.pid}_${++created}`;
-  admin.exec(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  let name = free.pop();
+  const reused = name !== undefined;
+  if (!name) {
+    admin ??= openPostgres(url);
+    name = `t_${process.pid}_${++created}`;
+    admin.exec(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE} STRATEGY FILE_COPY`);
+  }
   const db = openDatabase({ path: ':memory:', url: databaseUrl(url, name) });
+  if (reused) {
+    const tables = (db.prepare("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_version'").pluck().all() as string[]);
+    db.exec(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`);
+    for (const schema of db.prepare("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'idx_sim_snapshot:')").pluck().all() as string[]) {
+      db.exec(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+  }
+  urls.set(db, databaseUrl(url, name));
   const close = db.close.bind(db);
+  let closed = false;
   db.close = () => {
     close();
-    admin!.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!closed) free.push(name);
+    closed = true;
   };
   return db;
+}
+
+/**
+ * A second connection to a test database, as another process sees it (what is committed): a read-only
+ * connection to the SQLite file (`file`: the path `db` was opened on), or another PostgreSQL session.
+ */
+export function openObserver(db: Db, file?: string): Db {
+  if (db.dialect === 'sqlite') {
+    if (!file) throw new Error('an observer of a SQLite database needs its file');
+    return asDb(new Database(file, { readonly: true }));
+  }
+  const url = urls.get(db);
+  if (!url) throw new Error('not a test database');
+  return openPostgres(url);
+}
+
+/** A test database that a second connection can observe: a SQLite file in `dir`, or a PostgreSQL test database. */
+export function openObservableDatabase(dir: string): { db: Db; observer: Db } {
+  const file = `${dir}/x.db`;
+  const db = testBackend() === 'postgres' ? openTestDatabase() : openDatabase({ path: file });
+  return { db, observer: openObserver(db, file) };
 }
