@@ -1,5 +1,5 @@
 import type { StoredMessageFacts } from '../domain/message-fields.js';
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
@@ -99,12 +99,11 @@ export class MessageStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       exists: db.prepare<[string, string], { id: number }>('SELECT id FROM messages WHERE sender_id = ? AND context_key = ?'),
-      insertMessage: db.prepare(
+      insertMessage: prepareInsert<[Record<string, unknown>]>(db,
         `INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
-           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)
-         RETURNING id`).pluck(),
+           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)`),
       enqueue: db.prepare<Record<string, unknown>, { id: number; deliverySeq: number | null }>(
         `INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq)
          VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
@@ -141,7 +140,7 @@ export class MessageStore {
   }
 
   insertMessage(message: NewMessage): number {
-    return this.stmts.insertMessage.get({ ...message, gzipSizeBytes: message.payloadGzip.length }) as number;
+    return this.stmts.insertMessage({ ...message, gzipSizeBytes: message.payloadGzip.length });
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */

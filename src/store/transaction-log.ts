@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 /** Transaction-log statuses (spec §4.5). BPQD is fire-and-forget, so the ack statuses never occur for it. */
 export type TransactionStatus = 'delivery_pending' | 'completed' | 'removed' | 'message_acked' | 'message_rejected';
@@ -51,12 +51,11 @@ export class TransactionLog {
          @loggedAt, @loggedAt, @logId, @logId)
        ON CONFLICT (message_id, to_participant) DO UPDATE SET
          status = excluded.status, status_at = excluded.status_at, last_log_id = excluded.last_log_id`);
-    this.insert = db.prepare(
+    this.insert = prepareInsert<[Record<string, unknown>]>(db,
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
          from_participant, to_participant, message_type, priority, status, reason_code, detail)
        VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
-         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)
-       RETURNING id`).pluck();
+         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)`);
     this.byContext = db.prepare<[string], Record<string, unknown>>(
       `SELECT id, logged_at AS loggedAt, trace_id AS traceId, message_id AS messageId, message_context_id AS messageContextId,
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
@@ -67,7 +66,7 @@ export class TransactionLog {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
       };
-      const logId = this.insert.get(row) as number;
+      const logId = this.insert(row);
       this.upsertRecord.run({ ...row, logId });
     };
     this.appendAtomically = db.transaction(this.appendRows);
