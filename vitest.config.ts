@@ -6,8 +6,9 @@ import LongFilesFirst from './test/helpers/sequencer.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**'],
+    // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts); the tests that need
+    // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
     pool: 'forks',
@@ -25,6 +26,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
+      // The PostgreSQL implementation of the database port runs under `npm run test:postgres` only.
+      exclude: ['src/store/postgres/**'],
       reporter: ['text-summary'],
       // About a point below what the suite reached when they were last set (2026-11-30, with the
       // counterparty CLI merged: statements 88.7%, branches 77.3%, functions 92.3%, lines 92.4%): new

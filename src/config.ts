@@ -185,6 +185,11 @@ export const SETTINGS = {
     'Most simultaneous TCP connections; further connections are closed as they arrive.'),
   shutdownGraceMs: setting('IDX_SIM_SHUTDOWN_GRACE_MS', 10_000, int(0, 600_000),
     'On shutdown (SIGTERM/SIGINT), milliseconds in-flight requests get to finish before the remaining connections are closed.'),
+  // Losing the database (issue #14, docs/deployment.md): refuse with 503 and recover on its own.
+  storageRetryAfterSeconds: setting('IDX_SIM_STORAGE_RETRY_AFTER', 5, int(1, 3600),
+    '`Retry-After` (seconds) of the 503 `IDX_ERR_STORAGE_UNAVAILABLE` a request gets while the database does not answer (a deadlock or serialization failure says 1).'),
+  databaseStartupWaitSeconds: setting('IDX_SIM_DATABASE_STARTUP_WAIT', 60, int(0, 86_400),
+    'At start, seconds to keep trying to reach a database that does not answer yet (backoff from 0.25 s to 5 s between tries), then exit with status 1 and say why; 0 = one try.'),
   eventMaxBufferedBytes: setting('IDX_SIM_EVENT_MAX_BUFFERED_BYTES', 1024 * 1024, int(1024, 512 * MiB),
     'Bytes of unsent frames an event WebSocket subscriber may fall behind by before it is closed with code 4002.'),
   translogRefusalsPerMinute: setting('IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE', 60, int(0, 1_000_000),

@@ -17,6 +17,7 @@ import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { countBoot } from './store/boot-counter.js';
 import { openDatabase, redactedDatabaseUrl, underSetupLock } from './store/database.js';
+import { openWhenReachable } from './store/database-startup.js';
 import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
@@ -46,8 +47,12 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const fixtures = readFixtures(config.fixturesDir);
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
-  const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
-    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } });
+  // A database server may answer later than this process starts (docs/deployment.md): wait for it, bounded.
+  const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } }), {
+    waitSeconds: config.databaseStartupWaitSeconds, describe: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath,
+    log: (message) => process.stderr.write(`idx-sim: ${message}\n`),
+  });
   // Checkpoints (copying the WAL back into the database file, with an fsync) run in a worker, not in a COMMIT (issue #13).
   const checkpointer = db.dialect === 'sqlite' ? startWalCheckpointer(db, config.databasePath) : undefined;
   const ctx = createContext({

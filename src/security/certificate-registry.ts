@@ -84,6 +84,7 @@ export class CertificateRegistry {
   private snapshot: RegistryView | undefined;
   private snapshotVersion = -1;
   private readonly parsed = new Map<string, ParsedKey>();
+  private readonly writeListeners: Array<() => void> = [];
 
   constructor(private readonly store: CertificateStore, private readonly environment: CertificateEnvironment) {}
 
@@ -123,7 +124,7 @@ export class CertificateRegistry {
       participantId, slot, commonName: commonName!, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256,
       validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), certPem: cert.toString(), registeredAt: at,
     }, at);
-    this.snapshot = undefined;
+    this.written();
     return existing ? 'reinstated' : 'registered';
   }
 
@@ -133,7 +134,7 @@ export class CertificateRegistry {
     if (!current) throw new Error(`${participantId} has no registered ${slot} certificate`);
     if (current.revokedAt !== null) throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is already revoked`);
     this.store.revoke(participantId, slot, at);
-    this.snapshot = undefined;
+    this.written();
   }
 
   /** Makes `slot` the participant's active certificate (rotation, spec §6: primary active, secondary contingency). */
@@ -144,12 +145,22 @@ export class CertificateRegistry {
       throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is revoked; issue a new one first (idx-sim certs issue --participant ${participantId} --slot ${slot})`);
     }
     this.store.setActiveSlot(participantId, slot, at);
-    this.snapshot = undefined;
+    this.written();
   }
 
   /** Forgets the in-memory view: the next request reads the registry again (after a reset or a snapshot restore). */
   invalidate(): void {
     this.snapshot = undefined;
+  }
+
+  /** Runs `listener` after this process changed the registry (other instances on the database are told, issue #14). */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private written(): void {
+    this.snapshot = undefined;
+    for (const listener of this.writeListeners) listener();
   }
 
   private load(): RegistryView {

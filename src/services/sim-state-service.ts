@@ -25,6 +25,8 @@ export interface SimStateOptions {
   seed: () => void;
   /** Forget in-memory state derived from the database. */
   forgetCaches: () => void;
+  /** Tells the other instances on the database that its content was replaced (issue #14). */
+  announceReplaced?: (reason: string) => void;
   /** Where the clock was when the simulator started; a reset returns to it (null: real time). */
   startClock: ClockState | null;
 }
@@ -86,6 +88,7 @@ export class SimStateService {
   private afterReplace(reason: string): void {
     this.o.forgetCaches();
     this.o.events.disconnect(CLOSE_STATE_REPLACED, `simulator state ${reason}; reconnect`);
+    this.o.announceReplaced?.(reason);
   }
 
   /** Lets a group commit of the current event-loop turn finish before tables are replaced. */

@@ -19,9 +19,9 @@ describe('health and readiness', () => {
   it('answer without a key', async () => {
     const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok' });
+    expect(health.json()).toEqual({ status: 'ok', backend: testBackend(), checks: { database: 'ok' } });
     const ready = await h().app.inject({ method: 'GET', url: '/sim/v1/ready' });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', backend: testBackend(), checks: { database: 'ok' } });
     // Like every route, they take no parameter they do not know.
     for (const url of ['/sim/v1/health?verbose=1', '/sim/v1/ready?verbose=1']) expect((await h().app.inject({ method: 'GET', url })).json()).toMatchObject({ status: 400, code: 'IDX_ERR_QUERY_INVALID' });
   });
@@ -31,8 +31,10 @@ describe('health and readiness', () => {
     const res = await h().app.inject({ method: 'GET', url: '/sim/v1/ready' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_SIM_NOT_READY', traceId: expect.any(String) });
-    // Liveness is not readiness: the process still answers.
-    expect((await h().app.inject({ method: 'GET', url: '/sim/v1/health' })).statusCode).toBe(200);
+    // Liveness is not readiness: the process still answers, and says the database does not.
+    const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json().checks).toEqual({ database: 'unavailable' });
   });
 });
 

@@ -17,6 +17,7 @@ const EXPECTED: Record<keyof typeof QUEUE_SQL, RegExp> = {
   page: /SEARCH q USING INDEX queue_items_by_delivery \(recipient_id=\? AND delivery_seq>\?\)/,
   count: /SEARCH q USING INDEX queue_items_by_delivery \(recipient_id=\?\)/,
   queued: /SEARCH m USING INDEX sqlite_autoindex_messages_2 \(sender_id=\? AND context_key=\?\)[\s\S]*SEARCH q USING INDEX sqlite_autoindex_queue_items_1 \(recipient_id=\? AND message_pk=\?\)/,
+  queuedItem: /SEARCH m USING INDEX sqlite_autoindex_messages_2 \(sender_id=\? AND context_key=\?\)[\s\S]*SEARCH q USING INDEX sqlite_autoindex_queue_items_1 \(recipient_id=\? AND message_pk=\?\)/,
   markRetrieved: /SEARCH queue_items USING INTEGER PRIMARY KEY/,
   dequeue: /SEARCH queue_items USING INTEGER PRIMARY KEY/,
   oldestEnqueuedAt: /SEARCH queue_items USING COVERING INDEX queue_items_by_enqueued/,
