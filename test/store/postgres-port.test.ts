@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, openDatabase, uniqueViolation } from '../../src/store/database.js';
 import { translateMigration, translateSql } from '../../src/store/postgres/sql.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
-import { openObserver, openTestDatabase, testBackend } from '../helpers/database.js';
+import { databaseUrl, openObserver, openTestDatabase, postgresUrl, testBackend } from '../helpers/database.js';
 import { useHarness } from '../helpers/harness.js';
 
 describe('SQL as PostgreSQL runs it', () => {
@@ -128,5 +128,8 @@ describe.skipIf(testBackend() !== 'postgres')('the PostgreSQL database (npm run 
   it('answers a refused connection with DatabaseUnavailableError, not a hang', () => {
     expect(() => openDatabase({ path: ':memory:', url: 'postgres://idxsim@127.0.0.1:1/none', postgres: { connectTimeoutMs: 2000 } }))
       .toThrow(DatabaseUnavailableError);
+    // A database that does not exist is no outage: waiting would not help (src/store/database-startup.ts).
+    const missing = databaseUrl(postgresUrl()!, 'no_such_database');
+    expect(() => openDatabase({ path: ':memory:', url: missing })).toThrow(expect.objectContaining({ code: '3D000', name: 'PostgresError' }));
   });
 });

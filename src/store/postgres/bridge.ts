@@ -55,8 +55,8 @@ let txStatus = 'I';
 // COMMIT on the next session (which PostgreSQL would answer with a mere warning) nor a write meant for
 // the lost transaction (which would commit on its own) can pass for the lost transaction's.
 let lostTransaction = false;
-const ENDS_LOST = /^\s*ROLLBACK\s*;?\s*$/i;
-const STARTS_NEW = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+const ENDS_LOST = /^\\s*ROLLBACK\\s*;?\\s*$/i;
+const STARTS_NEW = /^\\s*(BEGIN|START\\s+TRANSACTION)\\b/i;
 async function connect() {
   const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'idx-sim' });
@@ -71,7 +71,9 @@ async function connect() {
     await c.connect();
   } catch (err) {
     c.end().catch(() => {});
-    throw Object.assign(err, { unavailable: 'connect' });
+    // Not answering (refused, timed out, starting up) may pass; a refused password or an unknown database will not.
+    if (!err.severity || (err.code && UNAVAILABLE_STATES.test(err.code))) err.unavailable = 'connect';
+    throw err;
   }
   txStatus = 'I';
   client = c;
