@@ -10,6 +10,8 @@ export default defineConfig({
     // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
     exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Before every file: the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
+    setupFiles: ['test/helpers/key-pool.ts'],
     // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
     pool: 'forks',
     maxWorkers: 2,
