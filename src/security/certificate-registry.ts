@@ -10,7 +10,7 @@
  * against the same data directory) commits — a revocation takes effect on the very next request, even on
  * an already-open keep-alive connection. Public keys are parsed once per certificate and kept.
  */
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCommonName, CERTIFICATE_SLOTS, type CertificateEnvironment, type CertificateRecord, type CertificateSlot } from '../domain/certificate-rules.js';
 import { pkiPaths } from '../pki/dev-ca.js';
@@ -18,6 +18,7 @@ import type { ActiveSlot, CertificateStore, StoredCertificate } from '../store/c
 import type { SignerIdentifier } from './cms.js';
 import { commonNameOf } from './client-identity.js';
 import { certificateIdentity, type CertificateIdentity } from './der.js';
+import { publicKeyOf, x509Of } from './parsed-pem.js';
 
 export interface RegisteredCertificate extends CertificateRecord {
   certificateDer: Buffer;
@@ -106,7 +107,7 @@ export class CertificateRegistry {
    * already in the slot changes nothing.
    */
   register(participantId: string, slot: CertificateSlot, certPem: string, at: number): RegisterOutcome {
-    const cert = new X509Certificate(certPem);
+    const cert = x509Of(certPem);
     const commonName = commonNameOf(cert);
     const cn = checkCommonName(commonName, this.environment);
     if (!cn.ok) throw new Error(`cannot register the ${slot} certificate of ${participantId}: ${cn.message}`);
@@ -172,8 +173,8 @@ export class CertificateRegistry {
   private parse(row: StoredCertificate): ParsedKey {
     let key = this.parsed.get(row.fingerprint256);
     if (!key) {
-      const certificateDer = new X509Certificate(row.certPem).raw;
-      key = { certificateDer, publicKey: createPublicKey(row.certPem), identity: certificateIdentity(certificateDer) };
+      const certificateDer = x509Of(row.certPem).raw;
+      key = { certificateDer, publicKey: publicKeyOf(row.certPem), identity: certificateIdentity(certificateDer) };
       this.parsed.set(row.fingerprint256, key);
     }
     return key;
@@ -198,7 +199,7 @@ export function registerCertificatesFromDir(registry: CertificateRegistry, certs
       const path = paths.participantCert(participantId, slot);
       if (!existsSync(path)) continue;
       const pem = readFileSync(path, 'utf8');
-      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(new X509Certificate(pem)) ?? '')?.[1];
+      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(x509Of(pem)) ?? '')?.[1];
       found.push({ participantId, slot, pem, namesOther: named !== undefined && named !== participantId });
     }
   }
