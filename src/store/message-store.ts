@@ -103,7 +103,8 @@ export class MessageStore {
         `INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
-           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)`),
+           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)
+         RETURNING id`).pluck(),
       enqueue: db.prepare<Record<string, unknown>, { id: number; deliverySeq: number | null }>(
         `INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq)
          VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
@@ -121,8 +122,8 @@ export class MessageStore {
       expired: db.prepare(QUEUE_SQL.expired),
       overdue: db.prepare<[number, string, string], { n: number }>(QUEUE_SQL.overdue),
       recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
-        `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
-           coalesce(sum(state = 'held'), 0) AS held
+        `SELECT count(CASE WHEN state = 'delivered' THEN 1 END) AS delivered,
+           count(CASE WHEN state = 'delivered' AND retrieved_at IS NULL THEN 1 END) AS unretrieved, count(CASE WHEN state = 'held' THEN 1 END) AS held
          FROM queue_items WHERE recipient_id = ? AND business_function_id = ?`),
       byMessageId: db.prepare<[string], StoredMessage>(`SELECT message_id AS messageId, message_context_id AS messageContextId,
         sender_id AS senderId, business_function_id AS businessFunctionId, resource_id AS resourceId, priority, received_at AS receivedAt,
@@ -140,7 +141,7 @@ export class MessageStore {
   }
 
   insertMessage(message: NewMessage): number {
-    return Number(this.stmts.insertMessage.run({ ...message, gzipSizeBytes: message.payloadGzip.length }).lastInsertRowid);
+    return this.stmts.insertMessage.get({ ...message, gzipSizeBytes: message.payloadGzip.length }) as number;
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */

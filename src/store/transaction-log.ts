@@ -55,7 +55,8 @@ export class TransactionLog {
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
          from_participant, to_participant, message_type, priority, status, reason_code, detail)
        VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
-         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)`);
+         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)
+       RETURNING id`).pluck();
     this.byContext = db.prepare<[string], Record<string, unknown>>(
       `SELECT id, logged_at AS loggedAt, trace_id AS traceId, message_id AS messageId, message_context_id AS messageContextId,
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
@@ -66,8 +67,8 @@ export class TransactionLog {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
       };
-      const { lastInsertRowid } = this.insert.run(row);
-      this.upsertRecord.run({ ...row, logId: Number(lastInsertRowid) });
+      const logId = this.insert.get(row) as number;
+      this.upsertRecord.run({ ...row, logId });
     };
     this.appendAtomically = db.transaction(this.appendRows);
   }
