@@ -231,8 +231,8 @@ export class SignatureVerifier {
   private signerCertificate(view: RegistryView, senderId: string, sid: SignerIdentifier, carried: Buffer[], messageContextId: string): RegisteredCertificate {
     const matches = view.matching(sid);
     const own = matches.find((c) => c.participantId === senderId && c.replacedAt === null) ?? matches.find((c) => c.participantId === senderId);
-    const registered = view.describeRegistered(senderId);
     if (!own) {
+      const registered = view.describeRegistered(senderId);
       const other = matches[0];
       refuse('IDX_ERR_SIGNATURE_WRONG_KEY', other
         ? `the signature was made with ${describeCertificate(other)}, not with one of ${senderId}'s certificates: a participant signs its own messages (registered for ${senderId}: ${registered})`
@@ -240,10 +240,15 @@ export class SignatureVerifier {
       'signer not the sender', messageContextId);
     }
     // A certificate carried in the SignedData that claims the same issuer and serial must be the registered one.
-    const impostor = carried.map((der) => ({ der, id: safeIdentity(der) })).find(({ der, id }) => id && sidMatches(sid, id) && !der.equals(own.certificateDer));
+    // (The registered certificate itself, the usual one carried, is compared by its bytes: nothing to parse.)
+    const impostor = carried.find((der) => {
+      if (der.equals(own.certificateDer)) return false;
+      const id = safeIdentity(der);
+      return id !== undefined && sidMatches(sid, id);
+    });
     if (impostor) {
       refuse('IDX_ERR_SIGNATURE_WRONG_KEY',
-        `the certificate carried in the signature (${describeCarried(impostor.der)}) claims to be ${describeCertificate(own)} but is a different certificate`,
+        `the certificate carried in the signature (${describeCarried(impostor)}) claims to be ${describeCertificate(own)} but is a different certificate`,
         'carried certificate differs', messageContextId);
     }
     return own;
