@@ -26,7 +26,26 @@ export const SIGNATURE_ALGORITHM_NAMES = ['both', 'RSA-SHA256'] as const;
 export type SignatureAlgorithmNames = (typeof SIGNATURE_ALGORITHM_NAMES)[number];
 const AEMO_TEXT_ALGORITHM = 'RSA-256';
 const HEADER = 'x-signature';
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The base64 alphabet by character code (standard alphabet, RFC 4648 §4). */
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[c.charCodeAt(0)] = 1;
+
+/**
+ * Whether `text` is padded standard base64: what /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+ * matches (whole groups of four, at most two "=" and only at the end), without the regex: a signature
+ * header is kilobytes, and the regex cost more than the CMS parsing after it (issue #13).
+ */
+export function isPaddedBase64(text: string): boolean {
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && text.charCodeAt(n - 1) === 61 /* = */) end = text.charCodeAt(n - 2) === 61 ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || BASE64_ALPHABET[c] !== 1) return false;
+  }
+  return true;
+}
 const ACCEPTED_SIGNATURE_ALGORITHMS = new Set<string>([OID.rsaEncryption, OID.sha256WithRSAEncryption]);
 
 export type SignedOver = 'json' | 'gzip';
@@ -172,7 +191,7 @@ export class SignatureVerifier {
         `algorithm ${algorithm.slice(0, 40)}`, messageContextId);
     }
     const base64 = header.slice(separator + 1).trim();
-    if (base64 === '' || !BASE64.test(base64)) {
+    if (base64 === '' || !isPaddedBase64(base64)) {
       refuse('IDX_ERR_SIGNATURE_MALFORMED',
         `the part after "${algorithm};" is not base64 (standard alphabet A–Z a–z 0–9 + /, "=" padding, no spaces or line breaks)`, 'not base64', messageContextId);
     }
