@@ -113,7 +113,8 @@ async function stopGracefully(hub: Hub): Promise<void> {
   clearTimeout(timer);
 }
 
-class Client {
+/** An mTLS client of a hub process, one keep-alive agent per participant (also test/postgres/operations.test.ts). */
+export class Client {
   private readonly agents = new Map<string, Agent>();
   constructor(private readonly certsDir: string, private readonly url: string) {}
 
@@ -133,7 +134,7 @@ class Client {
 
   async call(participantId: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
     const res = await request(`${this.url}${path}`, { method: method as 'GET', headers, body, dispatcher: this.agent(participantId) });
-    return { status: res.statusCode, bytes: Buffer.from(await res.body.arrayBuffer()) };
+    return { status: res.statusCode, headers: res.headers, bytes: Buffer.from(await res.body.arrayBuffer()) };
   }
 
   async as(participantId: string): Promise<Record<string, string>> {

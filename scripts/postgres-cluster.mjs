@@ -86,11 +86,22 @@ export async function startPostgresCluster({ dir, durable = false } = {}) {
   let stopped = false;
   return {
     url, port, dir: base,
-    /** Stops the server (fast shutdown) and deletes its folder. Safe to call twice. */
+    /**
+     * Stops the server but keeps its folder, to test what clients do while the database is down
+     * (`immediate`: as if it crashed, sessions cut without a goodbye; `fast`: a clean shutdown).
+     */
+    async halt(mode = 'immediate') {
+      run(binDir, user, 'pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    },
+    /** Starts a halted server again, on the same port and data. */
+    async resume() {
+      run(binDir, user, 'pg_ctl', ['-D', data, '-l', join(base, 'postgres.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    },
+    /** Stops the server (fast shutdown; already halted is fine) and deletes its folder. Safe to call twice. */
     async stop() {
       if (stopped) return;
       stopped = true;
-      try { run(binDir, user, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']); } finally {
+      try { if (existsSync(join(data, 'postmaster.pid'))) run(binDir, user, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']); } finally {
         rmSync(base, { recursive: true, force: true });
       }
     },

@@ -64,6 +64,12 @@ const optionalInstant: Parser<string | undefined> = (raw) => {
   return raw;
 };
 
+const optionalPostgresUrl: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\/./i.test(raw)) throw new Error('expected a postgres:// or postgresql:// URL');
+  return raw;
+};
+
 function setting<T>(env: string, def: T, parse: Parser<T>, description: string): Setting<T> {
   return { env, default: def, parse, description };
 }
@@ -95,6 +101,10 @@ export const SETTINGS = {
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
     'SQLite `synchronous` with WAL: NORMAL survives a killed process, FULL also a power loss.'),
+  databaseUrl: setting('IDX_SIM_DATABASE_URL', undefined as string | undefined, optionalPostgresUrl,
+    'PostgreSQL instead of the SQLite file: `postgres://user:password@host:5432/database` (the database must exist; idx-sim creates its tables). Empty = SQLite in IDX_SIM_DATA_DIR.'),
+  databaseTimeoutMs: setting('IDX_SIM_DATABASE_TIMEOUT_MS', 10_000, int(100, 600_000),
+    'PostgreSQL only: longest a statement (`statement_timeout`) or a connect may take; past it the request is refused as the database being unavailable.'),
   maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * MB, int(1024, 512 * MiB), 'Largest uncompressed BPQD payload (spec §8: 10 MB, read as 10,000,000 bytes; 10485760 is the lenient binary reading).'),
   payloadWorkers: setting('IDX_SIM_PAYLOAD_WORKERS', 2, int(0, 16),
     'Worker threads that inflate, parse and check large BPQD submissions off the event loop (started on first use); 0 = every payload is checked on the event loop.'),
@@ -175,6 +185,11 @@ export const SETTINGS = {
     'Most simultaneous TCP connections; further connections are closed as they arrive.'),
   shutdownGraceMs: setting('IDX_SIM_SHUTDOWN_GRACE_MS', 10_000, int(0, 600_000),
     'On shutdown (SIGTERM/SIGINT), milliseconds in-flight requests get to finish before the remaining connections are closed.'),
+  // Losing the database (issue #14, docs/deployment.md): refuse with 503 and recover on its own.
+  storageRetryAfterSeconds: setting('IDX_SIM_STORAGE_RETRY_AFTER', 5, int(1, 3600),
+    '`Retry-After` (seconds) of the 503 `IDX_ERR_STORAGE_UNAVAILABLE` a request gets while the database does not answer (a deadlock or serialization failure says 1).'),
+  databaseStartupWaitSeconds: setting('IDX_SIM_DATABASE_STARTUP_WAIT', 60, int(0, 86_400),
+    'At start, seconds to keep trying to reach a database that does not answer yet (backoff from 0.25 s to 5 s between tries), then exit with status 1 and say why; 0 = one try.'),
   eventMaxBufferedBytes: setting('IDX_SIM_EVENT_MAX_BUFFERED_BYTES', 1024 * 1024, int(1024, 512 * MiB),
     'Bytes of unsent frames an event WebSocket subscriber may fall behind by before it is closed with code 4002.'),
   translogRefusalsPerMinute: setting('IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE', 60, int(0, 1_000_000),
@@ -247,7 +262,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 }
 
 /** Settings whose value is a secret: shown as `[redacted]` wherever settings are reported. */
-export const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set<keyof Config>(['adminKey']);
+export const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set<keyof Config>(['adminKey', 'databaseUrl']);
 
 /**
  * The effective settings by environment variable, as text, secrets redacted: what a run's evidence and

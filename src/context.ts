@@ -2,7 +2,7 @@
  * Everything the HTTP layer needs, wired once: configuration, clock, randomness, stores and services.
  * Plain objects passed in (no DI framework); tests build their own with an in-memory database.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { boundedValidator } from './contract/bounded-validation.js';
 import { loadContract, type Contract } from './contract/openapi.js';
@@ -12,6 +12,9 @@ import type { Random } from './domain/random.js';
 import { BpqdService } from './services/bpqd-service.js';
 import { DeliveryService } from './services/delivery-service.js';
 import { EventHub } from './services/event-hub.js';
+import { singleInstanceBus, type HubBus } from './services/hub-bus.js';
+import { InstanceSync } from './services/instance-sync.js';
+import { SimClockStore } from './store/sim-clock-store.js';
 import { FlowControlService } from './services/flow-control-service.js';
 import { checkWatermarks } from './domain/flow-control.js';
 import { FlowControlStore } from './store/flow-control-store.js';
@@ -27,6 +30,7 @@ import { CounterpartyService } from './services/counterparty-service.js';
 import { NmiRoleQueries } from './store/nmi-role-queries.js';
 import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
+import { x509Of } from './security/parsed-pem.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
@@ -36,6 +40,7 @@ import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
 import { SimStateService } from './services/sim-state-service.js';
 import { SimStateStore } from './store/sim-state-store.js';
+import { PgSimStateStore } from './store/postgres/sim-state-store.js';
 import { JournalStore } from './store/journal-store.js';
 import { FaultService } from './services/fault-service.js';
 import { FaultStore } from './store/fault-store.js';
@@ -66,6 +71,11 @@ export interface ContextOptions {
   scheduleCommit?: (commit: () => void) => void;
   /** Loads the fixtures into the database: on start (ctx.seed()) and on every reset of the control API. */
   seed?: (ctx: AppContext) => void;
+  /**
+   * How this instance tells others on the same database what changed (issue #14): PostgreSQL's
+   * LISTEN/NOTIFY with several instances; by default a bus of one (SQLite: this process is the hub).
+   */
+  bus?: HubBus;
 }
 
 export interface AppContext {
@@ -110,6 +120,10 @@ export interface AppContext {
   counterparties: CounterpartyService;
   /** Each queue's recent flow-control counts, sampled on change, for the Web App's Flow Control chart (issue #12). */
   queueSeries: QueueCountSeries;
+  /** The hub bus to the other instances on this database (issue #14); not shared with SQLite. */
+  bus: HubBus;
+  /** What this instance tells the others and does when told (src/services/instance-sync.ts). */
+  instances: InstanceSync;
 }
 
 export function createContext(o: ContextOptions): AppContext {
@@ -119,8 +133,12 @@ export function createContext(o: ContextOptions): AppContext {
   const messages = new MessageStore(o.db);
   const flowControlStore = new FlowControlStore(o.db);
   const queueSeries = new QueueCountSeries(o.clock, o.config.webQueueSeriesPoints);
-  flowControlStore.onSave((row) => queueSeries.record(row));
-  const events = new EventHub(o.clock, o.random);
+  const bus = o.bus ?? singleInstanceBus();
+  flowControlStore.onSave((row) => {
+    queueSeries.record(row);
+    ctx.instances.queueCountsChanged(row);
+  });
+  const events = new EventHub(o.clock, o.random, bus);
   const { config } = o;
   const commits = new GroupCommit(o.db, o.scheduleCommit);
   const configuredWatermarks = () => checkWatermarks({ low: config.fcPqdLow, warn: config.fcPqdWarn, high: config.fcPqdHigh }, 'pqd');
@@ -131,8 +149,11 @@ export function createContext(o: ContextOptions): AppContext {
     deleteRateWindowMinutes: config.fcDeleteRateWindowMinutes,
   }, o.clock);
   // Per-minute counts in memory, daily counts in SQLite (they must survive a restart within the day).
+  // With several instances on one database every window counts in the database (issue #14): the 51st
+  // request of a minute is refused whichever instance receives it.
   const dailyCounters = new SqliteCounterStore(o.db);
-  const minuteCounters = new MemoryCounterStore();
+  const memoryMinuteCounters = bus.shared ? undefined : new MemoryCounterStore();
+  const minuteCounters = memoryMinuteCounters ?? dailyCounters;
   const quotas = {
     requests: new RequestLimiter(config, { minute: minuteCounters, day: dailyCounters }),
     messages: new DailyMessageQuota(config, dailyCounters),
@@ -159,7 +180,7 @@ export function createContext(o: ContextOptions): AppContext {
     clock: o.clock,
     random: o.random,
     contract,
-    ca: new X509Certificate(o.caCertPem),
+    ca: x509Of(o.caCertPem),
     participants,
     transactionLog,
     messages,
@@ -198,23 +219,32 @@ export function createContext(o: ContextOptions): AppContext {
       settings: { maxPayloadBytes: config.maxPayloadBytes, payloadCap: (p) => priorityPayloadCap(config, p), signatureOver: config.signatureOver, seed: config.seed || 'counterparties' },
     }),
     queueSeries,
+    bus,
+    instances: undefined as unknown as InstanceSync,
   };
   ctx.sim = new SimStateService({
     db: o.db,
-    store: new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
+    store: o.db.dialect === 'postgres' ? new PgSimStateStore(o.db) : new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
     clock: o.clock,
     events,
     seed: () => ctx.seed(),
-    forgetCaches: () => {
-      minuteCounters.clear();
-      delivery.forgetVolatileState();
-      // Watermarks changed through the control API last until a reset or restore.
-      delivery.setWatermarks('pqd', configuredWatermarks());
-      certificates.invalidate();
-      ctx.faults.forget();
-      queueSeries.clear();
-    },
+    forgetCaches,
+    announceReplaced: (reason) => ctx.instances.stateReplaced(reason),
     startClock,
   });
+  ctx.instances = new InstanceSync({
+    bus, clock: o.clock, clockStore: new SimClockStore(o.db), events, certificates, faults: ctx.faults, delivery, queueSeries, forgetCaches,
+  });
   return ctx;
+
+  /** What a reset or snapshot restore makes every instance forget: in-memory state derived from the database. */
+  function forgetCaches(): void {
+    memoryMinuteCounters?.clear();
+    delivery.forgetVolatileState();
+    // Watermarks changed through the control API last until a reset or restore.
+    delivery.setWatermarks('pqd', configuredWatermarks());
+    certificates.invalidate();
+    ctx.faults.forget();
+    queueSeries.clear();
+  }
 }

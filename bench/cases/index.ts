@@ -3,6 +3,7 @@
  * directory exporting a `Case` (bench/lib/suite-types.ts), and one line here.
  */
 import type { Case } from '../lib/suite-types.js';
+import { backendsCase } from './backends.js';
 import { drainCase } from './drain.js';
 import { eventsCase } from './events.js';
 import { listCase } from './list.js';
@@ -20,4 +21,6 @@ export const CASES: readonly Case[] = [
   submit10mbCase,
   isolation10mbCase,
   memoryCase,
+  // storage backends (pg-ops, issue #14): opt-in, needs PostgreSQL's server binaries
+  backendsCase,
 ];

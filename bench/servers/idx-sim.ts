@@ -6,7 +6,8 @@
  * up to 250 event subscribers per participant (the events case opens 200). Everything else is default.
  *
  * `fill` writes straight through the store (MessageStore.insertMessage + enqueue and the flow-control
- * counter) in one SQLite transaction: the queue a backlog would leave, without a million HTTP requests.
+ * counter, and with `logged` each message's transaction-log row and record) in one SQLite transaction: the
+ * queue a backlog would leave, without a million HTTP requests.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,11 +18,14 @@ import { startServer } from '../../src/server.js';
 import type { NewMessage } from '../../src/store/message-store.js';
 import { filledContextId, serveParent, submission, type ChildCommand } from '../lib/common.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' } }, strict: true });
+// --database-url: PostgreSQL instead of SQLite (the backends case); --data-subdir: this child's own data
+// directory under --dir, when several run side by side.
+const { values } = parseArgs({ options: { dir: { type: 'string' }, 'database-url': { type: 'string' }, 'data-subdir': { type: 'string' } }, strict: true });
 const dir = values.dir!;
 
 const server = await startServer({
-  dataDir: join(dir, 'idx-sim-data'),
+  dataDir: join(dir, values['data-subdir'] ?? 'idx-sim-data'),
+  ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   certsDir: join(dir, 'certs'),
   fixturesDir: join(PROJECT_ROOT, 'fixtures'),
   port: 0,
@@ -35,7 +39,7 @@ const server = await startServer({
 });
 const { ctx } = server;
 
-function fill(recipient: string, prefix: string, count: number, signed: boolean): number {
+function fill(recipient: string, prefix: string, count: number, signed: boolean, logged: boolean): number {
   const body = submission(join(dir, 'certs'), { intervals: 1, recipient });
   const now = ctx.clock.now();
   ctx.messages.transaction(() => {
@@ -50,6 +54,14 @@ function fill(recipient: string, prefix: string, count: number, signed: boolean)
         traceId: `fill-${prefix}`, payloadGzip: body.gzip,
       };
       ctx.messages.enqueue(message, ctx.messages.insertMessage(message), recipient, now, 'delivered');
+      // What delivery writes for a submission (src/services/delivery-service.ts): a GET or DELETE then moves
+      // the message's existing record on, as it does after a real submission.
+      if (logged) {
+        ctx.transactionLog.appendWithinTransaction({
+          loggedAt: now, traceId: `fill-${prefix}`, messageId: message.messageId, messageContextId: raw, businessFunctionId: 'pqd', resourceId: 'bpqd',
+          fromParticipant: 'MDPONE', toParticipant: recipient, messageType: 'message', priority: 'l', status: 'delivery_pending', reasonCode: null, detail: null,
+        });
+      }
     }
     const state = ctx.flowControlStore.get(recipient, 'pqd', now);
     ctx.flowControlStore.save({ ...state, messageCount: state.messageCount + count, queuedCount: (state.queuedCount ?? 0) + count, updatedAt: now });
@@ -69,7 +81,7 @@ function cursorAt(recipient: string, position: number): string {
 
 serveParent(server.url, (c: ChildCommand) => {
   switch (c.cmd) {
-    case 'fill': return fill(c.recipient, c.prefix, c.count, c.signed);
+    case 'fill': return fill(c.recipient, c.prefix, c.count, c.signed, c.logged ?? false);
     case 'cursorAt': return cursorAt(c.recipient, c.position);
     case 'memory': return process.memoryUsage();
     case 'cpu': return process.cpuUsage();

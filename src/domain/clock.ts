@@ -23,6 +23,15 @@ export function isSimulatedInstant(ms: number): boolean {
 }
 
 /**
+ * What an AdjustableClock is, apart from its source: the offset from the source's time while running,
+ * or the instant it stands at while frozen. Instances sharing one database share this (issue #14).
+ */
+export interface ClockPosition {
+  offsetMs: number;
+  frozenAt: number | null;
+}
+
+/**
  * A clock that runs with real time from an offset, or stands still when frozen. `set` and `advance`
  * move simulated time; real time keeps flowing on top of it unless the clock is frozen.
  */
@@ -30,6 +39,7 @@ export class AdjustableClock implements Clock {
   private offsetMs = 0;
   private frozenAt: number | undefined;
   private readonly listeners: Array<(cause: string | undefined) => void> = [];
+  private readonly changeListeners: Array<() => void> = [];
 
   constructor(private readonly source: Clock = systemClock) {}
 
@@ -46,6 +56,7 @@ export class AdjustableClock implements Clock {
     if (!Number.isFinite(instantMs)) throw new RangeError(`simulated time must be a finite instant, got ${instantMs}`);
     if (this.frozenAt !== undefined) this.frozenAt = instantMs;
     else this.offsetMs = instantMs - this.source.now();
+    this.changed();
     for (const listener of this.listeners) listener(cause);
   }
 
@@ -58,20 +69,48 @@ export class AdjustableClock implements Clock {
     this.listeners.push(listener);
   }
 
+  /** Runs `listener` after every change of state (set, advance, freeze, unfreeze, reset) — not after adopt. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
   freeze(at: number = this.now()): void {
     this.frozenAt = at;
+    this.changed();
   }
 
   unfreeze(): void {
     if (this.frozenAt === undefined) return;
     this.offsetMs = this.frozenAt - this.source.now();
     this.frozenAt = undefined;
+    this.changed();
   }
 
   /** Back to the source's time, running (a simulator reset without a fixed start instant). */
   resetToSource(): void {
     this.offsetMs = 0;
     this.frozenAt = undefined;
+    this.changed();
+  }
+
+  state(): ClockPosition {
+    return { offsetMs: this.offsetMs, frozenAt: this.frozenAt ?? null };
+  }
+
+  /**
+   * Takes on a state another instance set (issue #14): quietly — the instance that moved the clock has
+   * already run what fell due, in the database both share.
+   */
+  adopt(state: ClockPosition): void {
+    if (!Number.isFinite(state.offsetMs) || (state.frozenAt !== null && !Number.isFinite(state.frozenAt))) {
+      throw new RangeError(`a clock state must be finite, got ${JSON.stringify(state)}`);
+    }
+    this.offsetMs = state.offsetMs;
+    this.frozenAt = state.frozenAt ?? undefined;
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   get frozen(): boolean {

@@ -87,6 +87,7 @@ export const ERROR_CATALOGUE = {
   // Availability (spec §4.7 outages, §9 flow control)
   IDX_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'IDX is unavailable (outage or maintenance)' },
   IDX_ERR_RECIPIENT_STOPPED: { status: 503, title: "The receiving participant's queue is not taking messages" },
+  IDX_ERR_STORAGE_UNAVAILABLE: { status: 503, title: "The hub's database is not answering; nothing was done, retry" },
   // Simulator control API /sim/v1 (issue #10; not IDX)
   IDX_ERR_SIM_NOT_READY: { status: 503, title: 'The simulator is not ready' },
   IDX_ERR_SIM_SNAPSHOT_NOT_FOUND: { status: 404, title: 'No snapshot of that name' },

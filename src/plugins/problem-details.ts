@@ -9,6 +9,7 @@ import { IdxError, problemType, type ErrorCode, type ProblemItem } from '../doma
 import { IDX_DATE_TIME_MS_PATTERN, isIdxDateTimePattern, readIdxDateTime } from '../domain/market-time.js';
 import { parseMessageContextId } from '../domain/message-context-id.js';
 import { schemaProblems } from '../domain/schema-problems.js';
+import { storageFailure, type StorageFailure } from '../store/database-errors.js';
 
 type Location = 'header' | 'query' | 'path' | 'form';
 const LOCATIONS: Record<string, { where: Location; code: ErrorCode }> = {
@@ -71,6 +72,8 @@ function explainContextId(fallback: string, raw: unknown): string {
 
 export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext, request: FastifyRequest): IdxError {
   if (err instanceof IdxError) return err;
+  const failure = storageFailure(err);
+  if (failure) return storageRefusal(failure, ctx.config.storageRetryAfterSeconds);
   const e = err as FastifyError;
   if (e.validation) return fromValidation(e, ctx, request);
   switch (e.code) {
@@ -96,6 +99,18 @@ export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext
     return new IdxError(code, `${e.message.slice(0, 200)}`, { status });
   }
   return new IdxError('IDX_ERR_INTERNAL', 'unexpected error; quote the traceId when reporting it');
+}
+
+/**
+ * The database failed, not the request (issue #14): 503 with Retry-After. What the request wrote was
+ * rolled back with its transaction, so the client resends the same request (same messageContextId) and
+ * gets either 200 or, if an earlier attempt did commit, 409 IDX_ERR_DUPLICATE_MESSAGE.
+ */
+export function storageRefusal(failure: StorageFailure, retryAfterSeconds: number): IdxError {
+  const detail = failure === 'conflict'
+    ? 'the database rolled this request back because it conflicted with another (deadlock or serialization failure); nothing was done — send it again'
+    : 'the hub cannot reach its database; nothing was done — send the request again after Retry-After seconds (GET /sim/v1/ready says when the database is back)';
+  return new IdxError('IDX_ERR_STORAGE_UNAVAILABLE', detail, { headers: { 'retry-after': String(failure === 'conflict' ? 1 : retryAfterSeconds) } });
 }
 
 /** Longest path parameter the router accepts (find-my-way `maxParamLength`); longer → 414. */
@@ -209,6 +224,11 @@ function recordRefusal(request: FastifyRequest, err: IdxError, ctx: AppContext, 
     request.log.info(summary, 'refused a request no participant owns');
     return;
   }
+  // The database is what failed: writing the refusal there would fail (or wait) again. The log keeps it.
+  if (err.code === 'IDX_ERR_STORAGE_UNAVAILABLE') {
+    request.log.info({ ...summary, participantId: from }, 'refused (not stored: the database is not answering)');
+    return;
+  }
   let budget = budgets.get(ctx);
   if (!budget) budgets.set(ctx, (budget = new RefusalBudget(ctx.config.translogRefusalsPerMinute)));
   if (!budget.take(from, ctx.clock.now(), (skipped) => request.log.warn({ skipped }, 'refusals not stored in the transaction log last minute (over IDX_SIM_TRANSLOG_REFUSALS_PER_MINUTE)'))) {
@@ -246,7 +266,9 @@ export function registerProblemDetails(app: FastifyInstance, ctx: AppContext): v
       return sendProblem(request, reply, new IdxError('IDX_ERR_HTTP_INVALID', 'the client closed the connection before the request was complete', { status: 400 }), ctx);
     }
     const idxError = toIdxError(err, ctx, request);
-    if (idxError.status >= 500) request.log.error({ err }, 'request failed');
+    // A database outage fails every request alike: one line each, no stack.
+    if (idxError.code === 'IDX_ERR_STORAGE_UNAVAILABLE') request.log.warn({ error: err.message, method: request.method, path: problemInstance(request.url) }, 'database failure: answered 503');
+    else if (idxError.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, idxError, ctx);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -10,7 +10,7 @@
  * against the same data directory) commits — a revocation takes effect on the very next request, even on
  * an already-open keep-alive connection. Public keys are parsed once per certificate and kept.
  */
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCommonName, CERTIFICATE_SLOTS, type CertificateEnvironment, type CertificateRecord, type CertificateSlot } from '../domain/certificate-rules.js';
 import { pkiPaths } from '../pki/dev-ca.js';
@@ -18,6 +18,7 @@ import type { ActiveSlot, CertificateStore, StoredCertificate } from '../store/c
 import type { SignerIdentifier } from './cms.js';
 import { commonNameOf } from './client-identity.js';
 import { certificateIdentity, type CertificateIdentity } from './der.js';
+import { publicKeyOf, x509Of } from './parsed-pem.js';
 
 export interface RegisteredCertificate extends CertificateRecord {
   certificateDer: Buffer;
@@ -94,6 +95,7 @@ export class CertificateRegistry {
   private snapshot: RegistryView | undefined;
   private snapshotVersion = -1;
   private readonly parsed = new Map<string, ParsedKey>();
+  private readonly writeListeners: Array<() => void> = [];
 
   constructor(private readonly store: CertificateStore, private readonly environment: CertificateEnvironment) {}
 
@@ -115,7 +117,7 @@ export class CertificateRegistry {
    * already in the slot changes nothing.
    */
   register(participantId: string, slot: CertificateSlot, certPem: string, at: number): RegisterOutcome {
-    const cert = new X509Certificate(certPem);
+    const cert = x509Of(certPem);
     const commonName = commonNameOf(cert);
     const cn = checkCommonName(commonName, this.environment);
     if (!cn.ok) throw new Error(`cannot register the ${slot} certificate of ${participantId}: ${cn.message}`);
@@ -133,7 +135,7 @@ export class CertificateRegistry {
       participantId, slot, commonName: commonName!, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256,
       validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), certPem: cert.toString(), registeredAt: at,
     }, at);
-    this.snapshot = undefined;
+    this.written();
     return existing ? 'reinstated' : 'registered';
   }
 
@@ -143,7 +145,7 @@ export class CertificateRegistry {
     if (!current) throw new Error(`${participantId} has no registered ${slot} certificate`);
     if (current.revokedAt !== null) throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is already revoked`);
     this.store.revoke(participantId, slot, at);
-    this.snapshot = undefined;
+    this.written();
   }
 
   /** Makes `slot` the participant's active certificate (rotation, spec §6: primary active, secondary contingency). */
@@ -154,12 +156,22 @@ export class CertificateRegistry {
       throw new Error(`${participantId}'s ${slot} certificate (serial ${current.serialNumber}) is revoked; issue a new one first (idx-sim certs issue --participant ${participantId} --slot ${slot})`);
     }
     this.store.setActiveSlot(participantId, slot, at);
-    this.snapshot = undefined;
+    this.written();
   }
 
   /** Forgets the in-memory view: the next request reads the registry again (after a reset or a snapshot restore). */
   invalidate(): void {
     this.snapshot = undefined;
+  }
+
+  /** Runs `listener` after this process changed the registry (other instances on the database are told, issue #14). */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private written(): void {
+    this.snapshot = undefined;
+    for (const listener of this.writeListeners) listener();
   }
 
   private load(): RegistryView {
@@ -171,8 +183,8 @@ export class CertificateRegistry {
   private parse(row: StoredCertificate): ParsedKey {
     let key = this.parsed.get(row.fingerprint256);
     if (!key) {
-      const certificateDer = new X509Certificate(row.certPem).raw;
-      key = { certificateDer, publicKey: createPublicKey(row.certPem), identity: certificateIdentity(certificateDer) };
+      const certificateDer = x509Of(row.certPem).raw;
+      key = { certificateDer, publicKey: publicKeyOf(row.certPem), identity: certificateIdentity(certificateDer) };
       this.parsed.set(row.fingerprint256, key);
     }
     return key;
@@ -197,7 +209,7 @@ export function registerCertificatesFromDir(registry: CertificateRegistry, certs
       const path = paths.participantCert(participantId, slot);
       if (!existsSync(path)) continue;
       const pem = readFileSync(path, 'utf8');
-      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(new X509Certificate(pem)) ?? '')?.[1];
+      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(x509Of(pem)) ?? '')?.[1];
       found.push({ participantId, slot, pem, namesOther: named !== undefined && named !== participantId });
     }
   }

@@ -8,13 +8,14 @@
  * `verify` (one native RSA verification and a SHA-256) once the bytes are known. Every refusal has its
  * own code and says what to change.
  */
-import { constants, createPrivateKey, publicDecrypt, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, publicDecrypt, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { certificateUsability, describeCertificate, type SlotRule } from '../domain/certificate-rules.js';
 import { headerProblem, IdxError, type ErrorCode } from '../domain/errors.js';
 import type { CertificateRegistry, RegisteredCertificate, RegistryView } from './certificate-registry.js';
 import { CmsFormatError, OID, oidName, parseDigestInfo, parseSignedData, sha256, shortOidName, signDetached, type CmsSignerInfo, type SignOptions, type SignerIdentifier } from './cms.js';
 import { certificateIdentity } from './der.js';
+import { privateKeyOf, x509Of } from './parsed-pem.js';
 
 /** The algorithm of AEMO's example header (spec §3: `RSA-SHA256;MIIG…`), and what idx-sim's signers write. */
 export const SIGNATURE_ALGORITHM = 'RSA-SHA256';
@@ -319,8 +320,8 @@ export class MessageSigner {
   private readonly key: KeyObject;
 
   constructor(identity: SignerIdentity, private readonly clock?: Clock) {
-    this.certificate = new X509Certificate(identity.certPem);
-    this.key = createPrivateKey(identity.keyPem);
+    this.certificate = x509Of(identity.certPem);
+    this.key = privateKeyOf(identity.keyPem);
     if (!this.certificate.checkPrivateKey(this.key)) {
       throw new Error(`the private key does not belong to certificate ${this.certificate.subject.replace(/\n/g, ', ')} (serial ${this.certificate.serialNumber})`);
     }

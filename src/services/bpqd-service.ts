@@ -16,6 +16,7 @@ import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js'
 import type { Random } from '../domain/random.js';
 import type { PreparedSignature, SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
+import { uniqueViolation } from '../store/database.js';
 import type { DeliveryService } from './delivery-service.js';
 import { checkPayload, refusalOf, type PayloadFacts } from './payload-check.js';
 import type { PayloadPool } from './payload-pool.js';
@@ -265,19 +266,20 @@ export class BpqdService {
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
   async retrieve(recipientId: string, messageContextId: string, traceId: string) {
-    const item = this.find(recipientId, messageContextId);
+    const context = this.parseContext(messageContextId);
+    const item = this.found(this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo()), recipientId, messageContextId);
     await this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
   async remove(recipientId: string, messageContextId: string, traceId: string): Promise<void> {
-    const item = this.find(recipientId, messageContextId);
+    // The same lookup as retrieve, without reading the payload it does not need.
+    const context = this.parseContext(messageContextId);
+    const item = this.found(this.messages.queuedItem(recipientId, context.participantId, context.key, this.delivery.expiredUpTo()), recipientId, messageContextId);
     await this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
-  private find(recipientId: string, messageContextId: string) {
-    const context = this.parseContext(messageContextId);
-    const item = this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo());
+  private found<T>(item: T | undefined, recipientId: string, messageContextId: string): T {
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,
@@ -392,9 +394,3 @@ function toMetadata(m: QueuedMessage): MessageMetadata {
   };
 }
 
-/** The columns of the UNIQUE constraint an SQLite error reports ("UNIQUE constraint failed: t.a, t.b"), if it is one. */
-function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; message?: string };
-  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' || typeof e.message !== 'string') return undefined;
-  return /^UNIQUE constraint failed: (.+)$/.exec(e.message)?.[1];
-}

@@ -234,7 +234,8 @@ export class DeliveryService {
 
   private removeInTransaction(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string, pending: PendingEvents): void {
     const now = this.clock.now();
-    this.messages.dequeue(item.queueItemId);
+    // Read before this transaction: another request, or another instance's expiry (issue #14), may have removed it since.
+    if (!this.messages.dequeue(item.queueItemId)) return;
     this.logState(item, recipientId, now, traceId, reasonCode, detail, 'removed');
     let state = this.flow.get(recipientId, item.businessFunctionId, now);
     if (item.state === 'held') {

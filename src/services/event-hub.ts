@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import type { EventSink, IdxEvent } from '../domain/events.js';
 import { formatMarketDateTime } from '../domain/market-time.js';
 import type { Random } from '../domain/random.js';
+import type { HubBus } from './hub-bus.js';
 
 type Stamped<T> = T & { eventId: string; eventDateTime: string };
 export type EventFrame = Stamped<IdxEvent>;
@@ -31,7 +32,16 @@ export class EventHub implements EventSink {
   /** Listeners that see every event (the web pages' live updates): not subscribers, so no WebSocket limit counts them. */
   private readonly observers = new Set<(participantId: string, frame: EventFrame) => void>();
 
-  constructor(private readonly clock: Clock, private readonly random: Random) {}
+  /**
+   * With a shared bus (several instances on one database, issue #14), every event published here also
+   * goes to the other instances, which hand the same frame (same eventId) to their own subscribers: a
+   * subscriber gets each event once, whichever instance it is connected to.
+   */
+  constructor(private readonly clock: Clock, private readonly random: Random, private readonly bus?: HubBus) {
+    bus?.subscribe((notice) => {
+      if (notice.kind === 'event') this.deliver(notice.participantId, notice.frame);
+    });
+  }
 
   /** Registers a subscriber; returns the function that removes it. */
   subscribe(subscriber: Subscriber): () => void {
@@ -79,12 +89,20 @@ export class EventHub implements EventSink {
   }
 
   publish(participantId: string, event: IdxEvent): void {
+    const shared = this.bus?.shared === true;
+    if (!shared && !this.byParticipant.get(participantId)?.size && this.observers.size === 0) return;
+    const frame: EventFrame = { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...event };
+    this.deliver(participantId, frame);
+    if (shared) this.bus!.publish({ kind: 'event', participantId, frame });
+  }
+
+  /** Hands a stamped frame to this instance's observers and the participant's subscribers. */
+  private deliver(participantId: string, frame: EventFrame): void {
     const subscribers = this.byParticipant.get(participantId);
     if (!subscribers?.size && this.observers.size === 0) return;
-    const frame: EventFrame = { eventId: this.random.uuid(), eventDateTime: formatMarketDateTime(this.clock.now()), ...event };
     for (const observe of this.observers) observe(participantId, frame);
     if (!subscribers) return;
-    const bf = 'businessFunctionId' in event ? event.businessFunctionId : undefined;
+    const bf = 'businessFunctionId' in frame ? frame.businessFunctionId : undefined;
     for (const s of subscribers) {
       if (bf === undefined || s.businessFunctionIds.size === 0 || s.businessFunctionIds.has(bf)) s.send(frame);
     }

@@ -18,6 +18,7 @@ export const CLOSE_INJECTED = 1011;
 
 export class FaultService {
   private cache: FaultRule[] | undefined;
+  private readonly changeListeners: Array<() => void> = [];
   /** fc-stop rules whose stop is in force, and whom they stopped. */
   private readonly forcedStops = new Map<number, string>();
 
@@ -41,6 +42,7 @@ export class FaultService {
     const id = this.store.insert(rule);
     this.cache = undefined;
     this.apply(traceId);
+    this.changed();
     return this.rule(id)!;
   }
 
@@ -48,6 +50,7 @@ export class FaultService {
     if (!this.store.setEnabled(id, enabled)) return undefined;
     this.cache = undefined;
     this.apply(traceId);
+    this.changed();
     return this.rule(id);
   }
 
@@ -55,6 +58,7 @@ export class FaultService {
     if (!this.store.delete(id)) return false;
     this.cache = undefined;
     this.apply(traceId);
+    this.changed();
     return true;
   }
 
@@ -62,6 +66,22 @@ export class FaultService {
     this.store.clear();
     this.cache = undefined;
     this.apply(traceId);
+    this.changed();
+  }
+
+  /** Runs `listener` after this process changed the rules (other instances on the database are told, issue #14). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /**
+   * Another instance changed the rules or moved the clock (issue #14): read the rules again and close this
+   * instance's event sockets that an active ws-close rule selects. Forced flow-control stops are state in
+   * the database, started and lifted by the instance that changed the rules or moved the clock.
+   */
+  changedElsewhere(): void {
+    this.cache = undefined;
+    this.closeSelectedSockets(this.clock.now());
   }
 
   /** After a reset or restore: the rules (and the stops) are whatever the database now says. */
@@ -112,7 +132,15 @@ export class FaultService {
       this.forcedStops.delete(id);
       if (![...this.forcedStops.values()].includes(participantId)) this.delivery.setOutboundDelivery(participantId, 'pqd', 'Started', traceId);
     }
-    for (const rule of rules.filter((r) => r.kind === 'ws-close' && isActive(r, now))) {
+    this.closeSelectedSockets(now);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  private closeSelectedSockets(now: number): void {
+    for (const rule of this.rules().filter((r) => r.kind === 'ws-close' && isActive(r, now))) {
       const closed = this.events.disconnect(CLOSE_INJECTED, `closed by fault rule ${rule.id}`,
         (s) => (rule.participantId === null || s.participantId === rule.participantId) && (rule.api === null || rule.api === 'events'));
       if (closed) {

@@ -5,7 +5,7 @@
  */
 import type { AdjustableClock } from '../domain/clock.js';
 import type { Db } from '../store/database.js';
-import type { SimStateStore, SnapshotMeta } from '../store/sim-state-store.js';
+import type { SimStateStorage, SnapshotMeta } from '../store/sim-state-store.js';
 import type { EventHub } from './event-hub.js';
 
 /** Close code of event WebSockets when the simulator's state is reset or restored (4000-4999: application codes). */
@@ -18,13 +18,15 @@ export interface ClockState {
 
 export interface SimStateOptions {
   db: Db;
-  store: SimStateStore;
+  store: SimStateStorage;
   clock: AdjustableClock;
   events: EventHub;
   /** Loads the fixtures (participants, URM users, standing data, certificates) into an empty database. */
   seed: () => void;
   /** Forget in-memory state derived from the database. */
   forgetCaches: () => void;
+  /** Tells the other instances on the database that its content was replaced (issue #14). */
+  announceReplaced?: (reason: string) => void;
   /** Where the clock was when the simulator started; a reset returns to it (null: real time). */
   startClock: ClockState | null;
 }
@@ -86,6 +88,7 @@ export class SimStateService {
   private afterReplace(reason: string): void {
     this.o.forgetCaches();
     this.o.events.disconnect(CLOSE_STATE_REPLACED, `simulator state ${reason}; reconnect`);
+    this.o.announceReplaced?.(reason);
   }
 
   /** Lets a group commit of the current event-loop turn finish before tables are replaced. */

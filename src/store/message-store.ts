@@ -1,5 +1,5 @@
 import type { StoredMessageFacts } from '../domain/message-fields.js';
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
@@ -56,6 +56,10 @@ const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered' AND 
   AND (@toReceivedAt IS NULL OR m.received_at <= @toReceivedAt)
   AND (@priority IS NULL OR m.priority = @priority)`;
 
+// The context id names its sender, so the (sender_id, context_key) index finds the message directly.
+const BY_CONTEXT_ID = `FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
+  WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`;
+
 /**
  * The statements of the LNSP side (list, retrieve, delete, release, expiry): each an index lookup or an
  * index range, never a scan of the queue (test/store/queue-query-plans.test.ts checks their plans,
@@ -72,10 +76,10 @@ export const QUEUE_SQL = {
     WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`,
   // Only for date or priority filters (proportional to the recipient's queue); unfiltered lists use the kept counter.
   count: `SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`,
-  // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
-  queued: `SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
-    FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
-    WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`,
+  queued: `SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature ${BY_CONTEXT_ID}`,
+  // The same lookup for DELETE, without the gzip bytes and signature: they sit at the end of the row (in
+  // overflow pages for most messages), which SQLite then never reads.
+  queuedItem: `SELECT ${QUEUED_COLUMNS} ${BY_CONTEXT_ID}`,
   markRetrieved: 'UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL',
   dequeue: 'DELETE FROM queue_items WHERE id = ?',
   // min() over the queue_items_by_enqueued index: one lookup, however long the queues.
@@ -99,7 +103,7 @@ export class MessageStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       exists: db.prepare<[string, string], { id: number }>('SELECT id FROM messages WHERE sender_id = ? AND context_key = ?'),
-      insertMessage: db.prepare(
+      insertMessage: prepareInsert<[Record<string, unknown>]>(db,
         `INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
@@ -115,14 +119,15 @@ export class MessageStore {
       page: db.prepare(QUEUE_SQL.page),
       count: db.prepare<Record<string, unknown>, { n: number }>(QUEUE_SQL.count),
       queued: db.prepare(QUEUE_SQL.queued),
+      queuedItem: db.prepare(QUEUE_SQL.queuedItem),
       markRetrieved: db.prepare(QUEUE_SQL.markRetrieved),
       dequeue: db.prepare(QUEUE_SQL.dequeue),
       oldestEnqueuedAt: db.prepare<[], { at: number | null }>(QUEUE_SQL.oldestEnqueuedAt),
       expired: db.prepare(QUEUE_SQL.expired),
       overdue: db.prepare<[number, string, string], { n: number }>(QUEUE_SQL.overdue),
       recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
-        `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
-           coalesce(sum(state = 'held'), 0) AS held
+        `SELECT count(CASE WHEN state = 'delivered' THEN 1 END) AS delivered,
+           count(CASE WHEN state = 'delivered' AND retrieved_at IS NULL THEN 1 END) AS unretrieved, count(CASE WHEN state = 'held' THEN 1 END) AS held
          FROM queue_items WHERE recipient_id = ? AND business_function_id = ?`),
       byMessageId: db.prepare<[string], StoredMessage>(`SELECT message_id AS messageId, message_context_id AS messageContextId,
         sender_id AS senderId, business_function_id AS businessFunctionId, resource_id AS resourceId, priority, received_at AS receivedAt,
@@ -140,7 +145,7 @@ export class MessageStore {
   }
 
   insertMessage(message: NewMessage): number {
-    return Number(this.stmts.insertMessage.run({ ...message, gzipSizeBytes: message.payloadGzip.length }).lastInsertRowid);
+    return this.stmts.insertMessage({ ...message, gzipSizeBytes: message.payloadGzip.length });
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */
@@ -178,13 +183,19 @@ export class MessageStore {
     return this.stmts.queued.get(recipientId, senderId, contextKey, expiredUpTo) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
   }
 
+  /** The delivered message's queue item (no payload), if it is in this recipient's queue. */
+  queuedItem(recipientId: string, senderId: string, contextKey: string, expiredUpTo: number): QueuedMessage | undefined {
+    return this.stmts.queuedItem.get(recipientId, senderId, contextKey, expiredUpTo) as QueuedMessage | undefined;
+  }
+
   /** True when this was the first retrieval. */
   markRetrieved(queueItemId: number, at: number): boolean {
     return this.stmts.markRetrieved.run(at, queueItemId).changes > 0;
   }
 
-  dequeue(queueItemId: number): void {
-    this.stmts.dequeue.run(queueItemId);
+  /** False when the item was already gone (removed meanwhile by another request or instance). */
+  dequeue(queueItemId: number): boolean {
+    return this.stmts.dequeue.run(queueItemId).changes > 0;
   }
 
   /** When the longest-waiting queue item was enqueued; undefined when every queue is empty. */

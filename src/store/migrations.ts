@@ -287,4 +287,13 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE flow_control SET queued_count = (SELECT count(*) FROM queue_items q
     WHERE q.recipient_id = flow_control.participant_id AND q.business_function_id = flow_control.business_function_id AND q.state = 'delivered');
   `,
+  /* 12: the simulated clock, shared by every instance on one database (issue #14); one row, written on every change */ `
+  -- offset_ms: simulated minus real time while running; frozen_at: the instant it stands at while frozen.
+  CREATE TABLE sim_clock (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    offset_ms   BIGINT NOT NULL,
+    frozen_at   BIGINT,
+    changed_at  BIGINT NOT NULL
+  );
+  `,
 ];

@@ -43,11 +43,12 @@ export class SqliteCounterStore implements CounterStore {
 
   constructor(db: Db) {
     this.stmts = {
-      // In SQLite's UPDATE every right-hand side sees the old row, so the CASE compares the stored window.
+      // In an UPDATE every right-hand side sees the old row, so the CASE compares the stored window. The old
+      // row's columns are qualified: PostgreSQL finds a bare name ambiguous beside `excluded`.
       incr: db.prepare<[string, number, number], { count: number }>(
         `INSERT INTO quota_counters (counter_key, window_start, window_end, count) VALUES (?, ?, ?, 1)
          ON CONFLICT (counter_key) DO UPDATE SET
-           count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
+           count = CASE WHEN quota_counters.window_start = excluded.window_start THEN quota_counters.count + 1 ELSE 1 END,
            window_start = excluded.window_start, window_end = excluded.window_end
          RETURNING count`),
       // The usual count: the key has a row. A plain UPDATE costs less than the UPSERT's conflict path (issue #13);

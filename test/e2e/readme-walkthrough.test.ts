@@ -106,7 +106,7 @@ describe('README', { timeout: 120_000 }, () => {
   it('control block (snapshot, clock, churn, faults, coverage, journal, restore) works as written against the running server', async () => {
     const { stdout } = await bash(between('control'));
     const lines = stdout.trim().split('\n');
-    expect(JSON.parse(lines[0]!)).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(JSON.parse(lines[0]!)).toEqual({ status: 'ready', backend: 'sqlite', checks: { database: 'ok' } });
     expect(lines[1]).toMatch(/^saved snapshot before-test/);
     expect(lines).toContain('4102000001,2026-07-14,missing,true,false,LNSPNORTH,ACMEMC;MDPONE,,,false,false,\r');
     expect(lines).toContain('4102000001,2026-07-15,not-required,false,true,LNSPNORTH,ACMEMC;MDPTWO,,,false,false,\r');

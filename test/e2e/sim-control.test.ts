@@ -12,7 +12,7 @@ const admin = { authorization: 'Bearer e2e-admin' };
 
 describe('control API over TLS', () => {
   it('answers /health and /ready without a client certificate or key', async () => {
-    expect((await e2e.call(undefined, 'GET', '/sim/v1/health')).json()).toEqual({ status: 'ok' });
+    expect((await e2e.call(undefined, 'GET', '/sim/v1/health')).json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'ok' } });
     expect((await e2e.call(undefined, 'GET', '/sim/v1/ready')).status).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 /**
- * A fresh hub per test: in-memory SQLite with the fixtures and the test PKI's certificates registered, a
+ * A fresh hub per test: in-memory SQLite (a fresh PostgreSQL database under `npm run test:postgres`) with the fixtures and the test PKI's certificates registered, a
  * frozen clock, a seeded random source, and `inject` with a client certificate passed out of band (the TLS
  * handshake is exercised by the e2e tests). Submissions are signed like a participant signs them. Every
  * response is checked against the OpenAPI documents; a violation fails the test.
@@ -22,7 +22,9 @@ import { registerCertificatesFromDir } from '../../src/security/certificate-regi
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
+import type { HubBus } from '../../src/services/hub-bus.js';
 import { recordExercised } from './contract-coverage.js';
+import { openTestDatabase } from './database.js';
 
 /** A parsed JSON body or frame whose shape the test asserts (rather than declares). */
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -102,6 +104,10 @@ export interface HarnessOptions {
   scheduleCommit?: (commit: () => void) => void;
   /** Receives the app's log lines (JSON), with `logLevel` set in the overrides. */
   logStream?: { write(line: string): void };
+  /** One of several instances on one database (issue #14): its bus to the others. */
+  bus?: HubBus;
+  /** False when another instance already loaded the fixtures into the shared database. */
+  seed?: boolean;
 }
 
 export async function createHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -111,10 +117,10 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');
-  const db = openDatabase({ path: options.databasePath ?? ':memory:' });
+  const db = options.databasePath ? openDatabase({ path: options.databasePath }) : openTestDatabase();
   const paths = pkiPaths(pkiDir());
   const ctx = createContext({
-    config, db, clock, random, scheduleCommit: options.scheduleCommit,
+    config, db, clock, random, scheduleCommit: options.scheduleCommit, bus: options.bus,
     caCertPem: readFileSync(paths.caCert, 'utf8'),
     tokenSigningKeyPem: readFileSync(paths.tokenSigningKey, 'utf8'),
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
@@ -124,7 +130,7 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
       registerCertificatesFromDir(c.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), c.clock.now());
     },
   });
-  ctx.seed();
+  if (options.seed !== false) ctx.seed();
   const violations: string[] = [];
   const openSockets: WebSocket[] = [];
   let sequence = 0;

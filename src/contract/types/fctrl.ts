@@ -239,11 +239,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9). */
+        /** @description The API is unavailable (spec §4.7 outage or planned maintenance): `IDX_ERR_SERVICE_UNAVAILABLE`, with `Retry-After` (seconds until the window ends); or, with IDX_SIM_STOPPED_RECIPIENT=refuse, a receiving participant's queue is stopped by flow control: `IDX_ERR_RECIPIENT_STOPPED` (spec §9); or the hub's database does not answer: `IDX_ERR_STORAGE_UNAVAILABLE`, with `Retry-After` (nothing was done; send the request again). */
         ServiceUnavailable: {
             headers: {
                 "x-traceId": components["headers"]["TraceId"];
-                /** @description Seconds until the outage ends (outages only). */
+                /** @description Seconds until the outage ends, or before resending after a database failure. */
                 "Retry-After"?: string;
                 [name: string]: unknown;
             };

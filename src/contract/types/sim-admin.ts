@@ -141,7 +141,11 @@ export interface paths {
         };
         /**
          * Liveness — the process answers (container HEALTHCHECK)
-         * @description Unauthenticated and cheap; touches nothing. Over HTTPS like every route (no client certificate needed).
+         * @description Unauthenticated and cheap: `SELECT 1` on the database, nothing else. Over HTTPS like every route (no
+         *     client certificate needed). 200 whenever the process answers, also while the database does not
+         *     (`checks.database: unavailable`): restarting the process would not bring the database back, and the
+         *     process recovers on its own when it returns (docs/deployment.md). `backend` says which database
+         *     this process uses.
          */
         get: operations["getHealth"];
         put?: never;
@@ -159,7 +163,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness — the database answers (CI waits for this before its first request) */
+        /**
+         * Readiness — the database answers (CI waits for this before its first request)
+         * @description `SELECT 1` on the database. 503 `IDX_ERR_SIM_NOT_READY` (with `Retry-After`) while it does not answer
+         *     or the process is shutting down: a load balancer in front of several instances sends no traffic
+         *     to one that is not ready (docs/deployment.md).
+         */
         get: operations["getReady"];
         put?: never;
         post?: never;
@@ -681,8 +690,17 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "ready";
+            /**
+             * @description The database this process uses: the embedded SQLite file, or PostgreSQL (IDX_SIM_DATABASE_URL).
+             * @enum {string}
+             */
+            backend?: "sqlite" | "postgres";
             checks?: {
-                [key: string]: string;
+                /**
+                 * @description Whether the database answered `SELECT 1`.
+                 * @enum {string}
+                 */
+                database?: "ok" | "unavailable";
             };
         };
         StateSummary: {
@@ -963,10 +981,12 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not ready (the database does not answer); retry. */
+        /** @description Not ready (the database does not answer, or the process is shutting down); retry after `Retry-After` seconds. */
         NotReady: {
             headers: {
                 "x-traceId": components["headers"]["TraceId"];
+                /** @description Seconds before asking again (IDX_SIM_STORAGE_RETRY_AFTER). */
+                "Retry-After": string;
                 [name: string]: unknown;
             };
             content: {
@@ -1361,7 +1381,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The process is alive. */
+            /** @description The process is alive; `checks.database` says whether the database answers. */
             200: {
                 headers: {
                     "x-traceId": components["headers"]["TraceId"];

@@ -38,12 +38,17 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
   await simCoverageRoutes(app, { ctx, auth, coverage: ctx.coverage });
   const clockView = () => ({ now: formatMarketDateTime(ctx.clock.now()), frozen: ctx.clock.frozen });
 
-  contractRoute(app, ctx, auth, 'getClock', async () => clockView());
+  // Another instance may have moved the shared clock a moment ago (issue #14): read it before answering or moving it.
+  contractRoute(app, ctx, auth, 'getClock', async () => {
+    ctx.instances.refreshClock();
+    return clockView();
+  });
   // The evidence of a scenario run and `idx-sim defect capture` quote these (issue #11).
   contractRoute(app, ctx, auth, 'getSettings', async () => ({ profile: ctx.config.profile, settings: effectiveSettings(ctx.config) }));
 
   contractRoute(app, ctx, auth, 'setClock', async (request) => {
     const body = request.body;
+    ctx.instances.refreshClock();
     const before = ctx.clock.now();
     // Where the clock would land, checked before anything moves: a finite instant in the simulated range.
     const target = body.dateTime !== undefined ? Date.parse(body.dateTime) : before;
@@ -76,6 +81,7 @@ export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
       throw new IdxError('IDX_ERR_SIM_NOT_FOUND', `business function ${businessFunctionId} has no flow control; GET /bfinfo/v1/businessFunctions lists them`,
         { errors: [{ in: 'path', name: 'businessFunctionId', code: 'NOT_FOUND', message: businessFunctionId }] });
     }
+    ctx.instances.watermarksChanged(businessFunctionId, set);
     request.log.info({ controlAction: 'setWatermarks', businessFunctionId, watermarks: set, remoteAddress: request.ip }, 'control API: watermarks changed');
     return { data: { businessFunctionId, ...set } };
   });

@@ -28,16 +28,32 @@ export async function simStateRoutes(app: FastifyInstance, { ctx, auth }: { ctx:
     snapshot,
   });
 
-  contractRoute(app, ctx, auth, 'getHealth', async () => ({ status: 'ok' }));
-
-  contractRoute(app, ctx, auth, 'getReady', async () => {
+  // Which database this process uses (issue #14): the PostgreSQL port says so on its Db; SQLite's does not.
+  const backend = (): 'sqlite' | 'postgres' => ((ctx.db as { dialect?: string }).dialect === 'postgres' ? 'postgres' : 'sqlite');
+  /** `SELECT 1`: undefined when the database answers, else why not. */
+  const databaseProblem = (): string | undefined => {
     try {
-      if (closing) throw new Error('shutting down');
       ctx.sim.ping();
+      return undefined;
     } catch (err) {
-      throw new IdxError('IDX_ERR_SIM_NOT_READY', `not ready: ${(err as Error).message}; retry shortly`);
+      return (err as Error).message;
     }
-    return { status: 'ready', checks: { database: 'ok' } };
+  };
+
+  // Liveness: 200 whenever the process answers, even with the database gone — a restart would not bring
+  // the database back, and the process recovers on its own when it returns. It says how the database is.
+  contractRoute(app, ctx, auth, 'getHealth', async () => ({
+    status: 'ok', backend: backend(), checks: { database: databaseProblem() === undefined ? 'ok' : 'unavailable' },
+  }));
+
+  // Readiness: a proxy or orchestrator sends no traffic here while the database does not answer.
+  contractRoute(app, ctx, auth, 'getReady', async () => {
+    const problem = closing ? 'shutting down' : databaseProblem();
+    if (problem !== undefined) {
+      throw new IdxError('IDX_ERR_SIM_NOT_READY', `not ready: ${closing ? problem : `the ${backend()} database does not answer (${problem})`}; retry shortly`,
+        { headers: { 'retry-after': String(ctx.config.storageRetryAfterSeconds) } });
+    }
+    return { status: 'ready', backend: backend(), checks: { database: 'ok' } };
   });
 
   contractRoute(app, ctx, auth, 'resetSimulator', async () => {
