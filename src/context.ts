@@ -2,7 +2,7 @@
  * Everything the HTTP layer needs, wired once: configuration, clock, randomness, stores and services.
  * Plain objects passed in (no DI framework); tests build their own with an in-memory database.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { boundedValidator } from './contract/bounded-validation.js';
 import { loadContract, type Contract } from './contract/openapi.js';
@@ -30,6 +30,7 @@ import { CounterpartyService } from './services/counterparty-service.js';
 import { NmiRoleQueries } from './store/nmi-role-queries.js';
 import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
+import { x509Of } from './security/parsed-pem.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
@@ -179,7 +180,7 @@ export function createContext(o: ContextOptions): AppContext {
     clock: o.clock,
     random: o.random,
     contract,
-    ca: new X509Certificate(o.caCertPem),
+    ca: x509Of(o.caCertPem),
     participants,
     transactionLog,
     messages,

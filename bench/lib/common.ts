@@ -119,14 +119,16 @@ export function submitHeaders(contextId: string, token: string, signature: strin
  * What the suite asks of a server child (bench/servers/idx-sim.ts, bench/baseline/server.ts), over IPC:
  * - `fill`: put `count` delivered messages in `recipient`'s queue straight through the store, in one
  *   transaction (context ids `pqd~bpqd~l~mdpone~<prefix>-<n>`, n from 1; a 1-interval payload, with its
- *   x-signature when `signed`), then checkpoint the WAL (setup, not measured); answers the queue size after.
+ *   x-signature when `signed`; with `logged`, each message's `delivery_pending` transaction-log row and record
+ *   too, as its submission would have left them — the baseline keeps no log), then checkpoint the WAL (setup,
+ *   not measured); answers the queue size after.
  * - `cursorAt`: the cursor of the page that starts at the `position`-th (0-based) message of the queue.
  * - `memory`: process.memoryUsage() of the child.
  * - `cpu`: process.cpuUsage() of the child (µs).
  * - `profileStart` / `profileStop`: a V8 CPU profile of the child between the two, written to `file`.
  */
 export type ChildCommand =
-  | { cmd: 'fill'; recipient: string; prefix: string; count: number; signed: boolean }
+  | { cmd: 'fill'; recipient: string; prefix: string; count: number; signed: boolean; logged?: boolean }
   | { cmd: 'cursorAt'; recipient: string; position: number }
   | { cmd: 'memory' }
   | { cmd: 'cpu' }

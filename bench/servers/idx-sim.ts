@@ -6,7 +6,8 @@
  * up to 250 event subscribers per participant (the events case opens 200). Everything else is default.
  *
  * `fill` writes straight through the store (MessageStore.insertMessage + enqueue and the flow-control
- * counter) in one SQLite transaction: the queue a backlog would leave, without a million HTTP requests.
+ * counter, and with `logged` each message's transaction-log row and record) in one SQLite transaction: the
+ * queue a backlog would leave, without a million HTTP requests.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +39,7 @@ const server = await startServer({
 });
 const { ctx } = server;
 
-function fill(recipient: string, prefix: string, count: number, signed: boolean): number {
+function fill(recipient: string, prefix: string, count: number, signed: boolean, logged: boolean): number {
   const body = submission(join(dir, 'certs'), { intervals: 1, recipient });
   const now = ctx.clock.now();
   ctx.messages.transaction(() => {
@@ -53,6 +54,14 @@ function fill(recipient: string, prefix: string, count: number, signed: boolean)
         traceId: `fill-${prefix}`, payloadGzip: body.gzip,
       };
       ctx.messages.enqueue(message, ctx.messages.insertMessage(message), recipient, now, 'delivered');
+      // What delivery writes for a submission (src/services/delivery-service.ts): a GET or DELETE then moves
+      // the message's existing record on, as it does after a real submission.
+      if (logged) {
+        ctx.transactionLog.appendWithinTransaction({
+          loggedAt: now, traceId: `fill-${prefix}`, messageId: message.messageId, messageContextId: raw, businessFunctionId: 'pqd', resourceId: 'bpqd',
+          fromParticipant: 'MDPONE', toParticipant: recipient, messageType: 'message', priority: 'l', status: 'delivery_pending', reasonCode: null, detail: null,
+        });
+      }
     }
     const state = ctx.flowControlStore.get(recipient, 'pqd', now);
     ctx.flowControlStore.save({ ...state, messageCount: state.messageCount + count, queuedCount: (state.queuedCount ?? 0) + count, updatedAt: now });
@@ -72,7 +81,7 @@ function cursorAt(recipient: string, position: number): string {
 
 serveParent(server.url, (c: ChildCommand) => {
   switch (c.cmd) {
-    case 'fill': return fill(c.recipient, c.prefix, c.count, c.signed);
+    case 'fill': return fill(c.recipient, c.prefix, c.count, c.signed, c.logged ?? false);
     case 'cursorAt': return cursorAt(c.recipient, c.position);
     case 'memory': return process.memoryUsage();
     case 'cpu': return process.cpuUsage();

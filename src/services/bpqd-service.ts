@@ -266,19 +266,20 @@ export class BpqdService {
 
   /** The stored gzip bytes; the first retrieval completes delivery (spec §4.5). */
   async retrieve(recipientId: string, messageContextId: string, traceId: string) {
-    const item = this.find(recipientId, messageContextId);
+    const context = this.parseContext(messageContextId);
+    const item = this.found(this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo()), recipientId, messageContextId);
     await this.delivery.retrieve(recipientId, item, traceId);
     return item;
   }
 
   async remove(recipientId: string, messageContextId: string, traceId: string): Promise<void> {
-    const item = this.find(recipientId, messageContextId);
+    // The same lookup as retrieve, without reading the payload it does not need.
+    const context = this.parseContext(messageContextId);
+    const item = this.found(this.messages.queuedItem(recipientId, context.participantId, context.key, this.delivery.expiredUpTo()), recipientId, messageContextId);
     await this.delivery.remove(recipientId, item, traceId, 'DELETED', 'deleted by the receiving participant');
   }
 
-  private find(recipientId: string, messageContextId: string) {
-    const context = this.parseContext(messageContextId);
-    const item = this.messages.queued(recipientId, context.participantId, context.key, this.delivery.expiredUpTo());
+  private found<T>(item: T | undefined, recipientId: string, messageContextId: string): T {
     if (!item) {
       // Same answer whether the message never existed or sits in another participant's queue.
       throw new IdxError('IDX_ERR_MESSAGE_NOT_FOUND', `${messageContextId} is not in ${recipientId}'s queue (never sent to it, deleted, or expired)`,

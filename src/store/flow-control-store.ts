@@ -64,6 +64,12 @@ export class FlowControlStore {
          ON CONFLICT (participant_id, business_function_id) DO UPDATE SET message_status = excluded.message_status,
            outbound_delivery = excluded.outbound_delivery, message_count = excluded.message_count, held_count = excluded.held_count,
            queued_count = coalesce(@queuedCount, flow_control.queued_count), message_breached_at = excluded.message_breached_at, updated_at = excluded.updated_at`),
+      // The usual save: the row exists. A plain UPDATE by primary key costs a fraction of the UPSERT's
+      // conflict path (≈7 µs against ≈40 µs per save on this machine, issue #13); the UPSERT is for a new pair.
+      update: db.prepare(
+        `UPDATE flow_control SET message_status = ?, outbound_delivery = ?, message_count = ?, held_count = ?,
+           queued_count = coalesce(?, queued_count), message_breached_at = ?, updated_at = ?
+         WHERE participant_id = ? AND business_function_id = ?`),
       history: db.prepare(
         `INSERT INTO participant_status_history (participant_id, business_function_id, recorded_at, event, message_status, outbound_delivery, message_count, held_count, detail)
          VALUES (@participantId, @businessFunctionId, @recordedAt, @event, @messageStatus, @outboundDelivery, @messageCount, @heldCount, @detail)`),
@@ -88,7 +94,10 @@ export class FlowControlStore {
   }
 
   save(row: FlowControlRow): void {
-    this.stmts.upsert.run({ ...row, queuedCount: row.queuedCount ?? null });
+    const queuedCount = row.queuedCount ?? null;
+    const updated = this.stmts.update.run(row.messageStatus, row.outboundDelivery, row.messageCount, row.heldCount, queuedCount,
+      row.messageBreachedAt, row.updatedAt, row.participantId, row.businessFunctionId).changes;
+    if (updated === 0) this.stmts.upsert.run({ ...row, queuedCount });
     for (const listener of this.saveListeners) listener(row);
   }
 

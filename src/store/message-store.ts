@@ -1,5 +1,5 @@
 import type { StoredMessageFacts } from '../domain/message-fields.js';
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
@@ -56,6 +56,10 @@ const FILTER_SQL = `q.recipient_id = @recipientId AND q.state = 'delivered' AND 
   AND (@toReceivedAt IS NULL OR m.received_at <= @toReceivedAt)
   AND (@priority IS NULL OR m.priority = @priority)`;
 
+// The context id names its sender, so the (sender_id, context_key) index finds the message directly.
+const BY_CONTEXT_ID = `FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
+  WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`;
+
 /**
  * The statements of the LNSP side (list, retrieve, delete, release, expiry): each an index lookup or an
  * index range, never a scan of the queue (test/store/queue-query-plans.test.ts checks their plans,
@@ -72,10 +76,10 @@ export const QUEUE_SQL = {
     WHERE ${FILTER_SQL} AND q.delivery_seq >= @startAt ORDER BY q.delivery_seq LIMIT @limit`,
   // Only for date or priority filters (proportional to the recipient's queue); unfiltered lists use the kept counter.
   count: `SELECT count(*) AS n FROM queue_items q JOIN messages m ON m.id = q.message_pk WHERE ${FILTER_SQL}`,
-  // The context id names its sender, so the (sender_id, context_key) index finds the message directly.
-  queued: `SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature
-    FROM messages m JOIN queue_items q ON q.message_pk = m.id AND q.recipient_id = ?
-    WHERE m.sender_id = ? AND m.context_key = ? AND q.state = 'delivered' AND q.enqueued_at > ?`,
+  queued: `SELECT ${QUEUED_COLUMNS}, m.payload_gzip AS payloadGzip, m.signature ${BY_CONTEXT_ID}`,
+  // The same lookup for DELETE, without the gzip bytes and signature: they sit at the end of the row (in
+  // overflow pages for most messages), which SQLite then never reads.
+  queuedItem: `SELECT ${QUEUED_COLUMNS} ${BY_CONTEXT_ID}`,
   markRetrieved: 'UPDATE queue_items SET retrieved_at = ? WHERE id = ? AND retrieved_at IS NULL',
   dequeue: 'DELETE FROM queue_items WHERE id = ?',
   // min() over the queue_items_by_enqueued index: one lookup, however long the queues.
@@ -99,12 +103,11 @@ export class MessageStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       exists: db.prepare<[string, string], { id: number }>('SELECT id FROM messages WHERE sender_id = ? AND context_key = ?'),
-      insertMessage: db.prepare(
+      insertMessage: prepareInsert<[Record<string, unknown>]>(db,
         `INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
-           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)
-         RETURNING id`).pluck(),
+           @messageDateTime, @receivedAt, @sizeBytes, @gzipSizeBytes, @schemaVersion, @transactionCount, @signature, @traceId, @payloadGzip)`),
       enqueue: db.prepare<Record<string, unknown>, { id: number; deliverySeq: number | null }>(
         `INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq)
          VALUES (@messagePk, @recipientId, @businessFunctionId, @at, @state,
@@ -116,6 +119,7 @@ export class MessageStore {
       page: db.prepare(QUEUE_SQL.page),
       count: db.prepare<Record<string, unknown>, { n: number }>(QUEUE_SQL.count),
       queued: db.prepare(QUEUE_SQL.queued),
+      queuedItem: db.prepare(QUEUE_SQL.queuedItem),
       markRetrieved: db.prepare(QUEUE_SQL.markRetrieved),
       dequeue: db.prepare(QUEUE_SQL.dequeue),
       oldestEnqueuedAt: db.prepare<[], { at: number | null }>(QUEUE_SQL.oldestEnqueuedAt),
@@ -141,7 +145,7 @@ export class MessageStore {
   }
 
   insertMessage(message: NewMessage): number {
-    return this.stmts.insertMessage.get({ ...message, gzipSizeBytes: message.payloadGzip.length }) as number;
+    return this.stmts.insertMessage({ ...message, gzipSizeBytes: message.payloadGzip.length });
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */
@@ -177,6 +181,11 @@ export class MessageStore {
   /** The delivered message with its stored gzip bytes, if it is in this recipient's queue. */
   queued(recipientId: string, senderId: string, contextKey: string, expiredUpTo: number): (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined {
     return this.stmts.queued.get(recipientId, senderId, contextKey, expiredUpTo) as (QueuedMessage & { payloadGzip: Buffer; signature: string | null }) | undefined;
+  }
+
+  /** The delivered message's queue item (no payload), if it is in this recipient's queue. */
+  queuedItem(recipientId: string, senderId: string, contextKey: string, expiredUpTo: number): QueuedMessage | undefined {
+    return this.stmts.queuedItem.get(recipientId, senderId, contextKey, expiredUpTo) as QueuedMessage | undefined;
   }
 
   /** True when this was the first retrieval. */

@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 /** Transaction-log statuses (spec §4.5). BPQD is fire-and-forget, so the ack statuses never occur for it. */
 export type TransactionStatus = 'delivery_pending' | 'completed' | 'removed' | 'message_acked' | 'message_rejected';
@@ -32,6 +32,7 @@ export interface TransactionLogRow extends Required<TransactionLogEntry> {
 export class TransactionLog {
   private readonly insert;
   private readonly upsertRecord;
+  private readonly updateRecord;
   private readonly byContext;
   private readonly appendRows: (entry: TransactionLogEntry) => void;
   private readonly appendAtomically: (entry: TransactionLogEntry) => void;
@@ -51,12 +52,16 @@ export class TransactionLog {
          @loggedAt, @loggedAt, @logId, @logId)
        ON CONFLICT (message_id, to_participant) DO UPDATE SET
          status = excluded.status, status_at = excluded.status_at, last_log_id = excluded.last_log_id`);
-    this.insert = db.prepare(
+    // A later status of a message's record (completed, removed, a release): the record exists since its
+    // delivery, and a plain UPDATE is cheaper than the upsert, which tries the INSERT first.
+    this.updateRecord = db.prepare(
+      `UPDATE translog_records SET status = @status, status_at = @loggedAt, last_log_id = @logId
+       WHERE message_id = @messageId AND to_participant = @toParticipant`);
+    this.insert = prepareInsert<[Record<string, unknown>]>(db,
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
          from_participant, to_participant, message_type, priority, status, reason_code, detail)
        VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
-         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)
-       RETURNING id`).pluck();
+         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)`);
     this.byContext = db.prepare<[string], Record<string, unknown>>(
       `SELECT id, logged_at AS loggedAt, trace_id AS traceId, message_id AS messageId, message_context_id AS messageContextId,
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
@@ -67,8 +72,8 @@ export class TransactionLog {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
       };
-      const logId = this.insert.get(row) as number;
-      this.upsertRecord.run({ ...row, logId });
+      const record = { ...row, logId: this.insert(row) };
+      if (row.status === 'delivery_pending' || row.messageId === null || this.updateRecord.run(record).changes === 0) this.upsertRecord.run(record);
     };
     this.appendAtomically = db.transaction(this.appendRows);
   }

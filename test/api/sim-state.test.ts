@@ -19,9 +19,9 @@ describe('health and readiness', () => {
   it('answer without a key', async () => {
     const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'ok' } });
+    expect(health.json()).toEqual({ status: 'ok', backend: testBackend(), checks: { database: 'ok' } });
     const ready = await h().app.inject({ method: 'GET', url: '/sim/v1/ready' });
-    expect(ready.json()).toEqual({ status: 'ready', backend: 'sqlite', checks: { database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', backend: testBackend(), checks: { database: 'ok' } });
     // Like every route, they take no parameter they do not know.
     for (const url of ['/sim/v1/health?verbose=1', '/sim/v1/ready?verbose=1']) expect((await h().app.inject({ method: 'GET', url })).json()).toMatchObject({ status: 400, code: 'IDX_ERR_QUERY_INVALID' });
   });

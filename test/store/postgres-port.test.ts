@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, openDatabase, uniqueViolation } from '../../src/store/database.js';
 import { translateMigration, translateSql } from '../../src/store/postgres/sql.js';
-import { openTestDatabase, testBackend } from '../helpers/database.js';
+import { GroupCommit } from '../../src/store/group-commit.js';
+import { databaseUrl, openObserver, openTestDatabase, postgresUrl, testBackend } from '../helpers/database.js';
 import { useHarness } from '../helpers/harness.js';
 
 describe('SQL as PostgreSQL runs it', () => {
@@ -92,8 +93,43 @@ describe.skipIf(testBackend() !== 'postgres')('the PostgreSQL database (npm run 
     }
   });
 
+  it('never lets a transaction whose connection was lost pass for committed, and connects again for the next statement', async () => {
+    const db = openTestDatabase();
+    const other = openObserver(db);
+    try {
+      db.exec('CREATE TABLE lost (k TEXT)');
+      const insert = db.prepare('INSERT INTO lost (k) VALUES (?)');
+      const kill = () => other.prepare('SELECT pg_terminate_backend(?)').get(db.prepare('SELECT pg_backend_pid()').pluck().get());
+      expect(() => db.transaction(() => {
+        insert.run('a');
+        kill();
+        insert.run('b'); // would commit on its own on a new session
+      })()).toThrow(DatabaseUnavailableError);
+      expect(db.inTransaction).toBe(false);
+      // A group-commit batch: PostgreSQL would answer a COMMIT on the new session with a mere warning.
+      let commit: (() => void) | undefined;
+      // The first batch's COMMIT waits for the test; later ones run on the next turn.
+      const commits = new GroupCommit(db, (c) => { if (commit) setImmediate(c); else commit = c; });
+      const written = commits.run(() => insert.run('c'));
+      kill();
+      commit!();
+      await expect(written).rejects.toThrow(DatabaseUnavailableError);
+      expect(db.inTransaction).toBe(false);
+      expect(db.prepare('SELECT count(*) FROM lost').pluck().get()).toBe(0);
+      await commits.run(() => insert.run('d'));
+      expect(other.prepare('SELECT k FROM lost').pluck().all()).toEqual(['d']);
+    } finally {
+      other.close();
+      db.exec('DROP TABLE IF EXISTS lost');
+      db.close();
+    }
+  });
+
   it('answers a refused connection with DatabaseUnavailableError, not a hang', () => {
     expect(() => openDatabase({ path: ':memory:', url: 'postgres://idxsim@127.0.0.1:1/none', postgres: { connectTimeoutMs: 2000 } }))
       .toThrow(DatabaseUnavailableError);
+    // A database that does not exist is no outage: waiting would not help (src/store/database-startup.ts).
+    const missing = databaseUrl(postgresUrl()!, 'no_such_database');
+    expect(() => openDatabase({ path: ':memory:', url: missing })).toThrow(expect.objectContaining({ code: '3D000', name: 'PostgresError' }));
   });
 });

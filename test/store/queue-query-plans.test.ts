@@ -17,6 +17,7 @@ const EXPECTED: Record<keyof typeof QUEUE_SQL, RegExp> = {
   page: /SEARCH q USING INDEX queue_items_by_delivery \(recipient_id=\? AND delivery_seq>\?\)/,
   count: /SEARCH q USING INDEX queue_items_by_delivery \(recipient_id=\?\)/,
   queued: /SEARCH m USING INDEX sqlite_autoindex_messages_2 \(sender_id=\? AND context_key=\?\)[\s\S]*SEARCH q USING INDEX sqlite_autoindex_queue_items_1 \(recipient_id=\? AND message_pk=\?\)/,
+  queuedItem: /SEARCH m USING INDEX sqlite_autoindex_messages_2 \(sender_id=\? AND context_key=\?\)[\s\S]*SEARCH q USING INDEX sqlite_autoindex_queue_items_1 \(recipient_id=\? AND message_pk=\?\)/,
   markRetrieved: /SEARCH queue_items USING INTEGER PRIMARY KEY/,
   dequeue: /SEARCH queue_items USING INTEGER PRIMARY KEY/,
   oldestEnqueuedAt: /SEARCH queue_items USING COVERING INDEX queue_items_by_enqueued/,
@@ -37,14 +38,14 @@ function plan(db: Db, sql: string): string[] {
 function fill(db: Db): void {
   const message = db.prepare(`INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
       message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
-    VALUES (?, ?, ?, 'MDPONE', 'pqd', 'bpqd', 'l', '2026-07-02T01:00:00.000+10:00', 1, 1, 1, '1.0.0', 1, NULL, 't', x'00') RETURNING id`).pluck();
+    VALUES (?, ?, ?, 'MDPONE', 'pqd', 'bpqd', 'l', '2026-07-02T01:00:00.000+10:00', 1, 1, 1, '1.0.0', 1, NULL, 't', x'00')`);
   const item = db.prepare(`INSERT INTO queue_items (message_pk, recipient_id, business_function_id, enqueued_at, state, delivery_seq, retrieved_at)
     VALUES (?, ?, 'pqd', 1000, ?, ?, ?)`);
   db.transaction(() => {
     const seq = new Map<string, number>();
     for (let n = 1; n <= 5000; n++) {
       const recipient = n % 100 === 0 ? 'SMALL' : 'BIG';
-      const pk = message.get(`MSG-${n}`, `pqd~bpqd~l~mdpone~m-${n}`, `pqd~bpqd~l~mdpone~m-${n}`) as number;
+      const pk = Number(message.run(`MSG-${n}`, `pqd~bpqd~l~mdpone~m-${n}`, `pqd~bpqd~l~mdpone~m-${n}`).lastInsertRowid);
       const held = n > 4950;
       const s = held ? null : (seq.get(recipient) ?? 0) + 1;
       if (s !== null) seq.set(recipient, s);

@@ -33,6 +33,9 @@ describe('QueueCountSeries', () => {
     const series = new QueueCountSeries(clock, 3);
     for (let n = 1; n <= 5; n++) series.record(row(n));
     expect(series.samples('LNSPNORTH', 'pqd').map((s) => s.messageCount)).toEqual([3, 4, 5]);
+    // Past the point where the oldest are dropped in bulk: still the newest three, in order.
+    for (let n = 6; n <= 13; n++) series.record(row(n));
+    expect(series.samples('LNSPNORTH', 'pqd').map((s) => s.messageCount)).toEqual([11, 12, 13]);
     series.clear();
     expect(series.samples('LNSPNORTH', 'pqd')).toEqual([]);
   });

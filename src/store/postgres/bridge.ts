@@ -50,16 +50,30 @@ pg.types.setTypeParser(16, (v) => (v === 't' ? 1 : 0));
 const UNAVAILABLE_STATES = /^(08|57P0[123]|53300)/;
 let client;
 let txStatus = 'I';
+// The connection was lost inside a transaction: its writes are gone with the session. Until the caller
+// ends that transaction (ROLLBACK) or starts another (BEGIN), every statement fails, so that neither a
+// COMMIT on the next session (which PostgreSQL would answer with a mere warning) nor a write meant for
+// the lost transaction (which would commit on its own) can pass for the lost transaction's.
+let lostTransaction = false;
+const ENDS_LOST = /^\\s*ROLLBACK\\s*;?\\s*$/i;
+const STARTS_NEW = /^\\s*(BEGIN|START\\s+TRANSACTION)\\b/i;
 async function connect() {
   const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'idx-sim' });
-  c.on('error', () => { if (client === c) client = undefined; });
+  c.on('error', () => {
+    if (client !== c) return;
+    if (txStatus !== 'I') lostTransaction = true;
+    client = undefined;
+    txStatus = 'I';
+  });
   c.connection.on('readyForQuery', (m) => { txStatus = m.status; });
   try {
     await c.connect();
   } catch (err) {
     c.end().catch(() => {});
-    throw Object.assign(err, { unavailable: 'connect' });
+    // Not answering (refused, timed out, starting up) may pass; a refused password or an unknown database will not.
+    if (!err.severity || (err.code && UNAVAILABLE_STATES.test(err.code))) err.unavailable = 'connect';
+    throw err;
   }
   txStatus = 'I';
   client = c;
@@ -73,6 +87,11 @@ function describe(err) {
 }
 async function handle(req) {
   if (req.op === 'close') { if (client) await client.end().catch(() => {}); client = undefined; return {}; }
+  if (lostTransaction) {
+    if (ENDS_LOST.test(req.text)) { lostTransaction = false; return {}; }
+    if (!STARTS_NEW.test(req.text)) throw Object.assign(new Error('the connection was lost inside this transaction; it was rolled back'), { unavailable: 'connection-lost' });
+    lostTransaction = false;
+  }
   const c = client ?? await connect();
   try {
     if (req.op === 'exec') { await c.query(req.text); return {}; }
@@ -81,7 +100,12 @@ async function handle(req) {
     return { fields: r.fields.map((f) => f.name), rows: r.rows, changes: r.rowCount ?? 0 };
   } catch (err) {
     const d = describe(err);
-    if (d.unavailable) { if (client === c) client = undefined; c.end().catch(() => {}); txStatus = 'I'; }
+    if (d.unavailable) {
+      if (txStatus !== 'I') lostTransaction = true;
+      if (client === c) client = undefined;
+      c.end().catch(() => {});
+      txStatus = 'I';
+    }
     throw err;
   }
 }
@@ -89,8 +113,10 @@ let queue = Promise.resolve();
 port.on('message', (req) => {
   queue = queue.then(async () => {
     let answer;
-    try { answer = { id: req.id, ok: true, result: await handle(req), txStatus: client ? txStatus : 'I' }; }
-    catch (err) { answer = { id: req.id, ok: false, error: describe(err), txStatus: client ? txStatus : 'I' }; }
+    // A lost transaction is still open as far as the caller knows: it must end it.
+    const status = () => (lostTransaction ? 'T' : client ? txStatus : 'I');
+    try { answer = { id: req.id, ok: true, result: await handle(req), txStatus: status() }; }
+    catch (err) { answer = { id: req.id, ok: false, error: describe(err), txStatus: status() }; }
     port.postMessage(answer);
     Atomics.store(state, 0, req.id);
     Atomics.notify(state, 0);

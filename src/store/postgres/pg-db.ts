@@ -120,11 +120,17 @@ class PgDb implements Db {
   private runTransaction<F extends AnyFn>(fn: F, args: Parameters<F>): ReturnType<F> {
     const nested = this.inTransaction;
     this.bridge.exec(nested ? `SAVEPOINT ${SAVEPOINT}` : BEGIN_LOCKED);
-    let result: ReturnType<F>;
     try {
-      result = fn(...args) as ReturnType<F>;
+      const result = fn(...args) as ReturnType<F>;
       if (result && typeof (result as { then?: unknown }).then === 'function') throw new TypeError('Transaction function cannot return a promise');
+      if (nested) this.bridge.exec(`RELEASE ${SAVEPOINT}`);
+      else {
+        this.refuseAbortedCommit();
+        this.bridge.exec('COMMIT');
+      }
+      return result;
     } catch (err) {
+      // Undo what is still open (a failed COMMIT has ended the transaction already, unless the connection was lost).
       try {
         if (nested) {
           this.bridge.exec(`ROLLBACK TO ${SAVEPOINT}`);
@@ -135,12 +141,6 @@ class PgDb implements Db {
       } catch { /* the connection is gone: PostgreSQL rolled back already */ }
       throw err;
     }
-    if (nested) this.bridge.exec(`RELEASE ${SAVEPOINT}`);
-    else {
-      this.refuseAbortedCommit();
-      this.bridge.exec('COMMIT');
-    }
-    return result;
   }
 }
 
