@@ -14,7 +14,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connect } from 'node:tls';
+import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
@@ -116,6 +116,7 @@ export class Fuzzer {
   private readonly operations: Operation[];
   private readonly tokens = new Map<string, string>();
   private readonly agents = new Map<string, Agent>();
+  private readonly secureContexts = new Map<string, SecureContext>();
   private readonly signers = new Map<string, MessageSigner>();
   private readonly url: URL;
   /** Signed payloads made once (RSA signing is the slowest part of a request): JSON bytes, gzip, signature. */
@@ -132,12 +133,23 @@ export class Fuzzer {
     return xs[Math.floor(this.r.next() * xs.length)]!;
   }
 
-  private tls(participantId: string | undefined) {
-    const p = pkiPaths(this.o.certsDir);
-    return {
-      ca: readFileSync(p.caCert),
-      ...(participantId ? { cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } : {}),
-    };
+  /**
+   * TLS client options presenting the participant's primary certificate (the CA only when undefined). One
+   * secure context per participant, made once: every connection would otherwise parse the CA, certificate
+   * and key again (the largest client-side cost of a one-request connection).
+   */
+  private tls(participantId: string | undefined): { secureContext: SecureContext } {
+    const key = participantId ?? '-';
+    let secureContext = this.secureContexts.get(key);
+    if (!secureContext) {
+      const p = pkiPaths(this.o.certsDir);
+      secureContext = createSecureContext({
+        ca: readFileSync(p.caCert),
+        ...(participantId ? { cert: readFileSync(p.participantCert(participantId, 'primary')), key: readFileSync(p.participantKey(participantId, 'primary')) } : {}),
+      });
+      this.secureContexts.set(key, secureContext);
+    }
+    return { secureContext };
   }
 
   private agent(participantId: string | undefined): Agent {

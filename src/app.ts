@@ -39,6 +39,14 @@ export interface BuildOptions {
   logStream?: { write(line: string): void };
 }
 
+// Fastify names a plugin that has no display name by searching the whole module cache for it, on every
+// registration of every app built (the suite builds one per test, where thousands of modules are loaded):
+// the hub's own route plugins say their names.
+for (const plugin of [oauthRoutes, pqdRoutes, fctrlRoutes, eventRoutes, archiveRoutes, simAdminRoutes, simCounterpartyRoutes, consoleRoutes,
+  translogRoutes, bfinfoRoutes, docsRoutes, webAssetRoutes, webappRoutes]) {
+  Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: plugin.name });
+}
+
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = fastify({
     logger: { level: ctx.config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },

@@ -2,7 +2,7 @@
  * Everything the HTTP layer needs, wired once: configuration, clock, randomness, stores and services.
  * Plain objects passed in (no DI framework); tests build their own with an in-memory database.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { boundedValidator } from './contract/bounded-validation.js';
 import { loadContract, type Contract } from './contract/openapi.js';
@@ -30,6 +30,7 @@ import { CounterpartyService } from './services/counterparty-service.js';
 import { NmiRoleQueries } from './store/nmi-role-queries.js';
 import { priorityPayloadCap } from './domain/quotas.js';
 import { TokenService } from './security/tokens.js';
+import { x509Of } from './security/parsed-pem.js';
 import { CertificateStore } from './store/certificate-store.js';
 import type { Db } from './store/database.js';
 import { MessageStore } from './store/message-store.js';
@@ -39,6 +40,7 @@ import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
 import { SimStateService } from './services/sim-state-service.js';
 import { SimStateStore } from './store/sim-state-store.js';
+import { PgSimStateStore } from './store/postgres/sim-state-store.js';
 import { JournalStore } from './store/journal-store.js';
 import { FaultService } from './services/fault-service.js';
 import { FaultStore } from './store/fault-store.js';
@@ -178,7 +180,7 @@ export function createContext(o: ContextOptions): AppContext {
     clock: o.clock,
     random: o.random,
     contract,
-    ca: new X509Certificate(o.caCertPem),
+    ca: x509Of(o.caCertPem),
     participants,
     transactionLog,
     messages,
@@ -222,7 +224,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   ctx.sim = new SimStateService({
     db: o.db,
-    store: new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
+    store: o.db.dialect === 'postgres' ? new PgSimStateStore(o.db) : new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
     clock: o.clock,
     events,
     seed: () => ctx.seed(),

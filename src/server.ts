@@ -16,7 +16,7 @@ import { ensureSharedCertificates } from './pki/shared-certificates.js';
 import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { countBoot } from './store/boot-counter.js';
-import { openDatabase } from './store/database.js';
+import { openDatabase, redactedDatabaseUrl, underSetupLock } from './store/database.js';
 import { openWhenReachable } from './store/database-startup.js';
 import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
@@ -48,12 +48,13 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   // A database server may answer later than this process starts (docs/deployment.md): wait for it, bounded.
-  const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous }), {
-    waitSeconds: config.databaseStartupWaitSeconds, describe: config.databasePath,
+  const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } }), {
+    waitSeconds: config.databaseStartupWaitSeconds, describe: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath,
     log: (message) => process.stderr.write(`idx-sim: ${message}\n`),
   });
   // Checkpoints (copying the WAL back into the database file, with an fsync) run in a worker, not in a COMMIT (issue #13).
-  const checkpointer = startWalCheckpointer(db, config.databasePath);
+  const checkpointer = db.dialect === 'sqlite' ? startWalCheckpointer(db, config.databasePath) : undefined;
   const ctx = createContext({
     config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
     hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
@@ -63,7 +64,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       registerCertificatesFromDir(c.certificates, config.certsDir, loaded.participants.map((p) => p.participantId), c.clock.now());
     },
   });
-  ctx.seed();
+  // Two instances starting together on one PostgreSQL database must not both load the fixtures.
+  underSetupLock(db, () => ctx.seed());
 
   const app = await buildApp(ctx, {
     logStream: options.logStream,
@@ -119,7 +121,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, boot, database: config.databasePath, profile: config.profile }, 'state');
+  app.log.info({ seed: random.seed, boot, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath, profile: config.profile }, 'state');
 
   // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
   // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
@@ -161,7 +163,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       } finally {
         clearTimeout(grace);
       }
-      await checkpointer.close();
+      await checkpointer?.close();
       db.close();
     },
   };
@@ -175,7 +177,7 @@ export function banner(config: ResolvedConfig, url: string, cwd = process.cwd(),
     '',
     `idx-sim — AEMO IDX hub emulator listening on ${url} (mTLS)`,
     `  API docs:   ${url}/docs   (OpenAPI files: ${url}/openapi)`,
-    `  database:   ${rel(config.databasePath)}`,
+    `  database:   ${config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : rel(config.databasePath)}`,
     `  dev CA:     ${rel(p.caCert)}   participant certificates: ${rel(config.certsDir)}/participants/<ID>/{primary,secondary}.{crt,key}`,
     '',
     '  Get a token (as MDPONE):',

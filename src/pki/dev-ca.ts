@@ -27,8 +27,24 @@ export interface Subject {
   organization?: string;
 }
 
-function newKeyPem(): string {
+/** A fresh 2048-bit RSA private key (PKCS #8 PEM). */
+export function generateKeyPem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+let keySource: () => string = generateKeyPem;
+
+/**
+ * Where the keys of new certificates come from: generated on the spot, unless the test suite hands out keys
+ * it generated in an earlier run (test/helpers/key-pool.ts; each is a fresh 2048-bit key to the test that
+ * gets it). RSA key generation is most of the cost of issuing a certificate.
+ */
+export function useKeySource(source: (() => string) | undefined): void {
+  keySource = source ?? generateKeyPem;
+}
+
+function newKeyPem(): string {
+  return keySource();
 }
 
 /** A positive, random 16-byte serial (RFC 5280 §4.1.2.2). */

@@ -10,7 +10,7 @@
  * against the same data directory) commits — a revocation takes effect on the very next request, even on
  * an already-open keep-alive connection. Public keys are parsed once per certificate and kept.
  */
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCommonName, CERTIFICATE_SLOTS, type CertificateEnvironment, type CertificateRecord, type CertificateSlot } from '../domain/certificate-rules.js';
 import { pkiPaths } from '../pki/dev-ca.js';
@@ -18,6 +18,7 @@ import type { ActiveSlot, CertificateStore, StoredCertificate } from '../store/c
 import type { SignerIdentifier } from './cms.js';
 import { commonNameOf } from './client-identity.js';
 import { certificateIdentity, type CertificateIdentity } from './der.js';
+import { publicKeyOf, x509Of } from './parsed-pem.js';
 
 export interface RegisteredCertificate extends CertificateRecord {
   certificateDer: Buffer;
@@ -35,6 +36,9 @@ interface ParsedKey {
 export class RegistryView {
   private readonly byFp = new Map<string, RegisteredCertificate[]>();
   private readonly currentBySlot = new Map<string, RegisteredCertificate>();
+  /** By serial number and by subject key identifier: a signer identifier names one of these (every signed submission looks one up). */
+  private readonly bySerial = new Map<string, RegisteredCertificate[]>();
+  private readonly byKeyId = new Map<string, RegisteredCertificate[]>();
 
   /** `certificates` holds registrations: a certificate serving several participant ids appears once per id (spec §6). */
   constructor(readonly certificates: readonly RegisteredCertificate[], private readonly active: Map<string, ActiveSlot>) {
@@ -43,6 +47,8 @@ export class RegistryView {
       if (list) list.push(c);
       else this.byFp.set(c.fingerprint256, [c]);
       if (c.replacedAt === null) this.currentBySlot.set(`${c.participantId}/${c.slot}`, c);
+      push(this.bySerial, c.identity.serialHex, c);
+      if (c.identity.subjectKeyId !== undefined) push(this.byKeyId, c.identity.subjectKeyId, c);
     }
   }
 
@@ -72,10 +78,15 @@ export class RegistryView {
 
   /** Every registered certificate (current or replaced, any participant) a CMS signer identifier names. */
   matching(sid: SignerIdentifier): RegisteredCertificate[] {
-    return this.certificates.filter((c) => sid.kind === 'subjectKeyIdentifier'
-      ? c.identity.subjectKeyId === sid.keyId
-      : c.identity.serialHex === sid.serialHex && c.identity.issuer.equals(sid.issuer));
+    if (sid.kind === 'subjectKeyIdentifier') return [...(this.byKeyId.get(sid.keyId) ?? [])];
+    return (this.bySerial.get(sid.serialHex) ?? []).filter((c) => c.identity.issuer.equals(sid.issuer));
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export type RegisterOutcome = 'registered' | 'unchanged' | 'reinstated';
@@ -106,7 +117,7 @@ export class CertificateRegistry {
    * already in the slot changes nothing.
    */
   register(participantId: string, slot: CertificateSlot, certPem: string, at: number): RegisterOutcome {
-    const cert = new X509Certificate(certPem);
+    const cert = x509Of(certPem);
     const commonName = commonNameOf(cert);
     const cn = checkCommonName(commonName, this.environment);
     if (!cn.ok) throw new Error(`cannot register the ${slot} certificate of ${participantId}: ${cn.message}`);
@@ -172,8 +183,8 @@ export class CertificateRegistry {
   private parse(row: StoredCertificate): ParsedKey {
     let key = this.parsed.get(row.fingerprint256);
     if (!key) {
-      const certificateDer = new X509Certificate(row.certPem).raw;
-      key = { certificateDer, publicKey: createPublicKey(row.certPem), identity: certificateIdentity(certificateDer) };
+      const certificateDer = x509Of(row.certPem).raw;
+      key = { certificateDer, publicKey: publicKeyOf(row.certPem), identity: certificateIdentity(certificateDer) };
       this.parsed.set(row.fingerprint256, key);
     }
     return key;
@@ -198,7 +209,7 @@ export function registerCertificatesFromDir(registry: CertificateRegistry, certs
       const path = paths.participantCert(participantId, slot);
       if (!existsSync(path)) continue;
       const pem = readFileSync(path, 'utf8');
-      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(new X509Certificate(pem)) ?? '')?.[1];
+      const named = /^([A-Za-z0-9]{1,10})-(?:NonProd|Prod)$/.exec(commonNameOf(x509Of(pem)) ?? '')?.[1];
       found.push({ participantId, slot, pem, namesOther: named !== undefined && named !== participantId });
     }
   }

@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { certificateUsability, checkCommonName, type CertificateEnvironment, type SlotRule, type Unusable } from '../domain/certificate-rules.js';
 import { IdxError, type ErrorCode, type ProblemItem } from '../domain/errors.js';
 import type { RegisteredCertificate, RegistryView } from './certificate-registry.js';
+import { x509Of } from './parsed-pem.js';
 
 export interface ClientCertificate {
   commonName: string;
@@ -37,7 +38,7 @@ export function inspectCertificate(
 ): ClientCertificate {
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(raw);
+    cert = typeof raw === 'string' ? x509Of(raw) : new X509Certificate(raw);
   } catch {
     throw new IdxError('IDX_ERR_CLIENT_CERT_UNTRUSTED', 'the client certificate could not be parsed', { errors: certProblem('unparseable') });
   }

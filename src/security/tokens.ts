@@ -3,11 +3,12 @@
  * verified with node:crypto. Only RS256 is accepted: `alg: none` and HS256 "signed" with the public key
  * (the classic algorithm-confusion attack) are refused before any signature check.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import { createHash, createPublicKey, sign, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { headerProblem, IdxError } from '../domain/errors.js';
 import type { Entitlements, UrmEntity } from '../domain/participants.js';
 import type { Random } from '../domain/random.js';
+import { privateKeyOf } from './parsed-pem.js';
 
 export interface TokenClaims {
   iss: string;
@@ -39,7 +40,7 @@ export class TokenService {
   readonly keyId: string;
 
   constructor(privateKeyPem: string, private readonly settings: TokenSettings, private readonly clock: Clock, private readonly random: Random) {
-    this.privateKey = createPrivateKey(privateKeyPem);
+    this.privateKey = privateKeyOf(privateKeyPem);
     this.publicKey = createPublicKey(this.privateKey);
     // RFC 7638 thumbprint of the public JWK.
     const { e, kty, n } = this.publicKey.export({ format: 'jwk' });

@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createCa, issueClientCertificate } from '../../src/pki/dev-ca.js';
 import { certHeader, certificatePem, useHarness, type Json } from '../helpers/harness.js';
+import { pooledKeyPair } from '../helpers/key-pool.js';
 import { expectRefusal as expectProblem } from '../helpers/problems.js';
 
 const h = useHarness();
@@ -199,7 +199,7 @@ describe('POST /pqd/v1/bpqd — refusals (spec §7 status map)', () => {
   it('a token signed by another key → 401 IDX_ERR_TOKEN_INVALID', async () => {
     const token = await h().token('MDPONE');
     const [head, claims] = token.split('.');
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey } = pooledKeyPair();
     const { sign } = await import('node:crypto');
     const forged = `${head}.${claims}.${sign('sha256', Buffer.from(`${head}.${claims}`), privateKey).toString('base64url')}`;
     const res = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { authorization: `Bearer ${forged}` });

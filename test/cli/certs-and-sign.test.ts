@@ -17,6 +17,7 @@ import { CertificateRegistry } from '../../src/security/certificate-registry.js'
 import { CertificateStore } from '../../src/store/certificate-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { pkiDir, useHarness } from '../helpers/harness.js';
+import { pooledKeyPair } from '../helpers/key-pool.js';
 
 let dir: string;
 const certsDir = () => join(dir, 'certs');
@@ -48,7 +49,7 @@ function registry() {
 
 /** A PKCS #10 CSR with this CN for a fresh key (forge, as a participant's tool would make one). */
 function csr(commonName: string, modulusLength = 2048): { csrPem: string; keyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
+  const { privateKey, publicKey } = modulusLength === 2048 ? pooledKeyPair() : generateKeyPairSync('rsa', { modulusLength });
   const request = forge.pki.createCertificationRequest();
   request.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   request.setSubject([{ name: 'commonName', value: commonName }]);
