@@ -64,6 +64,12 @@ const optionalInstant: Parser<string | undefined> = (raw) => {
   return raw;
 };
 
+const optionalPostgresUrl: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\/./i.test(raw)) throw new Error('expected a postgres:// or postgresql:// URL');
+  return raw;
+};
+
 function setting<T>(env: string, def: T, parse: Parser<T>, description: string): Setting<T> {
   return { env, default: def, parse, description };
 }
@@ -95,6 +101,10 @@ export const SETTINGS = {
   clockFrozen: setting('IDX_SIM_CLOCK_FROZEN', false, (raw) => raw === 'true' || raw === '1', 'Freeze the simulated clock (it then moves only when told to).'),
   sqliteSynchronous: setting('IDX_SIM_SQLITE_SYNC', 'NORMAL' as 'NORMAL' | 'FULL', oneOf('NORMAL', 'FULL'),
     'SQLite `synchronous` with WAL: NORMAL survives a killed process, FULL also a power loss.'),
+  databaseUrl: setting('IDX_SIM_DATABASE_URL', undefined as string | undefined, optionalPostgresUrl,
+    'PostgreSQL instead of the SQLite file: `postgres://user:password@host:5432/database` (the database must exist; idx-sim creates its tables). Empty = SQLite in IDX_SIM_DATA_DIR.'),
+  databaseTimeoutMs: setting('IDX_SIM_DATABASE_TIMEOUT_MS', 10_000, int(100, 600_000),
+    'PostgreSQL only: longest a statement (`statement_timeout`) or a connect may take; past it the request is refused as the database being unavailable.'),
   maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * MB, int(1024, 512 * MiB), 'Largest uncompressed BPQD payload (spec §8: 10 MB, read as 10,000,000 bytes; 10485760 is the lenient binary reading).'),
   payloadWorkers: setting('IDX_SIM_PAYLOAD_WORKERS', 2, int(0, 16),
     'Worker threads that inflate, parse and check large BPQD submissions off the event loop (started on first use); 0 = every payload is checked on the event loop.'),
@@ -252,7 +262,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 }
 
 /** Settings whose value is a secret: shown as `[redacted]` wherever settings are reported. */
-export const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set<keyof Config>(['adminKey']);
+export const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set<keyof Config>(['adminKey', 'databaseUrl']);
 
 /**
  * The effective settings by environment variable, as text, secrets redacted: what a run's evidence and

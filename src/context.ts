@@ -40,6 +40,7 @@ import { TransactionLog } from './store/transaction-log.js';
 import { TranslogSearch } from './store/translog-search.js';
 import { SimStateService } from './services/sim-state-service.js';
 import { SimStateStore } from './store/sim-state-store.js';
+import { PgSimStateStore } from './store/postgres/sim-state-store.js';
 import { JournalStore } from './store/journal-store.js';
 import { FaultService } from './services/fault-service.js';
 import { FaultStore } from './store/fault-store.js';
@@ -223,7 +224,7 @@ export function createContext(o: ContextOptions): AppContext {
   };
   ctx.sim = new SimStateService({
     db: o.db,
-    store: new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
+    store: o.db.dialect === 'postgres' ? new PgSimStateStore(o.db) : new SimStateStore(o.db, config.snapshotDir || join(config.dataDir, 'snapshots')),
     clock: o.clock,
     events,
     seed: () => ctx.seed(),

@@ -16,9 +16,10 @@ import { ensureSharedCertificates } from './pki/shared-certificates.js';
 import { resolveAdminKey } from './security/admin-key.js';
 import { registerCertificatesFromDir } from './security/certificate-registry.js';
 import { countBoot } from './store/boot-counter.js';
-import { openDatabase } from './store/database.js';
+import { openDatabase, redactedDatabaseUrl, underSetupLock } from './store/database.js';
 import { openWhenReachable } from './store/database-startup.js';
 import { startWalCheckpointer } from './store/wal-checkpointer.js';
+import { PgHubBus } from './store/pg-hub-bus.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
 
@@ -48,14 +49,21 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   const pki = ensureDevPki(config.certsDir, fixtures.participants.map((p) => p.participantId), config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   // A database server may answer later than this process starts (docs/deployment.md): wait for it, bounded.
-  const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous }), {
-    waitSeconds: config.databaseStartupWaitSeconds, describe: config.databasePath,
+  const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } }), {
+    waitSeconds: config.databaseStartupWaitSeconds, describe: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath,
     log: (message) => process.stderr.write(`idx-sim: ${message}\n`),
   });
   // Checkpoints (copying the WAL back into the database file, with an fsync) run in a worker, not in a COMMIT (issue #13).
-  const checkpointer = startWalCheckpointer(db, config.databasePath);
+  const checkpointer = db.dialect === 'sqlite' ? startWalCheckpointer(db, config.databasePath) : undefined;
+  // Several instances on one PostgreSQL database are one hub (issue #14, docs/multi-instance.md): they
+  // tell each other what changed over LISTEN/NOTIFY. The bus logs through the app's logger once it exists.
+  let busLog: (level: 'warn' | 'info', message: string, detail?: Record<string, unknown>) => void = (_level, message) => process.stderr.write(`idx-sim: ${message}\n`);
+  const bus = db.dialect === 'postgres' && config.databaseUrl
+    ? await PgHubBus.connect({ url: config.databaseUrl, log: (level, message, detail) => busLog(level, message, detail) })
+    : undefined;
   const ctx = createContext({
-    config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
+    config, db, clock, random, bus, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
     hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
     seed: (c) => {
       const loaded = loadFixtures(c.participants, config.fixturesDir);
@@ -63,7 +71,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       registerCertificatesFromDir(c.certificates, config.certsDir, loaded.participants.map((p) => p.participantId), c.clock.now());
     },
   });
-  ctx.seed();
+  // Two instances starting together on one PostgreSQL database must not both load the fixtures.
+  underSetupLock(db, () => ctx.seed());
 
   const app = await buildApp(ctx, {
     logStream: options.logStream,
@@ -119,7 +128,9 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, boot, database: config.databasePath, profile: config.profile }, 'state');
+  busLog = (level, message, detail) => app.log[level](detail ?? {}, message);
+  app.log.info({ seed: random.seed, boot, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath, profile: config.profile,
+    ...(bus ? { instanceId: bus.instanceId } : {}) }, 'state');
 
   // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
   // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
@@ -161,7 +172,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       } finally {
         clearTimeout(grace);
       }
-      await checkpointer.close();
+      await checkpointer?.close();
+      await bus?.close();
       db.close();
     },
   };
@@ -175,7 +187,7 @@ export function banner(config: ResolvedConfig, url: string, cwd = process.cwd(),
     '',
     `idx-sim — AEMO IDX hub emulator listening on ${url} (mTLS)`,
     `  API docs:   ${url}/docs   (OpenAPI files: ${url}/openapi)`,
-    `  database:   ${rel(config.databasePath)}`,
+    `  database:   ${config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : rel(config.databasePath)}`,
     `  dev CA:     ${rel(p.caCert)}   participant certificates: ${rel(config.certsDir)}/participants/<ID>/{primary,secondary}.{crt,key}`,
     '',
     '  Get a token (as MDPONE):',

@@ -52,7 +52,8 @@ function open(config: ResolvedConfig, now: number): Workspace {
   const participantIds = fixtures.participants.map((p) => p.participantId);
   const pki = ensureDevPki(config.certsDir, participantIds, config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
-  const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous });
+  const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } });
   const registry = new CertificateRegistry(new CertificateStore(db), config.certificateEnvironment);
   registerCertificatesFromDir(registry, config.certsDir, participantIds, now);
   return { config, db, registry, participantIds, ca: pki.ca };

@@ -210,8 +210,16 @@ export interface Routing {
 
 /** The market date before `date` (YYYY-MM-DD); market dates have no daylight saving (spec §3). */
 export function previousMarketDate(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  let eve = eves.get(date);
+  if (eve === undefined) {
+    eve = new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    // Every submission asks for the eve of the days it covers, mostly the same few days: remembered (issue #13).
+    if (eves.size >= 4096) eves.clear();
+    eves.set(date, eve);
+  }
+  return eve;
 }
+const eves = new Map<string, string>();
 
 const SENDER_ROLES = ['MC', 'MDP'] as const;
 

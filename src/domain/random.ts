@@ -65,11 +65,10 @@ export class SeededRandom implements Random {
   }
 
   uuid(): string {
-    const h = this.hex(16).split('');
-    h[12] = '4';
-    h[16] = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    // Version nibble 4 at hex digit 12, variant 10xx at digit 16 (every submission draws one: no arrays).
+    const s = this.hex(16);
+    const variant = ((parseInt(s[16]!, 16) & 0x3) | 0x8).toString(16);
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;
   }
 }
 

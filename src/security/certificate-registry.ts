@@ -36,6 +36,9 @@ interface ParsedKey {
 export class RegistryView {
   private readonly byFp = new Map<string, RegisteredCertificate[]>();
   private readonly currentBySlot = new Map<string, RegisteredCertificate>();
+  /** By serial number and by subject key identifier: a signer identifier names one of these (every signed submission looks one up). */
+  private readonly bySerial = new Map<string, RegisteredCertificate[]>();
+  private readonly byKeyId = new Map<string, RegisteredCertificate[]>();
 
   /** `certificates` holds registrations: a certificate serving several participant ids appears once per id (spec §6). */
   constructor(readonly certificates: readonly RegisteredCertificate[], private readonly active: Map<string, ActiveSlot>) {
@@ -44,6 +47,8 @@ export class RegistryView {
       if (list) list.push(c);
       else this.byFp.set(c.fingerprint256, [c]);
       if (c.replacedAt === null) this.currentBySlot.set(`${c.participantId}/${c.slot}`, c);
+      push(this.bySerial, c.identity.serialHex, c);
+      if (c.identity.subjectKeyId !== undefined) push(this.byKeyId, c.identity.subjectKeyId, c);
     }
   }
 
@@ -73,10 +78,15 @@ export class RegistryView {
 
   /** Every registered certificate (current or replaced, any participant) a CMS signer identifier names. */
   matching(sid: SignerIdentifier): RegisteredCertificate[] {
-    return this.certificates.filter((c) => sid.kind === 'subjectKeyIdentifier'
-      ? c.identity.subjectKeyId === sid.keyId
-      : c.identity.serialHex === sid.serialHex && c.identity.issuer.equals(sid.issuer));
+    if (sid.kind === 'subjectKeyIdentifier') return [...(this.byKeyId.get(sid.keyId) ?? [])];
+    return (this.bySerial.get(sid.serialHex) ?? []).filter((c) => c.identity.issuer.equals(sid.issuer));
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export type RegisterOutcome = 'registered' | 'unchanged' | 'reinstated';

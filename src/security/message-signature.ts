@@ -27,7 +27,26 @@ export const SIGNATURE_ALGORITHM_NAMES = ['both', 'RSA-SHA256'] as const;
 export type SignatureAlgorithmNames = (typeof SIGNATURE_ALGORITHM_NAMES)[number];
 const AEMO_TEXT_ALGORITHM = 'RSA-256';
 const HEADER = 'x-signature';
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The base64 alphabet by character code (standard alphabet, RFC 4648 §4). */
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[c.charCodeAt(0)] = 1;
+
+/**
+ * Whether `text` is padded standard base64: what /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+ * matches (whole groups of four, at most two "=" and only at the end), without the regex: a signature
+ * header is kilobytes, and the regex cost more than the CMS parsing after it (issue #13).
+ */
+export function isPaddedBase64(text: string): boolean {
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && text.charCodeAt(n - 1) === 61 /* = */) end = text.charCodeAt(n - 2) === 61 ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || BASE64_ALPHABET[c] !== 1) return false;
+  }
+  return true;
+}
 const ACCEPTED_SIGNATURE_ALGORITHMS = new Set<string>([OID.rsaEncryption, OID.sha256WithRSAEncryption]);
 
 export type SignedOver = 'json' | 'gzip';
@@ -173,7 +192,7 @@ export class SignatureVerifier {
         `algorithm ${algorithm.slice(0, 40)}`, messageContextId);
     }
     const base64 = header.slice(separator + 1).trim();
-    if (base64 === '' || !BASE64.test(base64)) {
+    if (base64 === '' || !isPaddedBase64(base64)) {
       refuse('IDX_ERR_SIGNATURE_MALFORMED',
         `the part after "${algorithm};" is not base64 (standard alphabet A–Z a–z 0–9 + /, "=" padding, no spaces or line breaks)`, 'not base64', messageContextId);
     }
@@ -232,8 +251,8 @@ export class SignatureVerifier {
   private signerCertificate(view: RegistryView, senderId: string, sid: SignerIdentifier, carried: Buffer[], messageContextId: string): RegisteredCertificate {
     const matches = view.matching(sid);
     const own = matches.find((c) => c.participantId === senderId && c.replacedAt === null) ?? matches.find((c) => c.participantId === senderId);
-    const registered = view.describeRegistered(senderId);
     if (!own) {
+      const registered = view.describeRegistered(senderId);
       const other = matches[0];
       refuse('IDX_ERR_SIGNATURE_WRONG_KEY', other
         ? `the signature was made with ${describeCertificate(other)}, not with one of ${senderId}'s certificates: a participant signs its own messages (registered for ${senderId}: ${registered})`
@@ -241,10 +260,15 @@ export class SignatureVerifier {
       'signer not the sender', messageContextId);
     }
     // A certificate carried in the SignedData that claims the same issuer and serial must be the registered one.
-    const impostor = carried.map((der) => ({ der, id: safeIdentity(der) })).find(({ der, id }) => id && sidMatches(sid, id) && !der.equals(own.certificateDer));
+    // (The registered certificate itself, the usual one carried, is compared by its bytes: nothing to parse.)
+    const impostor = carried.find((der) => {
+      if (der.equals(own.certificateDer)) return false;
+      const id = safeIdentity(der);
+      return id !== undefined && sidMatches(sid, id);
+    });
     if (impostor) {
       refuse('IDX_ERR_SIGNATURE_WRONG_KEY',
-        `the certificate carried in the signature (${describeCarried(impostor.der)}) claims to be ${describeCertificate(own)} but is a different certificate`,
+        `the certificate carried in the signature (${describeCarried(impostor)}) claims to be ${describeCertificate(own)} but is a different certificate`,
         'carried certificate differs', messageContextId);
     }
     return own;

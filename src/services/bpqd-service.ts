@@ -16,6 +16,7 @@ import { priorityPayloadCap, type DailyMessageQuota } from '../domain/quotas.js'
 import type { Random } from '../domain/random.js';
 import type { PreparedSignature, SignatureVerifier } from '../security/message-signature.js';
 import type { MessageStore, QueuedMessage, QueueFilter } from '../store/message-store.js';
+import { uniqueViolation } from '../store/database.js';
 import type { DeliveryService } from './delivery-service.js';
 import { checkPayload, refusalOf, type PayloadFacts } from './payload-check.js';
 import type { PayloadPool } from './payload-pool.js';
@@ -393,9 +394,3 @@ function toMetadata(m: QueuedMessage): MessageMetadata {
   };
 }
 
-/** The columns of the UNIQUE constraint an SQLite error reports ("UNIQUE constraint failed: t.a, t.b"), if it is one. */
-function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; message?: string };
-  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' || typeof e.message !== 'string') return undefined;
-  return /^UNIQUE constraint failed: (.+)$/.exec(e.message)?.[1];
-}

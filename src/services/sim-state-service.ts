@@ -5,7 +5,7 @@
  */
 import type { AdjustableClock } from '../domain/clock.js';
 import type { Db } from '../store/database.js';
-import type { SimStateStore, SnapshotMeta } from '../store/sim-state-store.js';
+import type { SimStateStorage, SnapshotMeta } from '../store/sim-state-store.js';
 import type { EventHub } from './event-hub.js';
 
 /** Close code of event WebSockets when the simulator's state is reset or restored (4000-4999: application codes). */
@@ -18,7 +18,7 @@ export interface ClockState {
 
 export interface SimStateOptions {
   db: Db;
-  store: SimStateStore;
+  store: SimStateStorage;
   clock: AdjustableClock;
   events: EventHub;
   /** Loads the fixtures (participants, URM users, standing data, certificates) into an empty database. */

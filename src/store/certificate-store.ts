@@ -40,7 +40,7 @@ export class CertificateStore {
       setActive: db.prepare<[string, string, number]>(
         `INSERT INTO active_certificate_slots (participant_id, slot, changed_at) VALUES (?, ?, ?)
          ON CONFLICT (participant_id) DO UPDATE SET slot = excluded.slot, changed_at = excluded.changed_at`),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
+      dataVersion: db.dialect === 'sqlite' ? db.prepare('PRAGMA data_version').pluck() : undefined,
     };
   }
 
@@ -90,6 +90,8 @@ export class CertificateStore {
    * through this connection do not change it; the caller knows about those.
    */
   dataVersion(): number {
-    return this.stmts.dataVersion.get() as number;
+    // PostgreSQL has no such counter: another writer (an `idx-sim certs` command, another instance) is not
+    // noticed here yet; the registry reloads on its own writes, as on SQLite.
+    return (this.stmts.dataVersion?.get() as number | undefined) ?? 0;
   }
 }

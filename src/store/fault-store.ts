@@ -18,7 +18,8 @@ export class FaultStore {
   insert(rule: NewFaultRule): number {
     return Number(this.db.prepare(`INSERT INTO sim_fault_rules (kind, api, operation_id, participant_id, from_at, to_at, share, status, latency_ms,
         latency_max_ms, description, created_at)
-      VALUES (@kind, @api, @operationId, @participantId, @fromAt, @toAt, @share, @status, @latencyMs, @latencyMaxMs, @description, @createdAt)`).run(rule).lastInsertRowid);
+      VALUES (@kind, @api, @operationId, @participantId, @fromAt, @toAt, @share, @status, @latencyMs, @latencyMaxMs, @description, @createdAt)
+      RETURNING id`).pluck().get(rule));
   }
 
   setEnabled(id: number, enabled: boolean): boolean {

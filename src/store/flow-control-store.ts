@@ -76,7 +76,7 @@ export class FlowControlStore {
       historyFor: db.prepare(`SELECT ${HISTORY} FROM participant_status_history
         WHERE participant_id = @participantId AND (@businessFunctionId IS NULL OR business_function_id = @businessFunctionId OR business_function_id IS NULL)
           AND recorded_at >= @from AND recorded_at <= @to AND id > @afterId ORDER BY id LIMIT @limit`),
-      insertOutage: db.prepare('INSERT INTO outages (outage_start, outage_end, description, participants_json, apis_json, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertOutage: db.prepare('INSERT INTO outages (outage_start, outage_end, description, participants_json, apis_json, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id').pluck(),
       outages: db.prepare(`SELECT ${OUTAGE} FROM outages ORDER BY outage_start, id`),
       activeOutages: db.prepare(`SELECT ${OUTAGE} FROM outages WHERE outage_end > @now AND outage_start <= @now ORDER BY outage_start, id`),
     };
@@ -119,8 +119,8 @@ export class FlowControlStore {
   }
 
   addOutage(o: Omit<Outage, 'id'>): Outage {
-    const id = Number(this.stmts.insertOutage.run(o.outageStart, o.outageEnd, o.description,
-      o.participantIds ? JSON.stringify(o.participantIds) : null, o.apis ? JSON.stringify(o.apis) : null, o.createdAt).lastInsertRowid);
+    const id = Number(this.stmts.insertOutage.get(o.outageStart, o.outageEnd, o.description,
+      o.participantIds ? JSON.stringify(o.participantIds) : null, o.apis ? JSON.stringify(o.apis) : null, o.createdAt));
     return { id, ...o };
   }
 

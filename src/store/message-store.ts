@@ -1,5 +1,5 @@
 import type { StoredMessageFacts } from '../domain/message-fields.js';
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 export interface NewMessage extends StoredMessageFacts {
   contextKey: string;
@@ -103,7 +103,7 @@ export class MessageStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       exists: db.prepare<[string, string], { id: number }>('SELECT id FROM messages WHERE sender_id = ? AND context_key = ?'),
-      insertMessage: db.prepare(
+      insertMessage: prepareInsert<[Record<string, unknown>]>(db,
         `INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
            message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, signature, trace_id, payload_gzip)
          VALUES (@messageId, @messageContextId, @contextKey, @senderId, @businessFunctionId, @resourceId, @priority,
@@ -126,8 +126,8 @@ export class MessageStore {
       expired: db.prepare(QUEUE_SQL.expired),
       overdue: db.prepare<[number, string, string], { n: number }>(QUEUE_SQL.overdue),
       recount: db.prepare<[string, string], { delivered: number; unretrieved: number; held: number }>(
-        `SELECT coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'delivered' AND retrieved_at IS NULL), 0) AS unretrieved,
-           coalesce(sum(state = 'held'), 0) AS held
+        `SELECT count(CASE WHEN state = 'delivered' THEN 1 END) AS delivered,
+           count(CASE WHEN state = 'delivered' AND retrieved_at IS NULL THEN 1 END) AS unretrieved, count(CASE WHEN state = 'held' THEN 1 END) AS held
          FROM queue_items WHERE recipient_id = ? AND business_function_id = ?`),
       byMessageId: db.prepare<[string], StoredMessage>(`SELECT message_id AS messageId, message_context_id AS messageContextId,
         sender_id AS senderId, business_function_id AS businessFunctionId, resource_id AS resourceId, priority, received_at AS receivedAt,
@@ -145,7 +145,7 @@ export class MessageStore {
   }
 
   insertMessage(message: NewMessage): number {
-    return Number(this.stmts.insertMessage.run({ ...message, gzipSizeBytes: message.payloadGzip.length }).lastInsertRowid);
+    return this.stmts.insertMessage({ ...message, gzipSizeBytes: message.payloadGzip.length });
   }
 
   /** Puts a message in a recipient's queue, visible (`delivered`) or `held` by flow control. */

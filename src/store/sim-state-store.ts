@@ -21,7 +21,19 @@ export interface SnapshotMeta {
   sizeBytes: number;
 }
 
-export class SimStateStore {
+/** Reset and snapshots of the whole database: this class on SQLite, src/store/postgres/sim-state-store.ts on PostgreSQL. */
+export interface SimStateStorage {
+  tables(): string[];
+  wipe(): void;
+  exists(name: string): boolean;
+  save(meta: Omit<SnapshotMeta, 'schemaVersion' | 'sizeBytes'>): SnapshotMeta;
+  restore(name: string): SnapshotMeta;
+  meta(name: string): SnapshotMeta | undefined;
+  list(): SnapshotMeta[];
+  delete(name: string): boolean;
+}
+
+export class SimStateStore implements SimStateStorage {
   constructor(private readonly db: Db, private readonly dir: string) {}
 
   /** The application's tables (every table but SQLite's own). */

@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { prepareInsert, type Db } from './database.js';
 
 /** Transaction-log statuses (spec §4.5). BPQD is fire-and-forget, so the ack statuses never occur for it. */
 export type TransactionStatus = 'delivery_pending' | 'completed' | 'removed' | 'message_acked' | 'message_rejected';
@@ -57,7 +57,7 @@ export class TransactionLog {
     this.updateRecord = db.prepare(
       `UPDATE translog_records SET status = @status, status_at = @loggedAt, last_log_id = @logId
        WHERE message_id = @messageId AND to_participant = @toParticipant`);
-    this.insert = db.prepare(
+    this.insert = prepareInsert<[Record<string, unknown>]>(db,
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
          from_participant, to_participant, message_type, priority, status, reason_code, detail)
        VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
@@ -72,8 +72,7 @@ export class TransactionLog {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
       };
-      const { lastInsertRowid } = this.insert.run(row);
-      const record = { ...row, logId: Number(lastInsertRowid) };
+      const record = { ...row, logId: this.insert(row) };
       if (row.status === 'delivery_pending' || row.messageId === null || this.updateRecord.run(record).changes === 0) this.upsertRecord.run(record);
     };
     this.appendAtomically = db.transaction(this.appendRows);

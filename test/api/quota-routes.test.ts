@@ -17,7 +17,8 @@ import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { Authenticator } from '../../src/plugins/auth.js';
 import { contractRoute } from '../../src/plugins/contract-routes.js';
 import { registerProblemDetails } from '../../src/plugins/problem-details.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
+import { openTestDatabase } from '../helpers/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
 import { pkiDir, T0, TEST_CERT_HEADER } from '../helpers/harness.js';
 
@@ -73,7 +74,7 @@ async function appWith(ctx: AppContext): Promise<FastifyInstance> {
 }
 
 beforeEach(() => {
-  db = openDatabase({ path: ':memory:' });
+  db = openTestDatabase();
   clock = new AdjustableClock();
   clock.freeze(T0);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testBackend } from '../helpers/database.js';
 import { T0, useHarness } from '../helpers/harness.js';
 
 const snapshotDir = mkdtempSync(join(tmpdir(), 'idx-sim-snapshots-'));
@@ -18,9 +19,9 @@ describe('health and readiness', () => {
   it('answer without a key', async () => {
     const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'ok' } });
+    expect(health.json()).toEqual({ status: 'ok', backend: testBackend(), checks: { database: 'ok' } });
     const ready = await h().app.inject({ method: 'GET', url: '/sim/v1/ready' });
-    expect(ready.json()).toEqual({ status: 'ready', backend: 'sqlite', checks: { database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', backend: testBackend(), checks: { database: 'ok' } });
     // Like every route, they take no parameter they do not know.
     for (const url of ['/sim/v1/health?verbose=1', '/sim/v1/ready?verbose=1']) expect((await h().app.inject({ method: 'GET', url })).json()).toMatchObject({ status: 400, code: 'IDX_ERR_QUERY_INVALID' });
   });
@@ -114,9 +115,13 @@ describe('snapshots', () => {
       expect(res.json()).toMatchObject({ code: 'IDX_ERR_PATH_INVALID' });
     }
     await admin('PUT', '/sim/v1/snapshots/old');
-    const file = new Database(join(snapshotDir, 'old.db'));
-    file.pragma('user_version = 1');
-    file.close();
+    // The snapshot as an older idx-sim would have saved it: a SQLite file, or a schema in the PostgreSQL database.
+    if (testBackend() === 'postgres') h().ctx.db.exec('UPDATE "idx_sim_snapshot:old".schema_version SET version = 1');
+    else {
+      const file = new Database(join(snapshotDir, 'old.db'));
+      file.pragma('user_version = 1');
+      file.close();
+    }
     const res = await admin('POST', '/sim/v1/snapshots/old/restore');
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_SIM_CONFLICT', detail: expect.stringMatching(/schema version 1/) });

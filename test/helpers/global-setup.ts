@@ -26,7 +26,7 @@ declare module 'vitest' {
  * reused when it was generated today by the same PKI code from the same fixtures: node_modules/.cache keeps
  * it (never committed, so a fresh clone generates it). Each run gets its own copy.
  */
-function generatedPki(): string {
+export function generatedPki(): string {
   const { participants, sharedCertificates } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
   const participantIds = participants.map((p) => p.participantId);
   const code = ['src/pki', 'src/domain/certificate-rules.ts', 'src/store/files.ts'].flatMap((path) =>

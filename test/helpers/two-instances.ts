@@ -136,6 +136,26 @@ export function describeTwoInstances(title: string, start: () => Promise<TwoInst
       await eventually(() => expect(a.clock.now()).toBe(Date.parse('2026-07-03T09:01:00.000+10:00')));
     });
 
+    it('watermarks, a ws-close fault rule and queue counts changed on A take effect on B', async () => {
+      const { a, b } = hub!;
+      const json = { 'content-type': 'application/json' };
+      const onB = await b.events('LNSPNORTH');
+      const southB = await b.events('LNSPSOUTH');
+      const watermarks = await a.app.inject({ method: 'PUT', url: '/sim/v1/flow-control/pqd/watermarks', headers: { ...a.admin(), ...json }, payload: { low: 2, warn: 3, high: 4 } });
+      expect(watermarks.statusCode, watermarks.body).toBe(200);
+      await eventually(() => expect(b.ctx.delivery.watermarks('pqd')).toEqual({ low: 2, warn: 3, high: 4 }));
+
+      expect((await submit(a, contextId('wm'))).statusCode).toBe(200);
+      await eventually(() => expect(b.ctx.queueSeries.samples('LNSPNORTH', 'pqd').at(-1)).toMatchObject({ messageCount: 1 }));
+
+      const fault = await a.app.inject({ method: 'POST', url: '/sim/v1/faults', headers: { ...a.admin(), ...json }, payload: { kind: 'ws-close', participantId: 'LNSPNORTH' } });
+      expect(fault.statusCode, fault.body).toBe(201);
+      await eventually(() => expect(b.ctx.events.subscriberCount('LNSPNORTH')).toBe(0));
+      expect(b.ctx.events.subscriberCount('LNSPSOUTH')).toBe(1);
+      void onB;
+      void southB;
+    });
+
     it('a certificate revoked on A is refused on B from the next request; a reset on A closes event sockets on B', async () => {
       const { a, b } = hub!;
       const headers = await b.as('LNSPNORTH');

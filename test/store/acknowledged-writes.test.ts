@@ -5,17 +5,18 @@
  * before the COMMIT, so a crash could undo it. Here the batch's COMMIT is held back by the test, and a
  * second connection to the same file (what a restarted process would read) says what is committed.
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/store/database.js';
+import { openObserver, testBackend } from '../helpers/database.js';
 import { useHarness, type Harness } from '../helpers/harness.js';
 
 let dir: string;
-let observer: Database.Database | undefined;
+let observer: Db | undefined;
 /** While set, the next batch's COMMIT waits for the test instead of the next event-loop turn. */
 let holdNextCommit = false;
 let heldCommit: (() => void) | undefined;
@@ -23,7 +24,8 @@ let heldCommit: (() => void) | undefined;
 const h = useHarness({ profile: 'ci' }, () => {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-ack-'));
   return {
-    databasePath: join(dir, 'idx-sim.db'),
+    // On PostgreSQL the harness's own test database, which another session can observe.
+    databasePath: testBackend() === 'sqlite' ? join(dir, 'idx-sim.db') : undefined,
     scheduleCommit: (commit) => {
       if (holdNextCommit) heldCommit = commit;
       else setImmediate(commit);
@@ -31,7 +33,7 @@ const h = useHarness({ profile: 'ci' }, () => {
   };
 });
 beforeEach(() => {
-  observer = new Database(join(dir, 'idx-sim.db'), { readonly: true });
+  observer = openObserver(h().ctx.db, join(dir, 'idx-sim.db'));
 });
 afterEach(() => {
   observer?.close();
@@ -43,7 +45,7 @@ afterEach(() => {
 
 /** Everything a request may write, as one string: it changes whenever any of it does. */
 const STATE = `SELECT (SELECT count(*) FROM queue_items) || '/' || (SELECT count(retrieved_at) FROM queue_items) || '/' ||
-  (SELECT coalesce(group_concat(outbound_delivery), '') FROM flow_control) || '/' || (SELECT count(*) FROM transaction_log) || '/' ||
+  (SELECT coalesce(string_agg(outbound_delivery, ','), '') FROM flow_control) || '/' || (SELECT count(*) FROM transaction_log) || '/' ||
   (SELECT coalesce(sum(count), 0) FROM quota_counters) || '/' || (SELECT count(*) FROM outages) || '/' || (SELECT count(*) FROM messages) AS state`;
 const committed = () => (observer!.prepare(STATE).get() as { state: string }).state;
 const seenByWriter = (hub: Harness) => (hub.ctx.db.prepare(STATE).get() as { state: string }).state;

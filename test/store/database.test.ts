@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
+import { testBackend } from '../helpers/database.js';
 
-describe('openDatabase', () => {
+describe.skipIf(testBackend() === 'postgres')('openDatabase (SQLite only: journal mode and synchronous are PRAGMAs)', () => {
   it.each([
     ['NORMAL', 1],
     ['FULL', 2],

@@ -5,6 +5,7 @@
  * bulk fill leaves), so a list, GET, DELETE, release or expiry sweep costs the same at 10 or 1M queued.
  */
 import { describe, expect, it } from 'vitest';
+import { testBackend } from '../helpers/database.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { QUEUE_SQL } from '../../src/store/message-store.js';
 
@@ -53,7 +54,7 @@ function fill(db: Db): void {
   })();
 }
 
-describe('LNSP-side query plans (issue #13)', () => {
+describe.skipIf(testBackend() === 'postgres')('LNSP-side query plans (issue #13) (SQLite only: EXPLAIN QUERY PLAN)', () => {
   const db = openDatabase({ path: ':memory:' });
   fill(db);
 

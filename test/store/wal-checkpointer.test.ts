@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { testBackend } from '../helpers/database.js';
 
-describe('WAL checkpoints in a worker thread (issue #13)', () => {
+describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker thread (issue #13) (SQLite only: PostgreSQL checkpoints on its own)', () => {
   let dir: string;
   let db: Db;
   let checkpointer: WalCheckpointer | undefined;

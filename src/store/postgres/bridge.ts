@@ -1,0 +1,217 @@
+/**
+ * A synchronous bridge to one PostgreSQL session (issue #14). The stores are synchronous and rely on a
+ * transaction being atomic with respect to the event loop (check-then-insert, the group commit), so the
+ * main thread does not await PostgreSQL: a worker thread owns one node-postgres client (one session, so
+ * BEGIN … COMMIT behave as on the single SQLite connection); the main thread posts a request on a
+ * MessagePort and blocks in `Atomics.wait` until the worker has posted the answer and bumped a shared
+ * counter, then takes the answer with `receiveMessageOnPort`. This is the pattern of `synckit`, written
+ * out here (about 100 lines) because we need what synckit does not offer: a long-lived stateful worker
+ * (one session), request ids so an answer that arrives after a timeout is discarded, and typed errors.
+ *
+ * Failures: a refused connect, a lost connection, a statement that outlives `statement_timeout`, or a
+ * worker that does not answer within the wait timeout become `DatabaseUnavailableError`; the worker
+ * drops the broken client and connects again on the next request.
+ */
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { DatabaseConflictError, DatabaseUnavailableError } from '../database-errors.js';
+
+export interface BridgeOptions {
+  /** PostgreSQL `statement_timeout` (ms). */
+  statementTimeoutMs: number;
+  /** How long a connect may take (ms). */
+  connectTimeoutMs: number;
+}
+
+export interface QueryRequest {
+  op: 'query';
+  text: string;
+  /** Named prepared statement (repeated statements skip parsing); undefined: unnamed. */
+  name?: string;
+  values: unknown[];
+}
+export interface ExecRequest { op: 'exec'; text: string }
+
+export interface QueryAnswer {
+  fields: string[];
+  rows: unknown[][];
+  changes: number;
+}
+
+/** Plain CommonJS, run with `eval`: no loader is needed whether idx-sim runs from dist/ or from sources (tests). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const pg = require(workerData.driver);
+const { port, state, url, statementTimeoutMs, connectTimeoutMs } = workerData;
+// As better-sqlite3 returns them: 64-bit integers and numerics as numbers, booleans as 1/0, bytea as Buffer.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+pg.types.setTypeParser(16, (v) => (v === 't' ? 1 : 0));
+const UNAVAILABLE_STATES = /^(08|57P0[123]|53300)/;
+let client;
+let txStatus = 'I';
+// The connection was lost inside a transaction: its writes are gone with the session. Until the caller
+// ends that transaction (ROLLBACK) or starts another (BEGIN), every statement fails, so that neither a
+// COMMIT on the next session (which PostgreSQL would answer with a mere warning) nor a write meant for
+// the lost transaction (which would commit on its own) can pass for the lost transaction's.
+let lostTransaction = false;
+const ENDS_LOST = /^\\s*ROLLBACK\\s*;?\\s*$/i;
+const STARTS_NEW = /^\\s*(BEGIN|START\\s+TRANSACTION)\\b/i;
+async function connect() {
+  const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: connectTimeoutMs,
+    application_name: 'idx-sim' });
+  c.on('error', () => {
+    if (client !== c) return;
+    if (txStatus !== 'I') lostTransaction = true;
+    client = undefined;
+    txStatus = 'I';
+  });
+  c.connection.on('readyForQuery', (m) => { txStatus = m.status; });
+  try {
+    await c.connect();
+  } catch (err) {
+    c.end().catch(() => {});
+    // Not answering (refused, timed out, starting up) may pass; a refused password or an unknown database will not.
+    if (!err.severity || (err.code && UNAVAILABLE_STATES.test(err.code))) err.unavailable = 'connect';
+    throw err;
+  }
+  txStatus = 'I';
+  client = c;
+  return c;
+}
+function describe(err) {
+  // A server error carries a severity; network failures ("Connection terminated", ECONNRESET) do not.
+  const unavailable = err.unavailable ?? (err.code === '57014' ? 'timeout'
+    : (err.code && UNAVAILABLE_STATES.test(err.code)) || !err.severity ? 'connection-lost' : undefined);
+  return { message: err.message, code: err.code, detail: err.detail, table: err.table, constraint: err.constraint, unavailable };
+}
+async function handle(req) {
+  if (req.op === 'close') { if (client) await client.end().catch(() => {}); client = undefined; return {}; }
+  if (lostTransaction) {
+    if (ENDS_LOST.test(req.text)) { lostTransaction = false; return {}; }
+    if (!STARTS_NEW.test(req.text)) throw Object.assign(new Error('the connection was lost inside this transaction; it was rolled back'), { unavailable: 'connection-lost' });
+    lostTransaction = false;
+  }
+  const c = client ?? await connect();
+  try {
+    if (req.op === 'exec') { await c.query(req.text); return {}; }
+    const values = req.values.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
+    const r = await c.query({ text: req.text, name: req.name, values, rowMode: 'array' });
+    return { fields: r.fields.map((f) => f.name), rows: r.rows, changes: r.rowCount ?? 0 };
+  } catch (err) {
+    const d = describe(err);
+    if (d.unavailable) {
+      if (txStatus !== 'I') lostTransaction = true;
+      if (client === c) client = undefined;
+      c.end().catch(() => {});
+      txStatus = 'I';
+    }
+    throw err;
+  }
+}
+let queue = Promise.resolve();
+port.on('message', (req) => {
+  queue = queue.then(async () => {
+    let answer;
+    // A lost transaction is still open as far as the caller knows: it must end it.
+    const status = () => (lostTransaction ? 'T' : client ? txStatus : 'I');
+    try { answer = { id: req.id, ok: true, result: await handle(req), txStatus: status() }; }
+    catch (err) { answer = { id: req.id, ok: false, error: describe(err), txStatus: status() }; }
+    port.postMessage(answer);
+    Atomics.store(state, 0, req.id);
+    Atomics.notify(state, 0);
+  });
+});
+`;
+
+interface Answer {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { message: string; code?: string; detail?: string; table?: string; constraint?: string; unavailable?: 'connect' | 'connection-lost' | 'timeout' };
+  txStatus: 'I' | 'T' | 'E';
+}
+
+/** An error PostgreSQL reported for a statement (constraint, syntax, …): SQLSTATE in `code`. */
+export class PostgresError extends Error {
+  override readonly name = 'PostgresError';
+  constructor(message: string, readonly code: string | undefined, readonly detail: string | undefined, readonly table: string | undefined,
+    readonly constraint: string | undefined) {
+    super(message);
+  }
+}
+
+export class SyncPgBridge {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly state = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 0;
+  private closed = false;
+  /** The session's transaction status after the last answer: I idle, T in a transaction, E in a failed one. */
+  txStatus: 'I' | 'T' | 'E' = 'I';
+
+  constructor(url: string, private readonly options: BridgeOptions) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const driver = createRequire(import.meta.url).resolve('pg');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver, port: port2, state: this.state, url, ...options },
+      transferList: [port2],
+    });
+    // Never keeps the process alive; a crashed worker shows up as requests that time out.
+    this.worker.unref();
+    this.worker.on('error', () => {});
+  }
+
+  query(req: QueryRequest): QueryAnswer {
+    return this.call(req) as QueryAnswer;
+  }
+
+  exec(text: string): void {
+    this.call({ op: 'exec', text });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.call({ op: 'close' });
+    } catch { /* closing anyway */ }
+    this.closed = true;
+    this.port.close();
+    void this.worker.terminate();
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  private call(req: QueryRequest | ExecRequest | { op: 'close' }): unknown {
+    if (this.closed) throw new TypeError('The database connection is not open');
+    const id = ++this.nextId;
+    this.port.postMessage({ ...req, id });
+    // A connect plus the statement: the worker's own timeouts answer first; this one catches a worker that cannot.
+    const deadline = performance.now() + this.options.statementTimeoutMs + this.options.connectTimeoutMs + 1000;
+    for (;;) {
+      const seen = Atomics.load(this.state, 0);
+      if (seen === id) break;
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(this.state, 0, seen, left) === 'timed-out') {
+        throw new DatabaseUnavailableError('the database did not answer in time', 'timeout');
+      }
+    }
+    let answer: Answer | undefined;
+    // Answers to requests that timed out earlier come first: skip them.
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      answer = m.message as Answer;
+      if (answer.id === id) break;
+    }
+    if (!answer || answer.id !== id) throw new DatabaseUnavailableError('the database worker lost an answer', 'connection-lost');
+    this.txStatus = answer.txStatus;
+    if (answer.ok) return answer.result;
+    const e = answer.error!;
+    if (e.unavailable) throw new DatabaseUnavailableError(`the database is unavailable: ${e.message}`, e.unavailable);
+    if (e.code === '40P01' || e.code === '40001') throw new DatabaseConflictError(e.message, e.code);
+    throw new PostgresError(e.message, e.code, e.detail, e.table, e.constraint);
+  }
+}
