@@ -203,7 +203,7 @@ export function createContext(o: ContextOptions): AppContext {
         contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload')),
       settings: config, clock: o.clock, random: o.random, dailyMessages: quotas.messages, signatures,
       isRegisteredLnsp: (participantId) => participants.participant(participantId)?.role === 'LNSP',
-      payloadPool: config.payloadWorkers > 0 ? new PayloadPool({ size: config.payloadWorkers, contractDir: contract.dir }) : undefined,
+      payloadPool: config.payloadWorkers > 0 ? new PayloadPool({ size: config.payloadWorkers, contractDir: contract.dir, payloadDocument: contract.documents.get('pqd.yaml') }) : undefined,
     }),
     quotas,
     translog: new TranslogService(new TranslogSearch(o.db), messages, config, o.clock),

@@ -19,6 +19,7 @@ import { countBoot } from './store/boot-counter.js';
 import { openDatabase, redactedDatabaseUrl, underSetupLock } from './store/database.js';
 import { openWhenReachable } from './store/database-startup.js';
 import { startWalCheckpointer } from './store/wal-checkpointer.js';
+import { PgHubBus } from './store/pg-hub-bus.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
 
@@ -55,8 +56,14 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   });
   // Checkpoints (copying the WAL back into the database file, with an fsync) run in a worker, not in a COMMIT (issue #13).
   const checkpointer = db.dialect === 'sqlite' ? startWalCheckpointer(db, config.databasePath) : undefined;
+  // Several instances on one PostgreSQL database are one hub (issue #14, docs/multi-instance.md): they
+  // tell each other what changed over LISTEN/NOTIFY. The bus logs through the app's logger once it exists.
+  let busLog: (level: 'warn' | 'info', message: string, detail?: Record<string, unknown>) => void = (_level, message) => process.stderr.write(`idx-sim: ${message}\n`);
+  const bus = db.dialect === 'postgres' && config.databaseUrl
+    ? await PgHubBus.connect({ url: config.databaseUrl, log: (level, message, detail) => busLog(level, message, detail) })
+    : undefined;
   const ctx = createContext({
-    config, db, clock, random, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
+    config, db, clock, random, bus, caCertPem: pki.ca.certPem, tokenSigningKeyPem: pki.tokenSigningKeyPem,
     hubSigning: { certPem: pki.hub.certPem, keyPem: pki.hub.keyPem },
     seed: (c) => {
       const loaded = loadFixtures(c.participants, config.fixturesDir);
@@ -121,7 +128,9 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   if (adminKey.generatedAt) app.log.warn({ file: adminKey.generatedAt }, 'generated a control API key (/sim/v1): it is printed once, and kept in this file');
   for (const { file, problem } of pki.repaired) app.log.warn({ file, problem }, 'issued a broken development certificate again');
   if (pki.created.length) app.log.info({ files: pki.created.length, dir: config.certsDir }, 'generated development certificates');
-  app.log.info({ seed: random.seed, boot, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath, profile: config.profile }, 'state');
+  busLog = (level, message, detail) => app.log[level](detail ?? {}, message);
+  app.log.info({ seed: random.seed, boot, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath, profile: config.profile,
+    ...(bus ? { instanceId: bus.instanceId } : {}) }, 'state');
 
   // Queue expiry and archive retention follow the simulated clock: a clock move runs them at once
   // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
@@ -164,6 +173,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
         clearTimeout(grace);
       }
       await checkpointer?.close();
+      await bus?.close();
       db.close();
     },
   };

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { constants, gzipSync } from 'node:zlib';
 import { loadConfig } from '../config.js';
 import { generateDataset, INVALID_VARIANTS, type DatasetFile, type InvalidVariant, type StandingDataEntry } from '../domain/bpqd-dataset.js';
 import type { PriorityLetter } from '../domain/message-context-id.js';
@@ -140,7 +140,9 @@ export function writeDataset(a: GenerateArgs): GenerateResult {
   let bytes = 0;
   const entries = dataset.files.map((f: DatasetFile) => {
     const json = Buffer.from(f.json, 'utf8');
-    const gzip = gzipSync(json);
+    // The fastest level: ~4x faster than the default 6 (most of the generator's time went there), files ~40%
+    // larger; they are for rehearsing against a local hub. Fixed, so the output stays reproducible byte for byte.
+    const gzip = gzipSync(json, { level: constants.Z_BEST_SPEED });
     writeFileSync(join(a.out, `${f.name}.json`), json);
     writeFileSync(join(a.out, `${f.name}.json.gz`), gzip);
     bytes += json.length;

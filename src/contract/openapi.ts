@@ -9,7 +9,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { bundle, createConfig } from '@redocly/openapi-core';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
@@ -80,6 +79,8 @@ function bySpecificity(a: string, b: string): number {
 
 /** Reads and bundles every document of a directory: each becomes self-contained, every `$ref` inlined. */
 export async function loadDocuments(dir: string): Promise<Map<string, Json>> {
+  // Loaded here, not with the module: a payload worker compiles a document the hub bundled, and never needs it.
+  const { bundle, createConfig } = await import('@redocly/openapi-core');
   const config = await createConfig({});
   const documents = new Map<string, Json>();
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {

@@ -299,8 +299,10 @@ export class CounterpartyService {
   private async submit(entry: Entry, json: string, messageContextId: string, priority: PriorityLetter, variant: InvalidVariant | undefined, about: string): Promise<void> {
     const { client, signer } = this.connection(entry);
     const bytes = Buffer.from(json);
-    const { gzipSync } = await import('node:zlib');
-    const gzip = gzipSync(bytes);
+    const { constants, gzipSync } = await import('node:zlib');
+    // The fastest level: this runs on the hub's event loop, and the bytes only cross loopback (a day of a
+    // big sender is megabytes; level 1 compresses ~4x faster than the default 6, ~40% larger).
+    const gzip = gzipSync(bytes, { level: constants.Z_BEST_SPEED });
     const reply = await client.submit(bytes, { messageContextId, priority, gzip, signature: signer.sign(this.deps.settings.signatureOver === 'gzip' ? gzip : bytes) });
     const code = reply.status === 200 ? undefined : (reply.json() as { code?: string } | undefined)?.code ?? `HTTP_${reply.status}`;
     entry.stats.sent++;

@@ -71,7 +71,8 @@ export class PayloadPool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
 
-  constructor(private readonly options: { size: number; contractDir: string }) {
+  /** `payloadDocument`: pqd.yaml as the hub bundled it (workers compile its payload schema without bundling every document again). */
+  constructor(private readonly options: { size: number; contractDir: string; payloadDocument: unknown }) {
     if (options.size < 1) throw new Error('a payload pool needs at least one worker');
   }
 
@@ -113,7 +114,7 @@ export class PayloadPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker({ contractDir: this.options.contractDir });
+    const worker = startWorker({ contractDir: this.options.contractDir, payloadDocument: this.options.payloadDocument });
     // Never what keeps a process alive: a request waiting on it does that.
     worker.unref();
     const slot: Slot = { worker, current: undefined };

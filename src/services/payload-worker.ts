@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { boundedValidator } from '../contract/bounded-validation.js';
-import { loadContract } from '../contract/openapi.js';
+import { Contract } from '../contract/openapi.js';
 import { IdxError } from '../domain/errors.js';
 import { checkPayload, refusalData } from './payload-check.js';
 import type { PayloadTask, WorkerAnswer } from './payload-pool.js';
 
-const { contractDir } = workerData as { contractDir: string };
-const contract = await loadContract(contractDir);
+const { contractDir, payloadDocument } = workerData as { contractDir: string; payloadDocument: unknown };
+// The hub hands over pqd.yaml as it bundled it: compiling its payload schema is all this worker needs.
+const contract = new Contract(contractDir, new Map([['pqd.yaml', payloadDocument]]));
 const validatePayload = boundedValidator(contract.firstErrorValidator('pqd.yaml', '#/components/schemas/BpqdPayload'),
   contract.validator('pqd.yaml', '#/components/schemas/BpqdPayload'));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();

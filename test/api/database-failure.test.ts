@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/store/database-errors.js';
+import { testBackend } from '../helpers/database.js';
 import { useHarness } from '../helpers/harness.js';
 
 let logLines: Array<Record<string, unknown>> = [];
@@ -79,14 +80,14 @@ describe('health and readiness while the database does not answer', () => {
     const restore = failing(h().ctx.sim, 'ping', new DatabaseUnavailableError('timeout exceeded when trying to connect', 'connection-lost'));
     const health = await h().app.inject({ method: 'GET', url: '/sim/v1/health' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'unavailable' } });
+    expect(health.json()).toEqual({ status: 'ok', backend: testBackend(), checks: { database: 'unavailable' } });
     const ready = await h().app.inject({ method: 'GET', url: '/sim/v1/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['retry-after']).toBe('5');
     expect(ready.json()).toMatchObject({ code: 'IDX_ERR_SIM_NOT_READY', traceId: expect.any(String) });
-    expect(ready.json().detail).toMatch(/sqlite database does not answer \(timeout exceeded when trying to connect\)/);
+    expect(ready.json().detail).toContain(`the ${testBackend()} database does not answer (timeout exceeded when trying to connect)`);
     restore();
-    expect((await h().app.inject({ method: 'GET', url: '/sim/v1/ready' })).json()).toEqual({ status: 'ready', backend: 'sqlite', checks: { database: 'ok' } });
-    expect((await h().app.inject({ method: 'GET', url: '/sim/v1/health' })).json()).toEqual({ status: 'ok', backend: 'sqlite', checks: { database: 'ok' } });
+    expect((await h().app.inject({ method: 'GET', url: '/sim/v1/ready' })).json()).toEqual({ status: 'ready', backend: testBackend(), checks: { database: 'ok' } });
+    expect((await h().app.inject({ method: 'GET', url: '/sim/v1/health' })).json()).toEqual({ status: 'ok', backend: testBackend(), checks: { database: 'ok' } });
   });
 });

@@ -80,3 +80,8 @@ export function openObservableDatabase(dir: string): { db: Db; observer: Db } {
   const db = testBackend() === 'postgres' ? openTestDatabase() : openDatabase({ path: file });
   return { db, observer: openObserver(db, file) };
 }
+
+/** The URL of a PostgreSQL test database (what another instance, or its hub bus, connects to); undefined on SQLite. */
+export function testDatabaseUrl(db: Db): string | undefined {
+  return urls.get(db);
+}

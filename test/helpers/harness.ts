@@ -20,7 +20,7 @@ import { SeededRandom } from '../../src/domain/random.js';
 import { pkiPaths, type CertificateSlot } from '../../src/pki/dev-ca.js';
 import { registerCertificatesFromDir } from '../../src/security/certificate-registry.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
 import { loadFixtures } from '../../src/store/fixtures.js';
 import type { HubBus } from '../../src/services/hub-bus.js';
 import { recordExercised } from './contract-coverage.js';
@@ -100,6 +100,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** A SQLite file instead of ':memory:', so a second connection can see what is committed. */
   databasePath?: string;
+  /** A database opened by the test (another instance's, issue #14); the harness closes it. */
+  db?: Db;
   /** When the open group-commit batch commits (default: the next turn of the event loop). */
   scheduleCommit?: (commit: () => void) => void;
   /** Receives the app's log lines (JSON), with `logLevel` set in the overrides. */
@@ -117,7 +119,7 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
   const clock = new AdjustableClock();
   clock.freeze(T0);
   const random = new SeededRandom('test');
-  const db = options.databasePath ? openDatabase({ path: options.databasePath }) : openTestDatabase();
+  const db = options.db ?? (options.databasePath ? openDatabase({ path: options.databasePath }) : openTestDatabase());
   const paths = pkiPaths(pkiDir());
   const ctx = createContext({
     config, db, clock, random, scheduleCommit: options.scheduleCommit, bus: options.bus,

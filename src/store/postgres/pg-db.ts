@@ -22,11 +22,25 @@ interface Compiled extends TranslatedSql {
   /** Prepared-statement name; undefined for transaction control (sent as a simple query). */
   name: string | undefined;
   commits: boolean;
+  /** BEGIN (of any SQLite lock mode): begins a top-level transaction, which takes the hub's write lock. */
+  begins: boolean;
 }
 
 const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|START\s+TRANSACTION)\b/i;
 const COMMITS = /^\s*(COMMIT|END)\b/i;
 const SAVEPOINT = 'idx_sim_tx';
+const BEGINS = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+
+/**
+ * The hub's write lock (issue #14, several instances; docs/spec-variance.md row 483): every top-level
+ * transaction takes this transaction-scoped advisory lock first, so writes serialise across instances
+ * as they do on SQLite's single writer. Stores read a row and write it back in one transaction (the
+ * flow-control counts); under READ COMMITTED two instances doing that at once would lose an update, and
+ * row locks taken in each batch's own order could deadlock. One lock per transaction (a group commit is
+ * one transaction per batch), taken in the same round trip as BEGIN.
+ */
+export const HUB_WRITE_LOCK = 0x696478_777274;
+const BEGIN_LOCKED = `BEGIN; SELECT pg_advisory_xact_lock(${HUB_WRITE_LOCK})`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
@@ -61,7 +75,7 @@ class PgDb implements Db {
     if (!c) {
       const t = translateSql(source);
       const control = TRANSACTION_CONTROL.test(t.text);
-      c = { ...t, name: control ? undefined : `idx_sim_${this.compiled.size + 1}`, commits: COMMITS.test(t.text) };
+      c = { ...t, name: control ? undefined : `idx_sim_${this.compiled.size + 1}`, commits: COMMITS.test(t.text), begins: BEGINS.test(t.text) };
       this.compiled.set(source, c);
     }
     return c;
@@ -70,7 +84,7 @@ class PgDb implements Db {
   exec(source: string): this {
     const text = translateSql(source).text;
     if (COMMITS.test(text)) this.refuseAbortedCommit();
-    this.bridge.exec(text);
+    this.bridge.exec(BEGINS.test(text) && !this.inTransaction ? text.replace(BEGINS, BEGIN_LOCKED) : text);
     return this;
   }
 
@@ -105,7 +119,7 @@ class PgDb implements Db {
 
   private runTransaction<F extends AnyFn>(fn: F, args: Parameters<F>): ReturnType<F> {
     const nested = this.inTransaction;
-    this.bridge.exec(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN');
+    this.bridge.exec(nested ? `SAVEPOINT ${SAVEPOINT}` : BEGIN_LOCKED);
     try {
       const result = fn(...args) as ReturnType<F>;
       if (result && typeof (result as { then?: unknown }).then === 'function') throw new TypeError('Transaction function cannot return a promise');
@@ -160,6 +174,10 @@ class PgStatement implements Statement<unknown[], unknown> {
 
   private execute(args: unknown[]) {
     if (this.c.commits) this.db.refuseAbortedCommit();
+    if (this.c.begins && !this.db.inTransaction) {
+      this.db.bridge.exec(BEGIN_LOCKED);
+      return { fields: [], rows: [], changes: 0 };
+    }
     return this.db.bridge.query({ op: 'query', text: this.c.text, name: this.c.name, values: this.bind(args) });
   }
 
