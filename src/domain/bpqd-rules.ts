@@ -36,9 +36,9 @@ export function checkNmiChecksums(payload: BpqdPayload, messageContextId?: strin
 }
 
 /** The pointer is built only for a problem: a whole-day payload has thousands of readings and, usually, none. */
-function checkMeasurement(m: Measurement, readingPtr: string, field: string, problems: ProblemItem[]): void {
+function checkMeasurement(m: Measurement, meterPtr: string, i: number, r: number, field: string, problems: ProblemItem[]): void {
   if ((m.min !== undefined && m.min > m.avg) || (m.max !== undefined && m.max < m.avg)) {
-    problems.push(bodyProblem(`${readingPtr}/${field}`, 'MEASUREMENT_RANGE', `expected min <= avg <= max, got min ${m.min ?? '-'}, avg ${m.avg}, max ${m.max ?? '-'}`));
+    problems.push(bodyProblem(`${meterPtr}/intervals/${i}/readings/${r}/${field}`, 'MEASUREMENT_RANGE', `expected min <= avg <= max, got min ${m.min ?? '-'}, avg ${m.avg}, max ${m.max ?? '-'}`));
   }
 }
 
@@ -64,44 +64,43 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
         const starts = new Set<number>();
         const byStart: Array<[number, number]> = [];
         meter.intervals.forEach((interval, i) => {
-          const ptr = `${meterPtr}/intervals/${i}`;
+          // Pointers are built only for a problem: a whole-day payload has hundreds of intervals and, usually, none (issue #13).
           const problemsBefore = problems.length;
           const start = parseIdxDateTime(interval.intervalStartDateTime);
           const end = parseIdxDateTime(interval.intervalEndDateTime);
           if (offsetOf(interval.intervalStartDateTime) !== '+10:00') {
-            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalStartDateTime ${interval.intervalStartDateTime} must be in market time (+10:00)`));
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalStartDateTime ${interval.intervalStartDateTime} must be in market time (+10:00)`));
           }
           if (offsetOf(interval.intervalEndDateTime) !== '+10:00') {
-            problems.push(bodyProblem(`${ptr}/intervalEndDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalEndDateTime ${interval.intervalEndDateTime} must be in market time (+10:00)`));
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalEndDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalEndDateTime ${interval.intervalEndDateTime} must be in market time (+10:00)`));
           }
           if (start === undefined || end === undefined) return; // the schema pattern already reported the shape
           if (end - start !== lengthMs) {
-            problems.push(bodyProblem(`${ptr}/intervalEndDateTime`, 'INTERVAL_LENGTH_MISMATCH',
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalEndDateTime`, 'INTERVAL_LENGTH_MISMATCH',
               `interval spans ${(end - start) / 60_000} minutes, meter intervalLength is ${meter.intervalLength}`));
           }
           if ((start + 600 * 60_000) % lengthMs !== 0) {
-            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_NOT_ALIGNED',
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_NOT_ALIGNED',
               `interval must start on a ${meter.intervalLength}-minute boundary, got ${interval.intervalStartDateTime}`));
           }
           if (starts.has(start)) {
-            problems.push(bodyProblem(`${ptr}/intervalStartDateTime`, 'INTERVAL_DUPLICATE', `interval starting ${interval.intervalStartDateTime} appears more than once for meter ${meter.meterSerialNumber}`));
+            problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_DUPLICATE', `interval starting ${interval.intervalStartDateTime} appears more than once for meter ${meter.meterSerialNumber}`));
           }
           starts.add(start);
           // Gaps are looked for among well-formed intervals only: a misshapen one is already reported.
           if (!options.allowGaps && problems.length === problemsBefore) byStart.push([start, i]);
           const phases = new Set<string>();
           interval.readings.forEach((reading, r) => {
-            const rPtr = `${ptr}/readings/${r}`;
             if (!meter.phases.includes(reading.phase)) {
-              problems.push(bodyProblem(`${rPtr}/phase`, 'PHASE_NOT_DECLARED', `phase ${reading.phase} is not in the meter's phases [${meter.phases.join(', ')}]`));
+              problems.push(bodyProblem(`${meterPtr}/intervals/${i}/readings/${r}/phase`, 'PHASE_NOT_DECLARED', `phase ${reading.phase} is not in the meter's phases [${meter.phases.join(', ')}]`));
             }
             if (phases.has(reading.phase)) {
-              problems.push(bodyProblem(`${rPtr}/phase`, 'PHASE_DUPLICATE', `phase ${reading.phase} appears more than once in the interval`));
+              problems.push(bodyProblem(`${meterPtr}/intervals/${i}/readings/${r}/phase`, 'PHASE_DUPLICATE', `phase ${reading.phase} appears more than once in the interval`));
             }
             phases.add(reading.phase);
-            checkMeasurement(reading.voltage, rPtr, 'voltage', problems);
-            checkMeasurement(reading.current, rPtr, 'current', problems);
-            checkMeasurement(reading.phaseAngle, rPtr, 'phaseAngle', problems);
+            checkMeasurement(reading.voltage, meterPtr, i, r, 'voltage', problems);
+            checkMeasurement(reading.current, meterPtr, i, r, 'current', problems);
+            checkMeasurement(reading.phaseAngle, meterPtr, i, r, 'phaseAngle', problems);
           });
         });
         byStart.sort((a, b) => a[0] - b[0]);
