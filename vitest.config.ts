@@ -12,9 +12,12 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // Before every file: the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
     setupFiles: ['test/helpers/key-pool.ts'],
-    // Separate processes (better-sqlite3 is a native addon), one per core: the machine has two.
+    // Separate processes (better-sqlite3 is a native addon). One more than the machine's two cores: some
+    // files wait (child processes, real sockets, the LNSP client's half second per simulated minute), and a
+    // third worker keeps both cores busy meanwhile — on a nearly quiet machine 64–68 s of wall instead of
+    // 68–73 s, for ~5 s more CPU (docs/testing.md, 2026-11-30).
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     // A worker process runs one file after another without re-importing the modules they share (the
     // compiled OpenAPI contract, Fastify, ajv): every test builds a fresh hub on its own in-memory
     // database and clock, no test mocks a module, and spies are restored where they are made.
