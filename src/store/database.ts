@@ -83,6 +83,11 @@ export interface OpenOptions {
   url?: string;
   /** PostgreSQL only: statement timeout and connect timeout. */
   postgres?: PostgresOptions;
+  /**
+   * SQLite only: an in-memory database that starts as a copy of this one (`serialize()` of a migrated
+   * database), instead of migrating an empty one — the test suite opens one per test.
+   */
+  image?: Buffer;
 }
 
 /** A database URL fit for a log line or a banner: without its password. */
@@ -99,7 +104,7 @@ export function redactedDatabaseUrl(url: string): string {
 export const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url);
 
 /** Opens (creating if needed) and migrates the database. */
-export function openDatabase({ path, synchronous = 'NORMAL', url, postgres }: OpenOptions): Db {
+export function openDatabase({ path, synchronous = 'NORMAL', url, postgres, image }: OpenOptions): Db {
   if (isPostgresUrl(url)) {
     const db = openPostgres(url, postgres);
     try {
@@ -110,8 +115,8 @@ export function openDatabase({ path, synchronous = 'NORMAL', url, postgres }: Op
     }
     return db;
   }
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = asDb(new Database(path));
+  if (path !== ':memory:' && !image) mkdirSync(dirname(path), { recursive: true });
+  const db = asDb(new Database(image ?? path));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');

@@ -30,10 +30,21 @@ const free: string[] = [];
 let created = 0;
 const urls = new WeakMap<Db, string>();
 
+/** An empty in-memory SQLite database, migrated once per test process: each hub's database starts as a copy. */
+let sqliteImage: Buffer | undefined;
+function migratedImage(): Buffer {
+  const db = openDatabase({ path: ':memory:' });
+  try {
+    return (db as unknown as Database.Database).serialize();
+  } finally {
+    db.close();
+  }
+}
+
 /** A fresh, migrated, empty database; on PostgreSQL its `close()` hands it back for a later test. */
 export function openTestDatabase(): Db {
   const url = postgresUrl();
-  if (!url) return openDatabase({ path: ':memory:' });
+  if (!url) return openDatabase({ path: ':memory:', image: (sqliteImage ??= migratedImage()) });
   let name = free.pop();
   const reused = name !== undefined;
   if (!name) {
