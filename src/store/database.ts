@@ -124,7 +124,8 @@ export function openDatabase({ path, synchronous = 'NORMAL', url, postgres, imag
   // 64 MiB of page cache (default 2 MiB): queue, log and index pages stay hot under load.
   db.pragma('cache_size = -65536');
   // Statement and savepoint journals (each group-commit operation runs in a SAVEPOINT) and RETURNING's
-  // scratch tables in memory, not in temporary files: ≈40% of a submission's SQLite time (issue #13).
+  // scratch tables in memory, not in temporary files: up to ≈40% of a submission's SQLite time when many
+  // operations share a batch (issue #13, docs/benchmarks.md).
   db.pragma('temp_store = MEMORY');
   migrate(db);
   return db;
