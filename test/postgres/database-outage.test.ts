@@ -6,50 +6,28 @@
  * started before the database answers waits for it (bounded), or exits 1 saying why.
  * Runs under `npm run test:postgres` (vitest.postgres.config.ts), not `npm test`.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../bench/crash-rounds.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { createRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
-// @ts-expect-error plain JavaScript module without types
-import { startPostgresCluster } from '../../scripts/postgres-cluster.mjs';
-import { runnableProject } from '../helpers/compiled.js';
-import { eventually, HUB_ENV, listening, spawnHub, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
-
-interface Cluster { url: string; stop(): Promise<void>; halt(mode?: 'immediate' | 'fast'): Promise<void>; resume(): Promise<void> }
+import { postgresProcessFixture } from '../helpers/postgres-processes.js';
+import { eventually, HUB_ENV, listening, spawnHub, startHubProcess } from '../helpers/hub-process.js';
 
 const SENDER = 'MDPONE';
 const RECEIVER = 'LNSPNORTH';
-const dir = mkdtempSync(join(tmpdir(), 'idx-sim-db-outage-'));
-const certsDir = join(dir, 'certs');
-const project = join(dir, 'project');
-let cluster: Cluster | undefined;
-const hubs: HubProcess[] = [];
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  cpSync(inject('pkiDir'), certsDir, { recursive: true });
-  mkdirSync(project);
-  [cluster] = await Promise.all([startPostgresCluster() as Promise<Cluster>, runnableProject(project)]);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(hubs.map((h) => h.stop()));
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = postgresProcessFixture('idx-sim-db-outage-');
+const { dir, certsDir, project, hubs, clients } = fixture;
 
 const json = (bytes: Buffer) => JSON.parse(bytes.toString()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('losing the PostgreSQL database under a running hub', () => {
   it('answers 503 with Retry-After while it is down, keeps nothing half-written, and recovers by itself when it is back', async () => {
-    const hub = await startHubProcess({ project, dataDir: join(dir, 'data-outage'), certsDir, env: { IDX_SIM_DATABASE_URL: cluster!.url, IDX_SIM_DATABASE_TIMEOUT_MS: '3000' } });
+    const hub = await startHubProcess({ project, dataDir: join(dir, 'data-outage'), certsDir, env: { IDX_SIM_DATABASE_URL: fixture.cluster().url, IDX_SIM_DATABASE_TIMEOUT_MS: '3000' } });
     hubs.push(hub);
     const client = new Client(certsDir, hub.url);
     clients.push(client);
@@ -73,7 +51,7 @@ describe('losing the PostgreSQL database under a running hub', () => {
     expect((await submit('pqd~bpqd~l~mdpone~before')).status).toBe(200);
     expect(json((await ready()).bytes)).toEqual({ status: 'ready', backend: 'postgres', checks: { database: 'ok' } });
 
-    await cluster!.halt('immediate');
+    await fixture.cluster().halt('immediate');
     const refused = await submit('pqd~bpqd~l~mdpone~during');
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -86,7 +64,7 @@ describe('losing the PostgreSQL database under a running hub', () => {
     const alive = await health();
     expect([alive.status, json(alive.bytes)]).toEqual([200, { status: 'ok', backend: 'postgres', checks: { database: 'unavailable' } }]);
 
-    await cluster!.resume();
+    await fixture.cluster().resume();
     // The same process, not restarted: it reconnects on the next request.
     await eventually('ready again', async () => (await ready()).status === 200, 30_000, 100);
     expect(hub.child.exitCode).toBeNull();
@@ -99,15 +77,15 @@ describe('losing the PostgreSQL database under a running hub', () => {
 
 describe('starting before the database answers', () => {
   it('waits for it (bounded, with backoff) and starts once it answers', async () => {
-    await cluster!.halt('fast');
+    await fixture.cluster().halt('fast');
     let resumed = false;
     try {
-      const { child, stderr, exited } = spawnHub({ project, dataDir: join(dir, 'data-wait'), certsDir, env: { IDX_SIM_DATABASE_URL: cluster!.url, IDX_SIM_DATABASE_STARTUP_WAIT: '60' } });
+      const { child, stderr, exited } = spawnHub({ project, dataDir: join(dir, 'data-wait'), certsDir, env: { IDX_SIM_DATABASE_URL: fixture.cluster().url, IDX_SIM_DATABASE_STARTUP_WAIT: '60' } });
       const url = listening(child, stderr, 90_000);
       url.catch(() => undefined);
       try {
         await eventually('a log line saying it waits', () => /does not answer yet \(try 1/.test(stderr.join('')), 30_000);
-        await cluster!.resume();
+        await fixture.cluster().resume();
         resumed = true;
         await url;
         expect(child.exitCode).toBeNull();
@@ -116,18 +94,18 @@ describe('starting before the database answers', () => {
         await exited;
       }
     } finally {
-      if (!resumed) await cluster!.resume();
+      if (!resumed) await fixture.cluster().resume();
     }
   }, 120_000);
 
   it('exits 1 naming the database and the wait once the wait is over', async () => {
-    await cluster!.halt('fast');
+    await fixture.cluster().halt('fast');
     try {
-      const { stderr, exited } = spawnHub({ project, dataDir: join(dir, 'data-give-up'), certsDir, env: { IDX_SIM_DATABASE_URL: cluster!.url, IDX_SIM_DATABASE_STARTUP_WAIT: '1' } });
+      const { stderr, exited } = spawnHub({ project, dataDir: join(dir, 'data-give-up'), certsDir, env: { IDX_SIM_DATABASE_URL: fixture.cluster().url, IDX_SIM_DATABASE_STARTUP_WAIT: '1' } });
       expect(await exited).toBe(1);
       expect(stderr.join('')).toMatch(/idx-sim: the database postgres:\/\/idxsim@127\.0\.0\.1:\d+\/postgres did not answer within 1 s \(IDX_SIM_DATABASE_STARTUP_WAIT; \d+ tries\)/);
     } finally {
-      await cluster!.resume();
+      await fixture.cluster().resume();
     }
   }, 60_000);
 });

@@ -6,20 +6,17 @@
  * request it got, before and after the kill. Bounded in count and time; loopback only.
  * Runs under `npm run test:postgres` (vitest.postgres.config.ts), not `npm test`.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../bench/crash-rounds.js';
 import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
 import { createRandom } from '../../src/domain/random.js';
 import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
-// @ts-expect-error plain JavaScript module without types
-import { startPostgresCluster } from '../../scripts/postgres-cluster.mjs';
-import { runnableProject } from '../helpers/compiled.js';
-import { eventually, HUB_ENV, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { postgresProcessFixture } from '../helpers/postgres-processes.js';
+import { eventually, HUB_ENV, startHubProcess } from '../helpers/hub-process.js';
 
 const SENDER = 'MDPONE';
 const RECEIVER = 'LNSPNORTH';
@@ -27,30 +24,14 @@ const RECEIVER = 'LNSPNORTH';
 const WARM = 12;
 const AFTER = 12;
 
-const dir = mkdtempSync(join(tmpdir(), 'idx-sim-kill-instance-'));
-const certsDir = join(dir, 'certs');
-let cluster: { url: string; stop(): Promise<void> } | undefined;
-const hubs: HubProcess[] = [];
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  cpSync(inject('pkiDir'), certsDir, { recursive: true });
-  mkdirSync(join(dir, 'project'));
-  [cluster] = await Promise.all([startPostgresCluster() as Promise<{ url: string; stop(): Promise<void> }>, runnableProject(join(dir, 'project'))]);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(hubs.map((h) => h.stop()));
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = postgresProcessFixture('idx-sim-kill-instance-');
+const { dir, certsDir, project, hubs, clients } = fixture;
 
 describe('two instances on one PostgreSQL, one killed with SIGKILL under load', () => {
   it('loses no acknowledged submission, and the other instance keeps answering throughout', async () => {
     const start = (name: string) => startHubProcess({
-      project: join(dir, 'project'), dataDir: join(dir, `data-${name}`), certsDir,
-      env: { IDX_SIM_DATABASE_URL: cluster!.url, IDX_SIM_SEED: `kill-instance-${name}` },
+      project, dataDir: join(dir, `data-${name}`), certsDir,
+      env: { IDX_SIM_DATABASE_URL: fixture.cluster().url, IDX_SIM_SEED: `kill-instance-${name}` },
     });
     // Started together: migrations and the fixtures are loaded once, under the setup lock.
     const [a, b] = await Promise.all([start('a'), start('b')]);
