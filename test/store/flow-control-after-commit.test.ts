@@ -5,6 +5,7 @@
  * transaction that then fails never existed, and nobody may be told of it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { testBackend } from '../helpers/database.js';
 import { useHarness } from '../helpers/harness.js';
 
 /** While set, the next group-commit batch waits for the test instead of the next event-loop turn. */
@@ -34,6 +35,18 @@ function listen(): string[] {
   return heard;
 }
 
+/**
+ * The database loses the open transaction under the hub, so that its COMMIT fails: SQLite has it rolled
+ * back; PostgreSQL has a statement fail in it (PostgreSQL then rolls it back, and the port refuses the COMMIT).
+ */
+function loseTransaction(): void {
+  if (testBackend() === 'sqlite') {
+    h().ctx.db.exec('ROLLBACK');
+    return;
+  }
+  expect(() => h().ctx.db.exec('SELECT no_such_column FROM flow_control')).toThrow();
+}
+
 const queued = () => (h().ctx.db.prepare("SELECT count(*) AS n FROM queue_items WHERE recipient_id = 'LNSPNORTH'").get() as { n: number }).n;
 
 describe('flow-control listeners hear of a state only after it committed', () => {
@@ -43,13 +56,13 @@ describe('flow-control listeners hear of a state only after it committed', () =>
     const heard = listen();
 
     // The next submission's batch is held open, then the database loses the transaction under it: the
-    // COMMIT fails and its writes (LNSPNORTH's count going to 2, status Warn) are undone.
+    // COMMIT fails and its writes (LNSPNORTH's count going to 2, status Warned) are undone.
     holdNextCommit = true;
     const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
     const deadline = Date.now() + 5000;
     while ((heldCommit === undefined || queued() < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     expect(queued(), 'the submission wrote inside the held batch').toBe(2);
-    h().ctx.db.exec('ROLLBACK');
+    loseTransaction();
     const commit = heldCommit!;
     heldCommit = undefined;
     holdNextCommit = false;
