@@ -31,13 +31,30 @@ export class GroupCommit {
 
   /** Runs `write` now, inside the current batch; resolves with its result once the batch is committed. */
   run<T>(write: () => T): Promise<T> {
+    let result: T;
+    try {
+      result = this.join(write);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const batch = this.batch;
+    if (!batch) return Promise.resolve(result); // it ran inside a caller's transaction
+    return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+  }
+
+  /**
+   * Runs `write` now, inside the current batch (opening one), and returns its result without waiting for
+   * the commit; throws what it throws, with its writes undone. For a record nobody waits on — the request
+   * journal's row, written after its response (src/plugins/journal.ts): it shares the batch's COMMIT
+   * instead of paying one of its own (issue #13).
+   */
+  join<T>(write: () => T): T {
     if (!this.batch) {
-      if (this.db.inTransaction) return Promise.resolve(this.db.transaction(write)()); // already inside a caller's transaction
+      if (this.db.inTransaction) return this.db.transaction(write)(); // already inside a caller's transaction
       this.sql.begin.run();
       this.batch = [];
       this.schedule(() => this.commit());
     }
-    const batch = this.batch;
     this.sql.savepoint.run();
     let result: T;
     try {
@@ -46,9 +63,9 @@ export class GroupCommit {
     } catch (err) {
       this.sql.rollbackTo.run();
       this.sql.release.run();
-      return Promise.reject(err);
+      throw err;
     }
-    return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+    return result;
   }
 
   /**

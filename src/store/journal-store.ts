@@ -66,7 +66,13 @@ export class JournalStore {
   private readonly pruneCount;
   private sincePrune = 0;
 
-  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number }) {
+  /**
+   * `commits`: where a row is written — the group commit's open batch (src/store/group-commit.ts), so a
+   * request's journal row shares a COMMIT with the writes around it instead of being a write transaction
+   * of its own (issue #13). Readers use this connection, so they see a row as soon as it is appended.
+   */
+  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
+    private readonly commits?: { join<T>(write: () => T): T }) {
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
       VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
@@ -81,6 +87,11 @@ export class JournalStore {
 
   append(e: JournalEntry): void {
     if (!this.enabled) return;
+    if (this.commits) this.commits.join(() => this.write(e));
+    else this.write(e);
+  }
+
+  private write(e: JournalEntry): void {
     this.insert.run({
       ...e,
       requestBytes: e.request?.bytes ?? null, requestBody: e.request?.body ?? null, requestEncoding: e.request?.encoding ?? null,

@@ -112,4 +112,19 @@ describe('journal bounds', () => {
       await off.close();
     }
   });
+
+  it('writes each row in the group commit\'s batch (no COMMIT of its own), readable at once and committed with the batch (issue #13)', async () => {
+    const { ctx } = h();
+    const entry = (traceId: string) => ({
+      at: ctx.clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'getBpqdList', status: 200,
+      code: null, traceId, messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null,
+    });
+    expect(ctx.db.inTransaction).toBe(false);
+    ctx.journal.append(entry('a'.repeat(32)));
+    // It opened a batch instead of committing on its own; this connection (every reader's) sees it already.
+    expect(ctx.db.inTransaction).toBe(true);
+    expect((await journal('?traceId=' + 'a'.repeat(32))).data).toHaveLength(1);
+    await ctx.commits.settled();
+    expect(ctx.db.inTransaction).toBe(false);
+  });
 });
