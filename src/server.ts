@@ -174,6 +174,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       }
       await checkpointer?.close();
       await bus?.close();
+      // The last requests' journal rows may sit in an open group-commit batch (src/store/journal-store.ts): commit it first.
+      await ctx.commits.settled().catch(() => {});
       db.close();
     },
   };
