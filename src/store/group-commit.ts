@@ -15,6 +15,7 @@ import type { Db } from './database.js';
  */
 export class GroupCommit {
   private batch: Array<{ resolve: () => void; reject: (err: unknown) => void }> | undefined;
+  private readonly beforeCommitHooks: Array<() => void> = [];
   /** Prepared once: `db.exec` would compile each of these again on every submission. */
   private readonly sql;
 
@@ -31,30 +32,13 @@ export class GroupCommit {
 
   /** Runs `write` now, inside the current batch; resolves with its result once the batch is committed. */
   run<T>(write: () => T): Promise<T> {
-    let result: T;
-    try {
-      result = this.join(write);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const batch = this.batch;
-    if (!batch) return Promise.resolve(result); // it ran inside a caller's transaction
-    return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
-  }
-
-  /**
-   * Runs `write` now, inside the current batch (opening one), and returns its result without waiting for
-   * the commit; throws what it throws, with its writes undone. For a record nobody waits on — the request
-   * journal's row, written after its response (src/plugins/journal.ts): it shares the batch's COMMIT
-   * instead of paying one of its own (issue #13).
-   */
-  join<T>(write: () => T): T {
     if (!this.batch) {
-      if (this.db.inTransaction) return this.db.transaction(write)(); // already inside a caller's transaction
+      if (this.db.inTransaction) return Promise.resolve(this.db.transaction(write)()); // already inside a caller's transaction
       this.sql.begin.run();
       this.batch = [];
       this.schedule(() => this.commit());
     }
+    const batch = this.batch;
     this.sql.savepoint.run();
     let result: T;
     try {
@@ -63,9 +47,18 @@ export class GroupCommit {
     } catch (err) {
       this.sql.rollbackTo.run();
       this.sql.release.run();
-      throw err;
+      return Promise.reject(err);
     }
-    return result;
+    return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+  }
+
+  /**
+   * Runs `hook` just before each batch's COMMIT, inside its transaction: the request journal writes the
+   * rows it buffered into the batch there (src/store/journal-store.ts), sharing its COMMIT. The hook must
+   * not throw.
+   */
+  beforeCommit(hook: () => void): void {
+    this.beforeCommitHooks.push(hook);
   }
 
   /**
@@ -86,6 +79,7 @@ export class GroupCommit {
   }
 
   private commit(): void {
+    for (const hook of this.beforeCommitHooks) hook();
     const batch = this.batch!;
     this.batch = undefined;
     try {

@@ -64,21 +64,32 @@ export class JournalStore {
   private readonly insert;
   private readonly pruneOld;
   private readonly pruneCount;
+  private readonly writeAll: (rows: JournalEntry[]) => void;
   private sincePrune = 0;
 
+  /** Rows appended but not yet written (see `constructor`). */
+  private pending: JournalEntry[] = [];
+  private flushScheduled = false;
+  /** Told when buffered rows could not be written (they are dropped, as a failed INSERT's row was). */
+  onWriteError: (err: unknown) => void = () => {};
+
   /**
-   * `commits`: where a row is written — the group commit's open batch (src/store/group-commit.ts), so a
-   * request's journal row shares a COMMIT with the writes around it instead of being a write transaction
-   * of its own (issue #13). Readers use this connection, so they see a row as soon as it is appended.
+   * With `commits` (the server's group commit), a row is buffered and written, with every other row of
+   * the same event-loop turn, into the group commit's next batch just before its COMMIT, or on the next
+   * turn in one transaction of their own when no batch commits first — never an autocommit per request
+   * (a second write transaction per request: issue #13). Every read flushes the buffer first, so an entry
+   * is visible as soon as it is appended, as before. Without `commits`, each row is written at once.
    */
   constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
-    private readonly commits?: { join<T>(write: () => T): T }) {
+    private readonly commits?: { beforeCommit(hook: () => void): void }) {
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
       VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
         @requestBytes, @requestBody, @requestEncoding, @responseBytes, @responseBody, @responseEncoding)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
+    this.writeAll = db.transaction((rows: JournalEntry[]) => { for (const e of rows) this.write(e); });
+    commits?.beforeCommit(() => this.flush());
   }
 
   get enabled(): boolean {
@@ -87,8 +98,32 @@ export class JournalStore {
 
   append(e: JournalEntry): void {
     if (!this.enabled) return;
-    if (this.commits) this.commits.join(() => this.write(e));
-    else this.write(e);
+    if (!this.commits) {
+      this.write(e);
+      return;
+    }
+    this.pending.push(e);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Writes the buffered rows now: inside the open transaction (a savepoint of the group commit's batch)
+   * when there is one, else in a transaction of their own. Never throws: a failure goes to `onWriteError`.
+   */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    try {
+      this.writeAll(rows);
+    } catch (err) {
+      this.onWriteError(err);
+    }
   }
 
   private write(e: JournalEntry): void {
@@ -109,11 +144,13 @@ export class JournalStore {
 
   /** Entries after the cursor id, oldest first; one more than `limit` tells the caller there is a next page. */
   page(f: JournalFilter, afterId: number, limit: number): Array<JournalEntry & { id: number }> {
+    this.flush();
     return this.select(f, 'id > ?', afterId, 'ORDER BY id', limit);
   }
 
   /** Entries before the id (0: from the newest), newest first: the simulator console's view. */
   latest(f: JournalFilter, beforeId: number, limit: number): Array<JournalEntry & { id: number }> {
+    this.flush();
     return this.select(f, 'id < ?', beforeId > 0 ? beforeId : Number.MAX_SAFE_INTEGER, 'ORDER BY id DESC', limit);
   }
 
@@ -141,6 +178,7 @@ export class JournalStore {
   }
 
   clear(): number {
+    this.flush();
     return this.db.prepare('DELETE FROM sim_journal').run().changes;
   }
 }

@@ -113,18 +113,43 @@ describe('journal bounds', () => {
     }
   });
 
-  it('writes each row in the group commit\'s batch (no COMMIT of its own), readable at once and committed with the batch (issue #13)', async () => {
+  it("writes a turn's rows together: into the group commit's batch before its COMMIT, else in one transaction of their own; readers see them at once (issue #13)", async () => {
     const { ctx } = h();
     const entry = (traceId: string) => ({
       at: ctx.clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'getBpqdList', status: 200,
       code: null, traceId, messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null,
     });
-    expect(ctx.db.inTransaction).toBe(false);
-    ctx.journal.append(entry('a'.repeat(32)));
-    // It opened a batch instead of committing on its own; this connection (every reader's) sees it already.
-    expect(ctx.db.inTransaction).toBe(true);
-    expect((await journal('?traceId=' + 'a'.repeat(32))).data).toHaveLength(1);
+    const stored = () => (ctx.db.prepare('SELECT trace_id AS t FROM sim_journal ORDER BY id').all() as Array<{ t: string }>).map((r) => r.t);
     await ctx.commits.settled();
+    const before = stored();
+    // No batch open: nothing is written (no autocommit per row) until the turn ends, then both rows at once.
+    ctx.journal.append(entry('a'.repeat(32)));
+    ctx.journal.append(entry('b'.repeat(32)));
+    expect(stored()).toEqual(before);
+    await new Promise((r) => setImmediate(r));
+    expect(stored()).toEqual([...before, 'a'.repeat(32), 'b'.repeat(32)]);
     expect(ctx.db.inTransaction).toBe(false);
+    // A batch commits first: the rows go into it, before its COMMIT.
+    const batch = ctx.commits.run(() => undefined);
+    ctx.journal.append(entry('c'.repeat(32)));
+    expect(stored()).toHaveLength(before.length + 2);
+    await batch;
+    expect(stored()).toHaveLength(before.length + 3);
+    // A reader never waits for the turn to end.
+    ctx.journal.append(entry('d'.repeat(32)));
+    expect((await journal('?traceId=' + 'd'.repeat(32))).data).toHaveLength(1);
+  });
+
+  it('a reset replaces the rows of requests answered before it, even rows not yet written when it starts (issue #13)', async () => {
+    const { ctx } = h();
+    await ctx.commits.settled();
+    ctx.journal.append({
+      at: ctx.clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'getBpqdList', status: 200,
+      code: null, traceId: 'e'.repeat(32), messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null,
+    });
+    const reset = await h().app.inject({ method: 'POST', url: '/sim/v1/reset', headers: h().admin() });
+    expect(reset.statusCode).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    expect((await journal('?traceId=' + 'e'.repeat(32))).data).toEqual([]);
   });
 });

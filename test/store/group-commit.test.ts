@@ -74,25 +74,20 @@ describe('GroupCommit', () => {
     expect(visible()).toEqual(['a']);
   });
 
-  it('join: writes into the open batch at once, without waiting, and commits with it; a failing join is undone alone and throws', async () => {
+  it('runs the beforeCommit hooks inside each batch, just before its COMMIT: what they write commits with it', async () => {
     const commits = new GroupCommit(db);
     const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
-    const accepted = commits.run(() => insert.run('a'));
-    expect(commits.join(() => insert.run('b')).changes).toBe(1);
-    expect(() => commits.join(() => { insert.run('c'); insert.run('a'); })).toThrow(/UNIQUE|duplicate/i);
-    // Nobody outside sees the joined row before the batch commits; this connection does.
-    expect(visible()).toEqual([]);
-    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 });
-    await accepted;
-    expect(visible()).toEqual(['a', 'b']);
-  });
-
-  it('join: opens a batch when none is open, committed on the next turn', async () => {
-    const commits = new GroupCommit(db);
-    commits.join(() => db.prepare('INSERT INTO t (k) VALUES (?)').run('a'));
-    expect(db.inTransaction).toBe(true);
-    expect(visible()).toEqual([]);
-    await commits.settled();
-    expect(visible()).toEqual(['a']);
+    const hooked: string[] = [];
+    commits.beforeCommit(() => {
+      hooked.push(`in transaction: ${db.inTransaction}`);
+      insert.run(`hook${hooked.length}`);
+    });
+    const done = commits.run(() => insert.run('a'));
+    expect(hooked).toEqual([]);
+    await done;
+    expect(hooked).toEqual(['in transaction: true']);
+    expect(visible()).toEqual(['a', 'hook1']);
+    await commits.run(() => insert.run('b'));
+    expect(visible()).toEqual(['a', 'b', 'hook1', 'hook2']);
   });
 });
