@@ -52,6 +52,11 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
   }
 
+  /** True while a batch is open: written, not yet committed. */
+  get open(): boolean {
+    return this.batch !== undefined;
+  }
+
   /**
    * Runs `hook` just before each batch's COMMIT, inside its transaction: the request journal writes the
    * rows it buffered into the batch there (src/store/journal-store.ts), sharing its COMMIT. The hook must

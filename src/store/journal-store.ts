@@ -67,21 +67,21 @@ export class JournalStore {
   private readonly writeAll: (rows: JournalEntry[]) => void;
   private sincePrune = 0;
 
-  /** Rows appended but not yet written (see `constructor`). */
+  /** Rows appended while a group-commit batch was open, written just before its COMMIT (see `constructor`). */
   private pending: JournalEntry[] = [];
-  private flushScheduled = false;
   /** Told when buffered rows could not be written (they are dropped, as a failed INSERT's row was). */
   onWriteError: (err: unknown) => void = () => {};
 
   /**
-   * With `commits` (the server's group commit), a row is buffered and written, with every other row of
-   * the same event-loop turn, into the group commit's next batch just before its COMMIT, or on the next
-   * turn in one transaction of their own when no batch commits first — never an autocommit per request
-   * (a second write transaction per request: issue #13). Every read flushes the buffer first, so an entry
-   * is visible as soon as it is appended, as before. Without `commits`, each row is written at once.
+   * With `commits` (the server's group commit): a row appended while a batch is open is buffered and
+   * written into that batch just before its COMMIT, with every other row appended meanwhile — one
+   * savepoint and no COMMIT of its own, instead of a second write transaction per request (issue #13).
+   * With no batch open it is written at once, as always. Nothing is held across event-loop turns that
+   * the batch does not already hold. Every read flushes the buffer first, so an entry is visible as soon
+   * as it is appended.
    */
   constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
-    private readonly commits?: { beforeCommit(hook: () => void): void }) {
+    private readonly commits?: { readonly open: boolean; beforeCommit(hook: () => void): void }) {
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
       VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
@@ -98,17 +98,8 @@ export class JournalStore {
 
   append(e: JournalEntry): void {
     if (!this.enabled) return;
-    if (!this.commits) {
-      this.write(e);
-      return;
-    }
-    this.pending.push(e);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    if (this.commits?.open) this.pending.push(e);
+    else this.write(e);
   }
 
   /**
