@@ -134,7 +134,7 @@ export function createContext(o: ContextOptions): AppContext {
   const flowControlStore = new FlowControlStore(o.db);
   const queueSeries = new QueueCountSeries(o.clock, o.config.webQueueSeriesPoints);
   const bus = o.bus ?? singleInstanceBus();
-  flowControlStore.onSave((row) => {
+  flowControlStore.onCommitted((row) => {
     queueSeries.record(row);
     ctx.instances.queueCountsChanged(row);
   });
