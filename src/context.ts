@@ -134,7 +134,7 @@ export function createContext(o: ContextOptions): AppContext {
   const flowControlStore = new FlowControlStore(o.db);
   const queueSeries = new QueueCountSeries(o.clock, o.config.webQueueSeriesPoints);
   const bus = o.bus ?? singleInstanceBus();
-  flowControlStore.onSave((row) => {
+  flowControlStore.onCommitted((row) => {
     queueSeries.record(row);
     ctx.instances.queueCountsChanged(row);
   });
@@ -212,7 +212,7 @@ export function createContext(o: ContextOptions): AppContext {
     sim: undefined as unknown as SimStateService,
     journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }, commits),
     faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
-    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
+    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db, () => participants.written()).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
     counterparties: new CounterpartyService({
       clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
       participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
@@ -234,7 +234,7 @@ export function createContext(o: ContextOptions): AppContext {
     startClock,
   });
   ctx.instances = new InstanceSync({
-    bus, clock: o.clock, clockStore: new SimClockStore(o.db), events, certificates, faults: ctx.faults, delivery, queueSeries, forgetCaches,
+    bus, clock: o.clock, clockStore: new SimClockStore(o.db), events, certificates, participants, flowControl: ctx.flowControl, faults: ctx.faults, delivery, queueSeries, forgetCaches,
   });
   return ctx;
 
@@ -245,6 +245,8 @@ export function createContext(o: ContextOptions): AppContext {
     // Watermarks changed through the control API last until a reset or restore.
     delivery.setWatermarks('pqd', configuredWatermarks());
     certificates.invalidate();
+    participants.invalidate();
+    ctx.flowControl.forgetOutages();
     ctx.faults.forget();
     queueSeries.clear();
   }

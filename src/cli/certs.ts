@@ -2,7 +2,8 @@
  * `idx-sim certs`: the certificate registry from the command line (spec §6) — list, (re)issue from the dev
  * CA or from a participant's CSR, rotate to the other slot, revoke. It works on the data and certificates
  * directories directly, so it can run while the server does: the server notices the change on its next
- * request (the registry watches SQLite's data_version).
+ * request (on SQLite the registry watches data_version; on PostgreSQL this command tells the running
+ * instances over the hub bus's channel, as the control API's changes are told).
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { CertificateRegistry, registerCertificatesFromDir } from '../security/ce
 import { commonNameOf } from '../security/client-identity.js';
 import { CertificateStore } from '../store/certificate-store.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { notifyInstances } from '../store/pg-hub-notify.js';
 import { readFixtures } from '../store/fixtures.js';
 
 export const CERTS_USAGE = `usage: idx-sim certs <list|issue|rotate|revoke> [options]
@@ -53,8 +55,9 @@ function open(config: ResolvedConfig, now: number): Workspace {
   const pki = ensureDevPki(config.certsDir, participantIds, config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
-    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } });
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs, probeIntervalMs: config.databaseProbeIntervalMs } });
   const registry = new CertificateRegistry(new CertificateStore(db), config.certificateEnvironment);
+  if (db.dialect === 'postgres') registry.onWrite(() => notifyInstances(db, [{ kind: 'certificates' }]));
   registerCertificatesFromDir(registry, config.certsDir, participantIds, now);
   return { config, db, registry, participantIds, ca: pki.ca };
 }

@@ -81,7 +81,10 @@ function bySpecificity(a: string, b: string): number {
 export async function loadDocuments(dir: string): Promise<Map<string, Json>> {
   // Loaded here, not with the module: a payload worker compiles a document the hub bundled, and never needs it.
   const { bundle, createConfig } = await import('@redocly/openapi-core');
-  const config = await createConfig({});
+  // The empty configuration. Written `createConfig({})`, the same resolved configuration and the same bundles
+  // (compared document by document), but tsc then instantiates Redocly's huge RawUniversalConfig type to
+  // check the `{}`: ~280,000 type instantiations, a fifth of every cold type check of the project.
+  const config = await createConfig();
   const documents = new Map<string, Json>();
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const { bundle: result, problems } = await bundle({ ref: join(dir, file), config, dereference: true });

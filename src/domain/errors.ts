@@ -122,6 +122,10 @@ export interface IdxErrorOptions {
   messageContextId?: string;
   /** A framework 4xx without a code of its own keeps its HTTP status (with IDX_ERR_HTTP_INVALID). */
   status?: number;
+  /** RFC 9457 extension members another standard expects, e.g. RFC 6749 §5.2 `error` on the token endpoint. */
+  members?: Record<string, string>;
+  /** Instead of application/problem+json, e.g. application/json where RFC 6749 §5.2 requires it. */
+  mediaType?: string;
 }
 
 /** The one error class: thrown by domain code, turned into problem+json by the problem-details plugin. */
@@ -131,6 +135,8 @@ export class IdxError extends Error {
   readonly errors: ProblemItem[];
   readonly headers: Record<string, string>;
   readonly messageContextId: string | undefined;
+  readonly members: Record<string, string>;
+  readonly mediaType: string;
 
   constructor(
     readonly code: ErrorCode,
@@ -145,6 +151,8 @@ export class IdxError extends Error {
     this.errors = options.errors ?? [];
     this.headers = options.headers ?? {};
     this.messageContextId = options.messageContextId;
+    this.members = options.members ?? {};
+    this.mediaType = options.mediaType ?? 'application/problem+json';
   }
 }
 

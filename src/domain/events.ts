@@ -41,11 +41,18 @@ export interface EventSink {
 
 /** An event sink that collects, for use inside a transaction: events go out only after the commit. */
 export class PendingEvents implements EventSink {
-  private readonly pending: Array<[string, IdxEvent]> = [];
+  private readonly pending: Array<[string, IdxEvent] | (() => void)> = [];
   publish(participantId: string, event: IdxEvent): void {
     this.pending.push([participantId, event]);
   }
+  /** Runs `notice` at the flush, in order with the events: other news of the same writes (a saved flow-control state). */
+  also(notice: () => void): void {
+    this.pending.push(notice);
+  }
   flushTo(sink: EventSink): void {
-    for (const [participantId, event] of this.pending.splice(0)) sink.publish(participantId, event);
+    for (const item of this.pending.splice(0)) {
+      if (typeof item === 'function') item();
+      else sink.publish(item[0], item[1]);
+    }
   }
 }

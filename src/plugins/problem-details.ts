@@ -150,7 +150,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: I
     // Also set here: refusals of the router (frameworkErrors) are sent without the onSend hooks.
     .header('x-traceId', request.id)
     .headers(err.headers)
-    .type('application/problem+json')
+    .type(err.mediaType)
     .send({
       type: problemType(err.code),
       title: err.title,
@@ -161,6 +161,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: I
       code: err.code,
       ...(messageContextId ? { messageContextId } : {}),
       ...(err.errors.length ? { errors: err.errors } : {}),
+      ...err.members,
     });
 }
 

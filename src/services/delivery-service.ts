@@ -100,7 +100,7 @@ export class DeliveryService {
           this.tellSenderQueueFull(state, message.senderId, pending);
         }
         this.watchDeleteRate(state, pending, now);
-        this.flow.save(state);
+        this.save(state, pending);
       }
     });
     pending.flushTo(this.events);
@@ -135,7 +135,7 @@ export class DeliveryService {
       if (this.settings.countMode !== 'unretrieved') return;
       let state = this.flow.get(recipientId, item.businessFunctionId, now);
       state = this.drain({ ...state, messageCount: Math.max(0, state.messageCount - 1) }, pending, now, traceId);
-      this.flow.save(state);
+      this.save(state, pending);
     });
     pending.flushTo(this.events);
   }
@@ -170,7 +170,7 @@ export class DeliveryService {
         state = { ...state, outboundDelivery, updatedAt: now };
         this.flow.recordHistory(state, now, outboundDelivery === 'Stopped' ? 'MANUAL_STOP' : 'MANUAL_START', `outbound delivery switched ${outboundDelivery === 'Stopped' ? 'off' : 'on'} by the participant`);
         if (outboundDelivery === 'Started') state = this.drain(state, pending, now, traceId);
-        this.flow.save(state);
+        this.save(state, pending);
       }
       return state;
     });
@@ -244,7 +244,16 @@ export class DeliveryService {
       state = { ...state, queuedCount: Math.max(0, (state.queuedCount ?? 0) - 1) };
       if (this.settings.countMode === 'queued' || item.retrievedAt === null) state = { ...state, messageCount: Math.max(0, state.messageCount - 1) };
     }
-    this.flow.save(this.drain(state, pending, now, traceId));
+    this.save(this.drain(state, pending, now, traceId), pending);
+  }
+
+  /**
+   * Writes a queue's state. Its listeners (the Web App's live count series, the other instances) hear of it
+   * with the operation's events, once the write committed: never of a state a failed transaction undid.
+   */
+  private save(state: FlowControlRow, pending: PendingEvents): void {
+    this.flow.save(state);
+    pending.also(() => this.flow.committed(state));
   }
 
   /** After the count went down: re-evaluate the status and release held messages while delivery is open. */

@@ -52,7 +52,7 @@ const outageOf = ({ participantsJson, apisJson, ...o }: OutageRow): Outage => ({
 /** Flow-control state, participant-status history and outages. */
 export class FlowControlStore {
   private readonly stmts;
-  private readonly saveListeners: Array<(row: FlowControlRow) => void> = [];
+  private readonly committedListeners: Array<(row: FlowControlRow) => void> = [];
 
   constructor(db: Db) {
     this.stmts = {
@@ -98,12 +98,20 @@ export class FlowControlStore {
     const updated = this.stmts.update.run(row.messageStatus, row.outboundDelivery, row.messageCount, row.heldCount, queuedCount,
       row.messageBreachedAt, row.updatedAt, row.participantId, row.businessFunctionId).changes;
     if (updated === 0) this.stmts.upsert.run({ ...row, queuedCount });
-    for (const listener of this.saveListeners) listener(row);
   }
 
-  /** Calls `listener` with every state saved (the Flow Control page's count series, src/services/queue-count-series.ts). */
-  onSave(listener: (row: FlowControlRow) => void): void {
-    this.saveListeners.push(listener);
+  /**
+   * Tells the listeners of a state `save` wrote, once the transaction it was written in has committed:
+   * the caller calls it then (src/services/delivery-service.ts), never from inside the transaction — a
+   * state rolled back never existed, and nobody may hear of it.
+   */
+  committed(row: FlowControlRow): void {
+    for (const listener of this.committedListeners) listener(row);
+  }
+
+  /** Calls `listener` with every state saved and committed (the Flow Control page's count series, src/services/queue-count-series.ts; the other instances). */
+  onCommitted(listener: (row: FlowControlRow) => void): void {
+    this.committedListeners.push(listener);
   }
 
   recordHistory(row: FlowControlRow | { participantId: string; businessFunctionId: null }, at: number, event: string, detail: string | null): void {

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { NoticeListeners, type HubBus, type HubNotice, type HubNoticeListener } from '../services/hub-bus.js';
+import { DEFAULT_CHANNEL, type Envelope } from './pg-hub-notify.js';
 
 /** NOTIFY's payload must be shorter than 8000 bytes (PostgreSQL docs, NOTIFY); room left for the envelope. */
 export const MAX_PAYLOAD_BYTES = 7800;
@@ -28,11 +29,6 @@ export interface PgHubBusOptions {
   instanceId?: string;
 }
 
-interface Envelope {
-  /** The sending instance. */
-  i: string;
-  n: HubNotice[];
-}
 
 export class PgHubBus implements HubBus {
   readonly shared = true;
@@ -52,7 +48,7 @@ export class PgHubBus implements HubBus {
 
   private constructor(private readonly options: PgHubBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
-    this.channel = options.channel ?? 'idx_sim_hub';
+    this.channel = options.channel ?? DEFAULT_CHANNEL;
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.channel)) throw new Error(`hub bus channel ${JSON.stringify(this.channel)} must be a lower-case SQL identifier`);
     this.log = options.log ?? (() => {});
   }

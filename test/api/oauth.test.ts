@@ -56,17 +56,49 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
     ['a wrong secret', { client_id: 'mdpone-api', client_secret: 'nope' }],
     ['an unknown client', { client_id: 'nobody-api', client_secret: 'mdpone-secret' }],
     ['no credentials', {}],
-  ])('refuses %s with 401 problem+json', async (_label, creds) => {
+  ])('refuses %s with 401 problem+json carrying invalid_client (RFC 6749 §5.2), no challenge', async (_label, creds) => {
     const res = await tokenRequest(form({ grant_type: 'client_credentials', ...creds }));
     expect(res.statusCode).toBe(401);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_INVALID_CLIENT', status: 401, traceId: res.headers['x-traceid'] });
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_INVALID_CLIENT', status: 401, traceId: res.headers['x-traceid'], error: 'invalid_client', error_description: expect.any(String) });
   });
 
-  it('refuses another grant type', async () => {
+  it('answers a client that failed HTTP Basic with 401, invalid_client and the Basic challenge (RFC 6749 §5.2 MUST)', async () => {
+    const res = await tokenRequest(form({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from('mdpone-api:wrong').toString('base64')}` });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="idx-sim", charset="UTF-8"');
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_INVALID_CLIENT', error: 'invalid_client' });
+  });
+
+  it.each([
+    ['application/json', 'application/json'],
+    ['application/json;charset=UTF-8', 'application/json'],
+    ['application/json, */*', 'application/json'],
+    ['application/problem+json, application/json', 'application/problem+json'],
+    ['*/*', 'application/problem+json'],
+  ])('answers Accept: %s with the refusal as %s (RFC 6749 §5.2 prescribes application/json; OAuth libraries ask for it), the same members', async (accept, type) => {
+    const res = await tokenRequest(form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'nope' }), { accept });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']?.toString().split(';')[0]).toBe(type);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_INVALID_CLIENT', traceId: res.headers['x-traceid'], error: 'invalid_client' });
+  });
+
+  it('refuses another grant type with unsupported_grant_type; error_description keeps to the characters RFC 6749 §5.2 allows', async () => {
     const res = await tokenRequest(form({ grant_type: 'password', client_id: 'mdpone-api', client_secret: 'mdpone-secret' }));
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_UNSUPPORTED_GRANT_TYPE', errors: [{ in: 'form', name: 'grant_type' }] });
+    const body = res.json();
+    expect(body).toMatchObject({ code: 'IDX_ERR_UNSUPPORTED_GRANT_TYPE', errors: [{ in: 'form', name: 'grant_type' }], error: 'unsupported_grant_type' });
+    expect(body.detail).toContain('"password"');
+    expect(body.error_description).toBe(body.detail.replace(/"/g, "'"));
+    expect(body.error_description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
+  });
+
+  it('marks token responses, tokens and refusals, not cacheable (RFC 6749 §5.1: Cache-Control no-store, Pragma no-cache)', async () => {
+    for (const secret of ['mdpone-secret', 'nope']) {
+      const res = await tokenRequest(form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: secret }));
+      expect([res.statusCode, res.headers['cache-control'], res.headers.pragma]).toEqual([secret === 'nope' ? 401 : 200, 'no-store', 'no-cache']);
+    }
   });
 
   it('ignores form parameters it does not know (RFC 6749 §3.2: "MUST ignore unrecognized request parameters"), e.g. audience and resource', async () => {
@@ -86,13 +118,13 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
   ])('still refuses %s with 400 naming the field, unknown fields beside it or not', async (_label, fields, name, code) => {
     const res = await tokenRequest(form(fields as Record<string, string>));
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json()).toMatchObject({ code, errors: [expect.objectContaining({ in: 'form', name })] });
+    expect(res.json()).toMatchObject({ code, errors: [expect.objectContaining({ in: 'form', name })], error: 'invalid_request' });
   });
 
   it('refuses a known parameter sent twice (RFC 6749 §3.2: "MUST NOT be included more than once")', async () => {
     const res = await tokenRequest('grant_type=client_credentials&client_id=mdpone-api&client_secret=mdpone-secret&scope=PQD_BPQD&scope=FCTRL_FCTRL');
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'IDX_ERR_FORM_INVALID', errors: [{ in: 'form', name: 'scope', code: 'REPEATED' }] });
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_FORM_INVALID', errors: [{ in: 'form', name: 'scope', code: 'REPEATED' }], error: 'invalid_request' });
   });
 
   it('still refuses unknown query parameters (docs/spec-variance.md #33)', async () => {
@@ -111,7 +143,13 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
       payload: { grant_type: 'client_credentials' },
     });
     expect(res.statusCode).toBe(415);
-    expect(res.json().code).toBe('IDX_ERR_CONTENT_TYPE_UNSUPPORTED');
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_CONTENT_TYPE_UNSUPPORTED', error: 'invalid_request' });
+  });
+
+  it('refuses a form over 64 KiB with 413 invalid_request', async () => {
+    const res = await tokenRequest(form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret', pad: 'x'.repeat(70_000) }));
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_PAYLOAD_TOO_LARGE', error: 'invalid_request' });
   });
 
   it('needs a client certificate like every IDX API', async () => {
@@ -120,7 +158,7 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
       payload: form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret' }),
     });
     expect(res.statusCode).toBe(401);
-    expect(res.json().code).toBe('IDX_ERR_CLIENT_CERT_REQUIRED');
+    expect(res.json()).toMatchObject({ code: 'IDX_ERR_CLIENT_CERT_REQUIRED', error: 'invalid_client' });
   });
 
   it('publishes the verification key as a JWKS whose kid is in the token header', async () => {

@@ -45,13 +45,12 @@ describe('openid-client, client credentials over mTLS', () => {
     expect(claims).toMatchObject({ sub: 'mdpone-api', scope: 'PQD_BPQD', participants: { MDPONE: { PQD_BPQD: 'C' } } });
   });
 
-  it('a wrong secret is still refused with 401 (as problem+json, which the library reports as a non-JSON OAuth error)', async () => {
+  it('a wrong secret is refused with 401, and the library reports the RFC 6749 §5.2 error invalid_client', async () => {
     const config = configFor('MDPONE', 'post');
     const wrong = new oauth.Configuration(config.serverMetadata(), 'mdpone-api', undefined, oauth.ClientSecretPost('wrong'));
     wrong[oauth.customFetch] = config[oauth.customFetch]!;
-    const err = await oauth.clientCredentialsGrant(wrong, { resource: 'https://apis.nem.ppd.marketnet.net.au/pqd/v1' }).catch((e: unknown) => e) as { cause?: Response };
-    expect(err).toBeInstanceOf(Error);
-    expect(err.cause?.status).toBe(401);
-    expect(await err.cause!.json()).toMatchObject({ code: 'IDX_ERR_INVALID_CLIENT' });
+    const err = await oauth.clientCredentialsGrant(wrong, { resource: 'https://apis.nem.ppd.marketnet.net.au/pqd/v1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(oauth.ResponseBodyError);
+    expect(err).toMatchObject({ status: 401, error: 'invalid_client', cause: { code: 'IDX_ERR_INVALID_CLIENT' } });
   });
 });

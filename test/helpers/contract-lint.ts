@@ -17,7 +17,10 @@ export interface LintProblem {
 
 export async function lintDocuments(dir: string): Promise<LintProblem[]> {
   const config = await loadConfig({ configPath: join(PROJECT_ROOT, 'redocly.yaml') });
-  const apis = Object.entries(config.resolvedConfig.apis ?? {});
+  // The `apis` of redocly.yaml as written (alias → root). Not `config.resolvedConfig.apis`: its type makes tsc
+  // instantiate Redocly's huge configuration types, ~300,000 instantiations, a fifth of a cold type check.
+  const written = config.document?.parsed as { apis?: Record<string, { root: string }> } | undefined;
+  const apis = Object.entries(written?.apis ?? {});
   const problems: LintProblem[] = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     // A document's own accepted warnings are under `apis` in redocly.yaml, keyed by the file it lints.

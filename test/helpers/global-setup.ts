@@ -7,13 +7,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureDevPki } from '../../src/pki/dev-ca.js';
+import { ensureDevPki, generateKeyPem, useKeySource } from '../../src/pki/dev-ca.js';
 import { ensureSharedCertificates } from '../../src/pki/shared-certificates.js';
 import { readFixtures } from '../../src/store/fixtures.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { Contract } from '../../src/contract/openapi.js';
 import { ACCEPTED_UNEXERCISED } from '../contract/coverage-exemptions.js';
 import { coverageReport, readExercised, unexercised } from './contract-coverage.js';
+import { committedKeyPem } from './test-keys.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,9 +23,10 @@ declare module 'vitest' {
 }
 
 /**
- * Generating the PKI takes ~5 s of CPU (20-odd RSA keys) before any test can start. An earlier run's PKI is
- * reused when it was generated today by the same PKI code from the same fixtures: node_modules/.cache keeps
- * it (never committed, so a fresh clone generates it). Each run gets its own copy.
+ * The PKI's 20-odd RSA keys are committed test-only keys (the `pki` series of test/fixtures/keys/, generated
+ * only beyond them): generating them took ~5 s of CPU before any test could start. Issuing the certificates
+ * still takes a little, so an earlier run's PKI is reused when it was made today by the same PKI code from
+ * the same fixtures and keys: node_modules/.cache keeps it (never committed). Each run gets its own copy.
  */
 export function generatedPki(): string {
   const { participants, sharedCertificates } = readFixtures(join(PROJECT_ROOT, 'fixtures'));
@@ -33,13 +35,22 @@ export function generatedPki(): string {
     path.endsWith('.ts') ? [path] : readdirSync(join(PROJECT_ROOT, path)).sort().map((name) => `${path}/${name}`));
   const hash = createHash('sha256').update(JSON.stringify({ participantIds, sharedCertificates, day: new Date().toISOString().slice(0, 10) }));
   for (const path of code) hash.update(path).update(readFileSync(join(PROJECT_ROOT, path)));
+  const keys: string[] = [];
+  for (let i = 0, key; (key = committedKeyPem('pki', i)) !== undefined; i++) keys.push(key);
+  hash.update(keys.join(''));
   const cacheDir = join(PROJECT_ROOT, 'node_modules', '.cache', 'idx-sim');
   const name = `test-pki-${hash.digest('hex').slice(0, 16)}`;
   const cached = join(cacheDir, name);
   if (!existsSync(cached)) {
     mkdirSync(cacheDir, { recursive: true });
     const fresh = mkdtempSync(join(cacheDir, 'generating-'));
-    ensureSharedCertificates(fresh, ensureDevPki(fresh, participantIds), sharedCertificates);
+    let next = 0;
+    useKeySource(() => keys[next++] ?? generateKeyPem());
+    try {
+      ensureSharedCertificates(fresh, ensureDevPki(fresh, participantIds), sharedCertificates);
+    } finally {
+      useKeySource(undefined);
+    }
     for (const old of readdirSync(cacheDir).filter((n) => n.startsWith('test-pki-') || (n.startsWith('generating-') && join(cacheDir, n) !== fresh))) rmSync(join(cacheDir, old), { recursive: true, force: true });
     renameSync(fresh, cached); // whole or not at all
   }

@@ -43,7 +43,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A refusal of the token endpoint: the hub's problem details (RFC 9457, as on every IDX API: stable
+         *     `code`, `errors` naming the field, `traceId`) with the RFC 6749 §5.2 members OAuth client libraries
+         *     read, `error` and `error_description`. Sent as `application/json`, the media type RFC 6749 §5.2
+         *     prescribes and libraries such as oauth4webapi/openid-client require, when `Accept` names
+         *     `application/json` and not `application/problem+json` (as OAuth libraries send it); otherwise as
+         *     `application/problem+json` (docs/spec-variance.md #620). Never sent: `invalid_grant`,
+         *     `unauthorized_client`, `invalid_scope` (scope names the URM user does not hold are silently dropped,
+         *     spec §4.8).
+         */
+        TokenProblem: {
+            type: components["schemas"]["type"];
+            title: components["schemas"]["title"];
+            status: components["schemas"]["status"];
+            detail: components["schemas"]["detail"];
+            instance: components["schemas"]["instance"];
+            traceId: components["schemas"]["TraceId"];
+            code: components["schemas"]["code"];
+            messageContextId?: components["schemas"]["messageContextId"];
+            errors?: components["schemas"]["errors"];
+            /**
+             * @description RFC 6749 §5.2 error code.
+             * @example invalid_client
+             * @enum {unknown}
+             */
+            error: "invalid_request" | "invalid_client" | "unsupported_grant_type";
+            /**
+             * @description `detail`, in the characters RFC 6749 §5.2 allows (printable ASCII without `"` and `\`).
+             * @example unknown client_id or wrong client_secret
+             */
+            error_description: string;
+        };
         TraceId: string;
+        /**
+         * Format: uri
+         * @example https://idx.sim/problems/nmi-checksum
+         */
+        type: string;
+        title: string;
+        status: number;
+        detail: string;
+        /** @description The request path. */
+        instance: string;
+        /** @example IDX_ERR_NMI_CHECKSUM */
+        code: string;
+        messageContextId: string;
         /** @description One problem, located in the request. Body problems carry an RFC 6901 JSON pointer; others name the header, query or path parameter, form field, or the TLS client certificate. */
         ProblemItem: {
             /** @constant */
@@ -61,6 +106,7 @@ export interface components {
             code: string;
             message: string;
         };
+        errors: components["schemas"]["ProblemItem"][];
         /** @description RFC 9457 problem details with the idx-sim error code and the trace id (spec §7 [D]). */
         Problem: {
             /**
@@ -81,24 +127,44 @@ export interface components {
         };
     };
     responses: {
-        /** @description Header, query, path, signature or payload problem (IDX_ERR_HEADER_*, IDX_ERR_QUERY_INVALID, IDX_ERR_SIGNATURE_*, IDX_ERR_SCHEMA_INVALID, …). */
-        BadRequest: {
+        /**
+         * @description The request is not one the token endpoint takes (RFC 6749 §5.2). 400: a form field missing, empty or
+         *     sent twice, or an unknown query parameter (`IDX_ERR_FORM_INVALID`, `IDX_ERR_QUERY_INVALID`;
+         *     `error: invalid_request`), or a grant type other than `client_credentials`
+         *     (`IDX_ERR_UNSUPPORTED_GRANT_TYPE`; `error: unsupported_grant_type`). 413: the form is over 64 KiB
+         *     (`IDX_ERR_PAYLOAD_TOO_LARGE`; `error: invalid_request`). 415: the body is not
+         *     `application/x-www-form-urlencoded` (`IDX_ERR_CONTENT_TYPE_UNSUPPORTED`; `error: invalid_request`).
+         */
+        TokenRequestRefused: {
             headers: {
                 "x-traceId": components["headers"]["TraceId"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                Pragma: components["headers"]["Pragma"];
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["TokenProblem"];
+                "application/problem+json": components["schemas"]["TokenProblem"];
             };
         };
-        /** @description No, untrusted, unregistered, revoked, expired, not-yet-valid or inactive client certificate, one whose CN breaks the IDX rules, or a missing, invalid or expired token. */
-        Unauthorized: {
+        /**
+         * @description The client is not accepted (RFC 6749 §5.2 `error: invalid_client`): unknown `client_id`, wrong or
+         *     missing `client_secret` (`IDX_ERR_INVALID_CLIENT`), or a client certificate the hub refuses
+         *     (`IDX_ERR_CLIENT_CERT_*`). When the request carried an `Authorization` header (HTTP Basic),
+         *     `WWW-Authenticate` carries the Basic challenge, as RFC 6749 §5.2 requires.
+         */
+        TokenClientRefused: {
             headers: {
                 "x-traceId": components["headers"]["TraceId"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                Pragma: components["headers"]["Pragma"];
+                /** @description Only when the request carried an `Authorization` header. */
+                "WWW-Authenticate"?: "Basic realm=\"idx-sim\", charset=\"UTF-8\"";
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["TokenProblem"];
+                "application/problem+json": components["schemas"]["TokenProblem"];
             };
         };
         /** @description Quota or rate limit exceeded (spec §8): `IDX_ERR_RATE_LIMITED` (requests per minute or day), `IDX_ERR_QUOTA_EXCEEDED` (daily messages), `IDX_ERR_CONCURRENT_REQUEST` (another request in flight, when idx-sim is set to refuse them). `Retry-After` says when to try again. */
@@ -138,6 +204,10 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description RFC 6749 §5.1, §5.2 — a token response, token or refusal, is never stored by a cache. */
+        CacheControl: "no-store";
+        /** @description RFC 6749 §5.1 — `no-store` for HTTP/1.0 caches. */
+        Pragma: "no-cache";
         /** @description Trace id of this request; quote it when asking about a request. Equals `traceId` in problem details. */
         TraceId: components["schemas"]["TraceId"];
         /** @description Seconds until the quota or rate window allows another request. */
@@ -175,10 +245,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A bearer token. */
+            /** @description A bearer token. Never to be cached (RFC 6749 §5.1). */
             200: {
                 headers: {
                     "x-traceId": components["headers"]["TraceId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -195,18 +267,10 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            /** @description The body is not `application/x-www-form-urlencoded`. */
-            415: {
-                headers: {
-                    "x-traceId": components["headers"]["TraceId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["TokenRequestRefused"];
+            401: components["responses"]["TokenClientRefused"];
+            413: components["responses"]["TokenRequestRefused"];
+            415: components["responses"]["TokenRequestRefused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

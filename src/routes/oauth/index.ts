@@ -1,10 +1,46 @@
 /** Access Token API (spec §4.8): client credentials → RS256 bearer token, and the JWKS to verify it. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
+import { oauthDescription, oauthErrorOf } from '../../domain/oauth-errors.js';
 import { grantScopes } from '../../domain/participants.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
+import { toIdxError } from '../../plugins/problem-details.js';
+
+/** RFC 6749 §5.1, §5.2: token responses, tokens and refusals alike, must not be stored by caches. */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/**
+ * Whether the client names `application/json` in Accept and not `application/problem+json`, as OAuth
+ * libraries do (`Accept: application/json`): it gets the type RFC 6749 §5.2 prescribes, the only one
+ * oauth4webapi/openid-client read an error from. Any other client gets the hub's problem+json.
+ */
+function acceptsOnlyJson(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((range) => range.split(';')[0]!.trim().toLowerCase());
+  return types.includes('application/json') && !types.includes('application/problem+json');
+}
+
+/**
+ * A token-endpoint refusal as RFC 6749 §5.2 has it, for the client's OAuth library: the problem details
+ * gain `error` and `error_description`, in the media type the client accepts. A client that tried HTTP
+ * Basic and was not accepted gets the Basic challenge §5.2 requires with the 401.
+ */
+function tokenRefusal(err: IdxError, request: FastifyRequest): IdxError {
+  const error = oauthErrorOf(err.code, err.status);
+  const headers: Record<string, string> = { ...err.headers, ...NO_STORE };
+  if (error === 'invalid_client' && request.headers.authorization !== undefined) headers['www-authenticate'] = 'Basic realm="idx-sim", charset="UTF-8"';
+  return new IdxError(err.code, err.detail, {
+    errors: err.errors,
+    headers,
+    status: err.status,
+    ...(err.messageContextId ? { messageContextId: err.messageContextId } : {}),
+    ...(error ? {
+      members: { error, error_description: oauthDescription(err.detail) },
+      mediaType: acceptsOnlyJson(request.headers.accept) ? 'application/json' : 'application/problem+json',
+    } : {}),
+  });
+}
 
 const formError = (name: string, code: string, message: string) => ({ errors: [{ in: 'form' as const, name, code, message }] });
 
@@ -68,8 +104,16 @@ export async function oauthRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
     }
     const granted = grantScopes(user, (form.scope ?? '').split(/\s+/).filter(Boolean));
     const { token } = ctx.tokens.issue(user.clientId, granted.scope, granted.participants);
-    reply.header('cache-control', 'no-store');
+    reply.headers(NO_STORE);
     return { access_token: token, token_type: 'Bearer', expires_in: ctx.config.tokenLifetimeSeconds };
+  }, {
+    // The token route's refusals — the certificate check, the form parser, the handler — pass through here
+    // on their way to the hub's one error handler, which sends them. A failure of the hub itself (not an
+    // IdxError, answered 5xx) goes on as it came, so it is logged with its stack.
+    errorHandler: (err: Error, request) => {
+      const idxError = toIdxError(err, ctx, request);
+      throw err instanceof IdxError || idxError.status < 500 ? tokenRefusal(idxError, request) : err;
+    },
   });
 
   contractRoute(app, ctx, auth, 'getJwks', async () => ctx.tokens.jwks());

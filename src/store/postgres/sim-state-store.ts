@@ -53,7 +53,8 @@ export class PgSimStateStore implements SimStateStorage {
     }
     this.db.transaction(() => {
       this.wipe();
-      for (const table of this.tables()) {
+      // PostgreSQL checks a foreign key as each row arrives (SQLite defers it to the commit): referenced tables first.
+      for (const table of this.referencedFirst(this.tables())) {
         const names = this.db.prepare(`SELECT column_name FROM information_schema.columns
           WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`).pluck().all(table) as string[];
         const columns = names.map(quote).join(', ');
@@ -90,6 +91,30 @@ export class PgSimStateStore implements SimStateStorage {
   private tablesOf(schema: string): string[] {
     return this.db.prepare(`SELECT tablename FROM pg_tables WHERE schemaname = ? AND tablename <> 'schema_version' ORDER BY tablename`)
       .pluck().all(schema) as string[];
+  }
+
+  /**
+   * `tables` ordered so that every table comes after the tables its foreign keys reference (a self-reference
+   * aside), alphabetically among equals; the schema has no reference cycles (a cycle would throw here).
+   */
+  private referencedFirst(tables: string[]): string[] {
+    const edges = this.db.prepare(`SELECT f.relname AS "referencing", t.relname AS "referenced"
+      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+      JOIN pg_class f ON f.oid = c.conrelid JOIN pg_class t ON t.oid = c.confrelid
+      WHERE c.contype = 'f' AND n.nspname = 'public' AND c.conrelid <> c.confrelid`).all() as Array<{ referencing: string; referenced: string }>;
+    const needs = new Map(tables.map((t) => [t, new Set<string>()]));
+    for (const { referencing, referenced } of edges) needs.get(referencing)?.add(referenced);
+    const ordered: string[] = [];
+    const placed = new Set<string>();
+    while (ordered.length < tables.length) {
+      const ready = tables.filter((t) => !placed.has(t) && [...needs.get(t)!].every((r) => placed.has(r) || !needs.has(r)));
+      if (ready.length === 0) throw new Error(`foreign keys form a cycle among ${tables.filter((t) => !placed.has(t)).join(', ')}`);
+      for (const t of ready) {
+        ordered.push(t);
+        placed.add(t);
+      }
+    }
+    return ordered;
   }
 
   private schemaVersion(schema: string): number {
