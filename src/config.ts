@@ -105,6 +105,8 @@ export const SETTINGS = {
     'PostgreSQL instead of the SQLite file: `postgres://user:password@host:5432/database` (the database must exist; idx-sim creates its tables). Empty = SQLite in IDX_SIM_DATA_DIR.'),
   databaseTimeoutMs: setting('IDX_SIM_DATABASE_TIMEOUT_MS', 10_000, int(100, 600_000),
     'PostgreSQL only: longest a statement (`statement_timeout`) or a connect may take; past it the request is refused as the database being unavailable.'),
+  databaseProbeIntervalMs: setting('IDX_SIM_DATABASE_PROBE_INTERVAL_MS', 1_000, int(50, 600_000),
+    'PostgreSQL only: once the database has not answered within the timeout (it hangs), requests are refused at once (503) instead of each waiting again; this often, one probe asks whether it answers again.'),
   maxPayloadBytes: setting('IDX_SIM_MAX_PAYLOAD_BYTES', 10 * MB, int(1024, 512 * MiB), 'Largest uncompressed BPQD payload (spec §8: 10 MB, read as 10,000,000 bytes; 10485760 is the lenient binary reading).'),
   payloadWorkers: setting('IDX_SIM_PAYLOAD_WORKERS', 2, int(0, 16),
     'Worker threads that inflate, parse and check large BPQD submissions off the event loop (started on first use); 0 = every payload is checked on the event loop.'),

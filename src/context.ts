@@ -210,9 +210,9 @@ export function createContext(o: ContextOptions): AppContext {
     archive,
     seed: () => o.seed?.(ctx),
     sim: undefined as unknown as SimStateService,
-    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
+    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }, commits),
     faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
-    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
+    coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db, () => participants.written()).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
     counterparties: new CounterpartyService({
       clock: o.clock, standing: participants, nmiRoles: new NmiRoleQueries(o.db),
       participants: () => new Map(participants.participants().map((p) => [p.participantId, p.role])),
@@ -229,11 +229,12 @@ export function createContext(o: ContextOptions): AppContext {
     events,
     seed: () => ctx.seed(),
     forgetCaches,
+    flushBuffers: () => ctx.journal.flush(),
     announceReplaced: (reason) => ctx.instances.stateReplaced(reason),
     startClock,
   });
   ctx.instances = new InstanceSync({
-    bus, clock: o.clock, clockStore: new SimClockStore(o.db), events, certificates, faults: ctx.faults, delivery, queueSeries, forgetCaches,
+    bus, clock: o.clock, clockStore: new SimClockStore(o.db), events, certificates, participants, flowControl: ctx.flowControl, faults: ctx.faults, delivery, queueSeries, forgetCaches,
   });
   return ctx;
 
@@ -244,6 +245,8 @@ export function createContext(o: ContextOptions): AppContext {
     // Watermarks changed through the control API last until a reset or restore.
     delivery.setWatermarks('pqd', configuredWatermarks());
     certificates.invalidate();
+    participants.invalidate();
+    ctx.flowControl.forgetOutages();
     ctx.faults.forget();
     queueSeries.clear();
   }

@@ -22,6 +22,7 @@ import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { PgHubBus } from './store/pg-hub-bus.js';
 import { loadFixtures, readFixtures } from './store/fixtures.js';
 import { connectCounterparties, loadCounterpartyFixtures } from './services/counterparty-connector.js';
+import { DatabaseOutageLog } from './services/database-outage-log.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -50,7 +51,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   // A database server may answer later than this process starts (docs/deployment.md): wait for it, bounded.
   const db = await openWhenReachable(() => openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
-    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } }), {
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs, probeIntervalMs: config.databaseProbeIntervalMs } }), {
     waitSeconds: config.databaseStartupWaitSeconds, describe: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : config.databasePath,
     log: (message) => process.stderr.write(`idx-sim: ${message}\n`),
   });
@@ -136,11 +137,14 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
   // (context.ts); while the clock runs on its own, these timers do. Expiry checks every second (one index
   // lookup when nothing is due) so flow-control counts lag real expiry by at most that; reads never show
   // an expired message either way. The archive purge scans, so it runs less often.
+  // While the database is away every run fails: the outage is logged when it starts and when it ends.
+  const outage = new DatabaseOutageLog(() => performance.now(), app.log);
   const housekeep = (what: string, work: () => unknown) => () => {
     try {
       work();
+      outage.succeeded();
     } catch (err) {
-      app.log.error({ err }, `${what} failed`);
+      if (!outage.failed(what, err)) app.log.error({ err }, `${what} failed`);
     }
   };
   const timers = [
@@ -174,6 +178,9 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       }
       await checkpointer?.close();
       await bus?.close();
+      // The last requests' journal rows may still be buffered (src/store/journal-store.ts): write them first.
+      await ctx.commits.settled().catch(() => {});
+      ctx.journal.flush();
       db.close();
     },
   };

@@ -55,7 +55,7 @@ function open(config: ResolvedConfig, now: number): Workspace {
   const pki = ensureDevPki(config.certsDir, participantIds, config.serverHosts);
   ensureSharedCertificates(config.certsDir, pki, fixtures.sharedCertificates);
   const db = openDatabase({ path: config.databasePath, synchronous: config.sqliteSynchronous, url: config.databaseUrl,
-    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs } });
+    postgres: { statementTimeoutMs: config.databaseTimeoutMs, connectTimeoutMs: config.databaseTimeoutMs, probeIntervalMs: config.databaseProbeIntervalMs } });
   const registry = new CertificateRegistry(new CertificateStore(db), config.certificateEnvironment);
   if (db.dialect === 'postgres') registry.onWrite(() => notifyInstances(db, [{ kind: 'certificates' }]));
   registerCertificatesFromDir(registry, config.certsDir, participantIds, now);

@@ -4,9 +4,12 @@
  */
 import type { BpqdHeader, BpqdPayload, Measurement } from './bpqd-payload.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from './errors.js';
-import { offsetOf, parseIdxDateTime } from './market-time.js';
+import { parseIdxDateTime } from './market-time.js';
 import { PRIORITY_WORD, type MessageContextId } from './message-context-id.js';
 import { isValidNmiChecksum, nmiChecksum } from './nmi.js';
+
+/** Interval timestamps are in market time (spec §5.2 [D]). */
+const MARKET_OFFSET = '+10:00';
 
 /** A refusal lists at most this many problems; the detail says how many more there were. */
 export const MAX_PROBLEMS_LISTED = 100;
@@ -62,19 +65,27 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
         const meterPtr = `${nmiPointer(t, n)}/meters/${m}`;
         const lengthMs = meter.intervalLength * 60_000;
         const starts = new Set<number>();
-        const byStart: Array<[number, number]> = [];
-        meter.intervals.forEach((interval, i) => {
+        // The well-formed intervals' starts, in payload order, and whether that order is already ascending
+        // (as senders send them): then no sort is needed to look for gaps (issue #13: a whole day is 288
+        // intervals per meter, checked on every submission).
+        const wellFormed: number[] = [];
+        const wellFormedIndex: number[] = [];
+        let ascending = true;
+        const phases: string[] = [];
+        const intervals = meter.intervals;
+        for (let i = 0; i < intervals.length; i++) {
+          const interval = intervals[i]!;
           // Pointers are built only for a problem: a whole-day payload has hundreds of intervals and, usually, none (issue #13).
           const problemsBefore = problems.length;
           const start = parseIdxDateTime(interval.intervalStartDateTime);
           const end = parseIdxDateTime(interval.intervalEndDateTime);
-          if (offsetOf(interval.intervalStartDateTime) !== '+10:00') {
+          if (!interval.intervalStartDateTime.endsWith(MARKET_OFFSET)) {
             problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalStartDateTime ${interval.intervalStartDateTime} must be in market time (+10:00)`));
           }
-          if (offsetOf(interval.intervalEndDateTime) !== '+10:00') {
+          if (!interval.intervalEndDateTime.endsWith(MARKET_OFFSET)) {
             problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalEndDateTime`, 'INTERVAL_NOT_MARKET_TIME', `intervalEndDateTime ${interval.intervalEndDateTime} must be in market time (+10:00)`));
           }
-          if (start === undefined || end === undefined) return; // the schema pattern already reported the shape
+          if (start === undefined || end === undefined) continue; // the schema pattern already reported the shape
           if (end - start !== lengthMs) {
             problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalEndDateTime`, 'INTERVAL_LENGTH_MISMATCH',
               `interval spans ${(end - start) / 60_000} minutes, meter intervalLength is ${meter.intervalLength}`));
@@ -88,26 +99,34 @@ export function checkContentRules(payload: BpqdPayload, messageContextId?: strin
           }
           starts.add(start);
           // Gaps are looked for among well-formed intervals only: a misshapen one is already reported.
-          if (!options.allowGaps && problems.length === problemsBefore) byStart.push([start, i]);
-          const phases = new Set<string>();
-          interval.readings.forEach((reading, r) => {
+          if (!options.allowGaps && problems.length === problemsBefore) {
+            if (wellFormed.length > 0 && start < wellFormed[wellFormed.length - 1]!) ascending = false;
+            wellFormed.push(start);
+            wellFormedIndex.push(i);
+          }
+          phases.length = 0;
+          const readings = interval.readings;
+          for (let r = 0; r < readings.length; r++) {
+            const reading = readings[r]!;
             if (!meter.phases.includes(reading.phase)) {
               problems.push(bodyProblem(`${meterPtr}/intervals/${i}/readings/${r}/phase`, 'PHASE_NOT_DECLARED', `phase ${reading.phase} is not in the meter's phases [${meter.phases.join(', ')}]`));
             }
-            if (phases.has(reading.phase)) {
+            if (phases.includes(reading.phase)) {
               problems.push(bodyProblem(`${meterPtr}/intervals/${i}/readings/${r}/phase`, 'PHASE_DUPLICATE', `phase ${reading.phase} appears more than once in the interval`));
             }
-            phases.add(reading.phase);
+            phases.push(reading.phase);
             checkMeasurement(reading.voltage, meterPtr, i, r, 'voltage', problems);
             checkMeasurement(reading.current, meterPtr, i, r, 'current', problems);
             checkMeasurement(reading.phaseAngle, meterPtr, i, r, 'phaseAngle', problems);
-          });
-        });
-        byStart.sort((a, b) => a[0] - b[0]);
-        for (let k = 1; k < byStart.length; k++) {
-          const gap = byStart[k]![0] - byStart[k - 1]![0];
+          }
+        }
+        // Ascending by start: the payload's own order when it already is (no copy, no sort), else a sorted copy.
+        // Starts are distinct here (a duplicate is not well-formed), so any stable order is the same order.
+        const sorted = ascending ? undefined : wellFormedIndex.map((i, k) => [wellFormed[k]!, i] as const).sort((a, b) => a[0] - b[0]);
+        for (let k = 1; k < wellFormed.length; k++) {
+          const gap = sorted ? sorted[k]![0] - sorted[k - 1]![0] : wellFormed[k]! - wellFormed[k - 1]!;
           if (gap > lengthMs) {
-            const i = byStart[k]![1];
+            const i = sorted ? sorted[k]![1] : wellFormedIndex[k]!;
             problems.push(bodyProblem(`${meterPtr}/intervals/${i}/intervalStartDateTime`, 'INTERVAL_GAP',
               `${gap / lengthMs - 1} interval(s) missing before ${meter.intervals[i]!.intervalStartDateTime} for meter ${meter.meterSerialNumber}; send missing readings with qualityFlag N`));
           }

@@ -82,6 +82,19 @@ const ZERO = 48;
 const isLeapYear = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), what Date.UTC computes
+ * for years 100–9999, in integer arithmetic: no call into the runtime per timestamp (issue #13).
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /** The digits of text[from, from + count) as a number, or -1 when one of them is not 0–9. */
 function digitsAt(text: string, from: number, count: number): number {
   let n = 0;
@@ -125,7 +138,7 @@ export function parseIdxDateTime(text: string): number | undefined {
   if (month < 1 || month > 12) return undefined;
   const monthDays = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!;
   if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const local = daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
   return local - (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
 

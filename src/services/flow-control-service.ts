@@ -36,6 +36,15 @@ export interface FlowControlInformation {
 const HISTORY_CURSOR = 'fctrl~history';
 
 export class FlowControlService {
+  /**
+   * Every stored outage, kept in memory: every IDX request asks whether one covers it (issue #13), and
+   * outages change only through `addOutage`, a reset or restore (`forgetOutages`) and another instance's
+   * `outages` notice (src/services/instance-sync.ts). Which of them is active is decided on each request
+   * against the clock, exactly as the SQL did (`outage_start <= now < outage_end`).
+   */
+  private outageCache: Outage[] | undefined;
+  private readonly outageListeners: Array<() => void> = [];
+
   constructor(
     private readonly store: FlowControlStore,
     private readonly delivery: DeliveryService,
@@ -105,6 +114,8 @@ export class FlowControlService {
   addOutage(o: { outageStart: number; outageEnd: number; description: string; participantIds: string[] | null; apis: string[] | null }, allParticipants: string[]): Outage {
     const now = this.clock.now();
     const outage = this.store.addOutage({ ...o, createdAt: now });
+    this.forgetOutages();
+    for (const listener of this.outageListeners) listener();
     for (const participantId of o.participantIds ?? allParticipants) {
       this.store.recordHistory({ participantId, businessFunctionId: null }, now, 'OUTAGE',
         `${o.description} (${formatMarketDateTime(o.outageStart)} to ${formatMarketDateTime(o.outageEnd)})`);
@@ -122,11 +133,27 @@ export class FlowControlService {
   /** 503 with Retry-After while an outage covers this participant and API (src/domain/outages.ts). */
   checkAvailable(participantId: string, api: IdxApi): void {
     const now = this.clock.now();
-    checkNoOutage(this.store.activeOutages(now), participantId, api, now);
+    checkNoOutage(this.activeOutages(now), participantId, api, now);
+  }
+
+  /** Drops the outages kept in memory (after a reset or restore, or another instance added one). */
+  forgetOutages(): void {
+    this.outageCache = undefined;
+  }
+
+  /** Runs `listener` after this process added an outage (other instances are told, issue #14). */
+  onOutageAdded(listener: () => void): void {
+    this.outageListeners.push(listener);
+  }
+
+  /** The outages whose window [start, end) contains `now`, in the store's order (start, id). */
+  private activeOutages(now: number): Outage[] {
+    this.outageCache ??= this.store.outages();
+    return this.outageCache.length === 0 ? [] : this.outageCache.filter((o) => o.outageStart <= now && o.outageEnd > now);
   }
 
   private activeOutage(participantId: string, now: number): Outage | undefined {
-    return this.store.activeOutages(now).find((o) => o.participantIds === null || o.participantIds.includes(participantId));
+    return this.activeOutages(now).find((o) => o.participantIds === null || o.participantIds.includes(participantId));
   }
 
   private knownBusinessFunction(businessFunctionId: string, market: string): void {

@@ -27,6 +27,10 @@ export type HubNotice =
   | { kind: 'state-replaced'; reason: string }
   /** Certificates were registered, rotated or revoked: rebuild the registry's view. */
   | { kind: 'certificates' }
+  /** Participants or NMI standing data changed: drop the copy kept in memory (ParticipantStore). */
+  | { kind: 'standing-data' }
+  /** An outage was added: drop the outages kept in memory (FlowControlService). */
+  | { kind: 'outages' }
   /** Fault rules changed: re-read them, and close this instance's sockets a ws-close rule now selects. */
   | { kind: 'faults' }
   /** Watermarks changed through the control API (kept in memory until a reset, docs/spec-variance.md row 320). */

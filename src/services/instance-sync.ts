@@ -7,10 +7,12 @@ import type { AdjustableClock } from '../domain/clock.js';
 import type { Watermarks } from '../domain/flow-control.js';
 import type { CertificateRegistry } from '../security/certificate-registry.js';
 import type { FlowControlRow } from '../store/flow-control-store.js';
+import type { ParticipantStore } from '../store/participant-store.js';
 import type { SimClockStore } from '../store/sim-clock-store.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { EventHub } from './event-hub.js';
 import type { FaultService } from './fault-service.js';
+import type { FlowControlService } from './flow-control-service.js';
 import type { HubBus, HubNotice } from './hub-bus.js';
 import type { QueueCountSeries } from './queue-count-series.js';
 import { CLOSE_STATE_REPLACED } from './sim-state-service.js';
@@ -21,6 +23,10 @@ export interface InstanceSyncParts {
   clockStore: SimClockStore;
   events: EventHub;
   certificates: CertificateRegistry;
+  /** Participants and NMI standing data, kept in memory. */
+  participants: ParticipantStore;
+  /** Outages, kept in memory. */
+  flowControl: FlowControlService;
   faults: FaultService;
   delivery: DeliveryService;
   queueSeries: QueueCountSeries;
@@ -42,6 +48,8 @@ export class InstanceSync {
       p.bus.publish({ kind: 'clock' });
     });
     p.certificates.onWrite(() => p.bus.publish({ kind: 'certificates' }));
+    p.participants.onWrite(() => p.bus.publish({ kind: 'standing-data' }));
+    p.flowControl.onOutageAdded(() => p.bus.publish({ kind: 'outages' }));
     p.faults.onChange(() => p.bus.publish({ kind: 'faults' }));
     p.bus.subscribe((notice) => this.receive(notice));
   }
@@ -103,6 +111,12 @@ export class InstanceSync {
       case 'certificates':
         this.p.certificates.invalidate();
         return;
+      case 'standing-data':
+        this.p.participants.invalidate();
+        return;
+      case 'outages':
+        this.p.flowControl.forgetOutages();
+        return;
       case 'faults':
         this.p.faults.changedElsewhere();
         return;
@@ -116,6 +130,8 @@ export class InstanceSync {
         // Notices may have been lost while the bus was away: read again whatever could have changed.
         this.refreshClock();
         this.p.certificates.invalidate();
+        this.p.participants.invalidate();
+        this.p.flowControl.forgetOutages();
         this.p.faults.changedElsewhere();
         return;
     }

@@ -13,9 +13,32 @@ export interface NmiRoleRow {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-/** Participants, URM users and NMI standing data. */
+/** An NMI's role spans as stored, in the order `rolesOn` lists them (role, participant). */
+interface RoleSpanRow {
+  role: MarketRole;
+  participant_id: string;
+  from_date: string;
+  to_date: string | null;
+}
+
+/** At most this many NMIs (and participant ids) are kept in memory; past it the cache starts again (fixture sets are far smaller). */
+const MAX_CACHED = 50_000;
+
+/**
+ * Participants, URM users and NMI standing data.
+ *
+ * Participants and NMI role spans are read on every request (the client certificate's participant, the
+ * receivers and sender of every submission) and change only through the control API, fixtures and
+ * reset/restore: they are kept in memory (issue #13). The cache is dropped whenever they may have
+ * changed — `written()` after any write in this process (this store's own, and SimDataStore's through the
+ * callback it is given), `invalidate()` after a reset or snapshot restore and on another instance's
+ * `standing-data` notice (src/services/instance-sync.ts). URM users are not cached.
+ */
 export class ParticipantStore implements StandingDataLookup {
   private readonly stmts;
+  private readonly participantCache = new Map<string, Participant | null>();
+  private readonly spansCache = new Map<string, RoleSpanRow[]>();
+  private readonly writeListeners: Array<() => void> = [];
 
   constructor(private readonly db: Db) {
     this.stmts = {
@@ -25,10 +48,8 @@ export class ParticipantStore implements StandingDataLookup {
         'SELECT participant_id, name, role FROM participants ORDER BY participant_id'),
       user: db.prepare<[string], { client_id: string; secret_sha256: string; entitlements_json: string }>(
         'SELECT client_id, secret_sha256, entitlements_json FROM urm_users WHERE client_id = ?'),
-      rolesOn: db.prepare<[string, string, string], { role: MarketRole; participant_id: string }>(
-        `SELECT role, participant_id FROM nmi_roles
-          WHERE nmi = ? AND from_date <= ? AND (to_date IS NULL OR to_date >= ?)
-          ORDER BY role, participant_id`),
+      spans: db.prepare<[string], RoleSpanRow>(
+        'SELECT role, participant_id, from_date, to_date FROM nmi_roles WHERE nmi = ? ORDER BY role, participant_id'),
       upsertParticipant: db.prepare(
         `INSERT INTO participants (participant_id, name, role, source) VALUES (@participantId, @name, @role, @source)
          ON CONFLICT (participant_id) DO UPDATE SET name = excluded.name, role = excluded.role, source = excluded.source`),
@@ -43,8 +64,15 @@ export class ParticipantStore implements StandingDataLookup {
   }
 
   participant(participantId: string): Participant | undefined {
-    const row = this.stmts.participant.get(participantId);
-    return row && { participantId: row.participant_id, name: row.name, role: row.role };
+    let cached = this.participantCache.get(participantId);
+    if (cached === undefined) {
+      const row = this.stmts.participant.get(participantId);
+      cached = row ? { participantId: row.participant_id, name: row.name, role: row.role } : null;
+      if (this.participantCache.size >= MAX_CACHED) this.participantCache.clear();
+      this.participantCache.set(participantId, cached);
+    }
+    // A copy: callers own what they are given, as they did when each call read the database.
+    return cached === null ? undefined : { ...cached };
   }
 
   participants(): Participant[] {
@@ -71,10 +99,36 @@ export class ParticipantStore implements StandingDataLookup {
     return row ? Object.keys(JSON.parse(row.entitlements_json) as Entitlements) : [];
   }
 
+  /** Who holds each role for the NMI on the market date (dates are ISO text: compared as the SQL compared them). */
   rolesOn(nmi: string, marketDate: string): NmiRolesOnDate {
+    let spans = this.spansCache.get(nmi);
+    if (spans === undefined) {
+      spans = this.stmts.spans.all(nmi);
+      if (this.spansCache.size >= MAX_CACHED) this.spansCache.clear();
+      this.spansCache.set(nmi, spans);
+    }
     const roles: NmiRolesOnDate = { LNSP: [], MC: [], MDP: [] };
-    for (const row of this.stmts.rolesOn.all(nmi, marketDate, marketDate)) roles[row.role].push(row.participant_id);
+    for (const s of spans) {
+      if (s.from_date <= marketDate && (s.to_date === null || s.to_date >= marketDate)) roles[s.role].push(s.participant_id);
+    }
     return roles;
+  }
+
+  /** After any write to participants or NMI role spans in this process: drop the cache and tell the listeners (other instances). */
+  written(): void {
+    this.invalidate();
+    for (const listener of this.writeListeners) listener();
+  }
+
+  /** Drops the cache: the next read goes to the database (after a reset, a restore, or another instance's write). */
+  invalidate(): void {
+    this.participantCache.clear();
+    this.spansCache.clear();
+  }
+
+  /** Runs `listener` after this process changed participants or standing data (issue #14: other instances are told). */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
   }
 
   /**
@@ -90,5 +144,6 @@ export class ParticipantStore implements StandingDataLookup {
       }
       for (const r of data.roles) this.stmts.insertRole.run({ ...r, source });
     })();
+    this.written();
   }
 }

@@ -24,7 +24,8 @@ export interface NmiRoleFilter {
 }
 
 export class SimDataStore {
-  constructor(private readonly db: Db) {}
+  /** `written` runs after each change of participants or NMI role spans (ParticipantStore keeps them in memory). */
+  constructor(private readonly db: Db, private readonly written: () => void) {}
 
   participants(): ParticipantRow[] {
     return this.db.prepare('SELECT participant_id AS participantId, name, role, source FROM participants ORDER BY participant_id').all() as ParticipantRow[];
@@ -37,6 +38,7 @@ export class SimDataStore {
   upsertParticipant(p: Participant): void {
     this.db.prepare(`INSERT INTO participants (participant_id, name, role, source) VALUES (?, ?, ?, '${RUNTIME}')
       ON CONFLICT (participant_id) DO UPDATE SET name = excluded.name, role = excluded.role, source = excluded.source`).run(p.participantId, p.name, p.role);
+    this.written();
   }
 
   /** Removes a participant with its certificates and its entitlements (a URM user left with none goes too). */
@@ -52,6 +54,7 @@ export class SimDataStore {
         else this.db.prepare('UPDATE urm_users SET entitlements_json = ? WHERE client_id = ?').run(JSON.stringify(rest), user.clientId);
       }
     })();
+    this.written();
   }
 
   users(): UrmUserRow[] {
@@ -104,6 +107,7 @@ export class SimDataStore {
       const insert = this.db.prepare(`INSERT INTO nmi_roles (nmi, role, participant_id, from_date, to_date, source) VALUES (?, ?, ?, ?, ?, '${RUNTIME}')`);
       for (const s of spans) insert.run(nmi, s.role, s.participantId, s.fromDate, s.toDate);
     })();
+    this.written();
   }
 
   /** How many spans name a participant. */

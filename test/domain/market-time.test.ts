@@ -84,6 +84,25 @@ describe('the one IDX date-time parser', () => {
     expect(compared).toBe(bases.length * offsets.length);
   });
 
+  it('parseIdxDateTime counts days as Date.UTC does, on the first and last day of every month, years 0100–9999', () => {
+    let mismatches = 0;
+    // Every 7th year (all residues mod 4, 100 and 400 come round) and the century years either side of a rule.
+    const years = [...Array.from({ length: 1415 }, (_, k) => 100 + 7 * k), 1600, 1700, 1800, 1900, 2000, 2100, 2400, 9999];
+    for (const year of years) {
+      for (let month = 1; month <= 12; month++) {
+        const last = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0);
+        for (const day of [1, last]) {
+          const text = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59.999+10:00`;
+          const utc = new Date(0);
+          utc.setUTCFullYear(year, month - 1, day);
+          utc.setUTCHours(13, 59, 59, 999);
+          if (parseIdxDateTime(text) !== utc.getTime()) mismatches++;
+        }
+      }
+    }
+    expect(mismatches).toBe(0);
+  });
+
   it('says to percent-encode a "+" that arrived as a space (an unencoded + in a query string, as in AEMO\'s example URL, spec §2)', () => {
     expect(reason('2025-10-16T08:56:45 00:00')).toBe(
       '"2025-10-16T08:56:45 00:00" has a space where the offset\'s sign belongs: an unencoded "+" in a query string arrives as a space; percent-encode it as %2B (e.g. 2025-10-16T08:56:45%2B00:00)');

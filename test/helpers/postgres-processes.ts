@@ -16,6 +16,8 @@ import type { HubProcess } from './hub-process.js';
 /** scripts/postgres-cluster.mjs's handle. */
 export interface Cluster {
   url: string;
+  /** Its folder; the data directory (postmaster.pid) is `data` in it. */
+  dir: string;
   stop(): Promise<void>;
   halt(mode?: 'immediate' | 'fast'): Promise<void>;
   resume(): Promise<void>;

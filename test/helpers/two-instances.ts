@@ -157,6 +157,28 @@ export function describeTwoInstances(title: string, start: () => Promise<TwoInst
       void southB;
     });
 
+    // B keeps participants, NMI role spans and outages in memory (issue #13): A's notices make it read them again.
+    it('a participant, NMI standing data and an outage changed on A are used by B', async () => {
+      const { a, b } = hub!;
+      const headers = await b.as('LNSPNORTH');
+      expect(b.ctx.participants.participant('LATELNSP')).toBeUndefined();
+      expect(b.ctx.participants.rolesOn('4102000001', '2026-07-02').LNSP).toEqual(['LNSPNORTH']);
+      expect((await b.app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers })).statusCode).toBe(200);
+
+      const json = { ...a.admin(), 'content-type': 'application/json' };
+      const put = await a.app.inject({ method: 'PUT', url: '/sim/v1/participants/LATELNSP', headers: json, payload: { name: 'Late LNSP', role: 'LNSP' } });
+      expect(put.statusCode, put.body).toBe(201);
+      const churn = await a.app.inject({ method: 'POST', url: '/sim/v1/nmis/4102000001/churn', headers: json, payload: { fromDate: '2026-07-01', LNSP: 'LNSPSOUTH' } });
+      expect(churn.statusCode, churn.body).toBe(200);
+      const outage = await a.app.inject({ method: 'POST', url: '/sim/v1/outages', headers: json, payload: {
+        outageStart: '2026-07-02T08:59:00+10:00', outageEnd: '2026-07-02T10:00:00+10:00', description: 'on A', participantIds: ['LNSPNORTH'], apis: ['pqd'] } });
+      expect(outage.statusCode, outage.body).toBe(201);
+
+      await eventually(() => expect(b.ctx.participants.participant('LATELNSP')).toMatchObject({ role: 'LNSP' }));
+      await eventually(() => expect(b.ctx.participants.rolesOn('4102000001', '2026-07-02').LNSP).toEqual(['LNSPSOUTH']));
+      await eventually(async () => expect((await b.app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers })).statusCode).toBe(503));
+    });
+
     it('a certificate revoked on A is refused on B from the next request; a reset on A closes event sockets on B', async () => {
       const { a, b } = hub!;
       const headers = await b.as('LNSPNORTH');

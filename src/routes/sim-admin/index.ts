@@ -30,7 +30,7 @@ function outOfRange(pointer: string, value: string | undefined): IdxError {
 export async function simAdminRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppContext; auth: Authenticator }): Promise<void> {
   // Each resource of the control API in its own file (issue #10).
   await simStateRoutes(app, { ctx, auth });
-  const data = new SimDataStore(ctx.db);
+  const data = new SimDataStore(ctx.db, () => ctx.participants.written());
   await simParticipantRoutes(app, { ctx, auth, data });
   await simStandingDataRoutes(app, { ctx, auth, data });
   await simJournalRoutes(app, { ctx, auth });

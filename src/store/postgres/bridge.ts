@@ -11,6 +11,14 @@
  * Failures: a refused connect, a lost connection, a statement that outlives `statement_timeout`, or a
  * worker that does not answer within the wait timeout become `DatabaseUnavailableError`; the worker
  * drops the broken client and connects again on the next request.
+ *
+ * A database that hangs (neither answers nor refuses: stopped, or a network path that drops packets)
+ * would make every statement wait the full timeout, one after the other, with the event loop blocked
+ * for every request. So a wait that runs out (or a connect that times out) opens a circuit breaker: the
+ * session is abandoned (its transaction can never commit), and every statement is refused at once with
+ * `DatabaseUnavailableError` — a 503 with Retry-After — while one probe at a time, at most one per
+ * `probeIntervalMs`, asks the worker, without waiting for it, whether the database answers again. The
+ * first statement after a probe that got an answer runs as usual.
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -21,6 +29,8 @@ export interface BridgeOptions {
   statementTimeoutMs: number;
   /** How long a connect may take (ms). */
   connectTimeoutMs: number;
+  /** While the breaker is open (the database did not answer in time): at most one probe per this many ms. */
+  probeIntervalMs: number;
 }
 
 export interface QueryRequest {
@@ -73,6 +83,8 @@ async function connect() {
     c.end().catch(() => {});
     // Not answering (refused, timed out, starting up) may pass; a refused password or an unknown database will not.
     if (!err.severity || (err.code && UNAVAILABLE_STATES.test(err.code))) err.unavailable = 'connect';
+    // Connected, and then not a word within the timeout: the database hangs (the breaker opens), it did not refuse.
+    if (/timeout/i.test(err.message ?? '')) err.hung = true;
     throw err;
   }
   txStatus = 'I';
@@ -83,15 +95,41 @@ function describe(err) {
   // A server error carries a severity; network failures ("Connection terminated", ECONNRESET) do not.
   const unavailable = err.unavailable ?? (err.code === '57014' ? 'timeout'
     : (err.code && UNAVAILABLE_STATES.test(err.code)) || !err.severity ? 'connection-lost' : undefined);
-  return { message: err.message, code: err.code, detail: err.detail, table: err.table, constraint: err.constraint, unavailable };
+  return { message: err.message, code: err.code, detail: err.detail, table: err.table, constraint: err.constraint, unavailable, hung: err.hung === true };
+}
+// The main thread gave up waiting (the breaker opened): drop the session at once, so that the statement it
+// waits for fails now and its transaction can never commit; the queue behind it moves on.
+function abandon() {
+  if (!client) return;
+  const c = client;
+  if (txStatus !== 'I') lostTransaction = true;
+  client = undefined;
+  txStatus = 'I';
+  c.connection.stream.destroy();
+  c.end().catch(() => {});
+}
+// Whether the database answers again (breaker open): a session (a fresh one after \`abandon\`) and SELECT 1,
+// each bounded. A transaction lost with the abandoned session stays lost until the caller ends it.
+async function probe() {
+  const c = client ?? await connect();
+  try {
+    await c.query({ text: 'SELECT 1', query_timeout: statementTimeoutMs });
+  } catch (err) {
+    if (client === c) client = undefined;
+    c.end().catch(() => {});
+    throw err;
+  }
 }
 async function handle(req) {
   if (req.op === 'close') { if (client) await client.end().catch(() => {}); client = undefined; return {}; }
+  if (req.op === 'probe') { await probe(); return {}; }
   if (lostTransaction) {
     if (ENDS_LOST.test(req.text)) { lostTransaction = false; return {}; }
     if (!STARTS_NEW.test(req.text)) throw Object.assign(new Error('the connection was lost inside this transaction; it was rolled back'), { unavailable: 'connection-lost' });
     lostTransaction = false;
   }
+  // No session, so no transaction to roll back: nothing to ask a database that may not answer.
+  if (!client && req.op === 'exec' && ENDS_LOST.test(req.text)) return {};
   const c = client ?? await connect();
   try {
     if (req.op === 'exec') { await c.query(req.text); return {}; }
@@ -111,6 +149,7 @@ async function handle(req) {
 }
 let queue = Promise.resolve();
 port.on('message', (req) => {
+  if (req.op === 'abandon') return abandon();
   queue = queue.then(async () => {
     let answer;
     // A lost transaction is still open as far as the caller knows: it must end it.
@@ -128,7 +167,7 @@ interface Answer {
   id: number;
   ok: boolean;
   result?: unknown;
-  error?: { message: string; code?: string; detail?: string; table?: string; constraint?: string; unavailable?: 'connect' | 'connection-lost' | 'timeout' };
+  error?: { message: string; code?: string; detail?: string; table?: string; constraint?: string; unavailable?: 'connect' | 'connection-lost' | 'timeout'; hung?: boolean };
   txStatus: 'I' | 'T' | 'E';
 }
 
@@ -141,6 +180,8 @@ export class PostgresError extends Error {
   }
 }
 
+const ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
+
 export class SyncPgBridge {
   private readonly worker: Worker;
   private readonly port: MessagePort;
@@ -149,6 +190,8 @@ export class SyncPgBridge {
   private closed = false;
   /** The session's transaction status after the last answer: I idle, T in a transaction, E in a failed one. */
   txStatus: 'I' | 'T' | 'E' = 'I';
+  /** Open since the database last failed to answer in time (see the file comment); undefined while closed. */
+  private breaker: { openedAt: number; nextProbeAt: number; probeId?: number } | undefined;
 
   constructor(url: string, private readonly options: BridgeOptions) {
     const { port1, port2 } = new MessageChannel();
@@ -188,6 +231,11 @@ export class SyncPgBridge {
 
   private call(req: QueryRequest | ExecRequest | { op: 'close' }): unknown {
     if (this.closed) throw new TypeError('The database connection is not open');
+    // A ROLLBACK passes: the abandoned session's transaction ends in the worker, without the database.
+    if (this.breaker && !(req.op === 'exec' && ROLLBACK.test(req.text)) && !this.probeSucceeded()) {
+      const seconds = Math.round((performance.now() - this.breaker.openedAt) / 1000);
+      throw new DatabaseUnavailableError(`the database did not answer in time ${seconds} s ago; not waiting for it again until a probe finds it answering`, 'timeout');
+    }
     const id = ++this.nextId;
     this.port.postMessage({ ...req, id });
     // A connect plus the statement: the worker's own timeouts answer first; this one catches a worker that cannot.
@@ -197,21 +245,62 @@ export class SyncPgBridge {
       if (seen === id) break;
       const left = deadline - performance.now();
       if (left <= 0 || Atomics.wait(this.state, 0, seen, left) === 'timed-out') {
+        this.openBreaker();
         throw new DatabaseUnavailableError('the database did not answer in time', 'timeout');
       }
     }
-    let answer: Answer | undefined;
-    // Answers to requests that timed out earlier come first: skip them.
-    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-      answer = m.message as Answer;
-      if (answer.id === id) break;
-    }
-    if (!answer || answer.id !== id) throw new DatabaseUnavailableError('the database worker lost an answer', 'connection-lost');
+    const answer = this.answer(id);
+    if (!answer) throw new DatabaseUnavailableError('the database worker lost an answer', 'connection-lost');
     this.txStatus = answer.txStatus;
     if (answer.ok) return answer.result;
     const e = answer.error!;
+    if (e.hung) this.openBreaker();
     if (e.unavailable) throw new DatabaseUnavailableError(`the database is unavailable: ${e.message}`, e.unavailable);
     if (e.code === '40P01' || e.code === '40001') throw new DatabaseConflictError(e.message, e.code);
     throw new PostgresError(e.message, e.code, e.detail, e.table, e.constraint);
+  }
+
+  /** The answer to request `id`, once the worker has posted it; answers to requests given up on earlier come first and are skipped. */
+  private answer(id: number): Answer | undefined {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const answer = m.message as Answer;
+      if (answer.id === id) return answer;
+    }
+    return undefined;
+  }
+
+  /**
+   * The database did not answer in time: abandon the session (the worker drops it at once, so the
+   * transaction it was in can never commit: the caller's ROLLBACK ends it, in the worker) and refuse
+   * statements until a probe gets an answer.
+   */
+  private openBreaker(): void {
+    this.port.postMessage({ op: 'abandon' });
+    const now = performance.now();
+    // The first probe one interval later: the ROLLBACKs that end the abandoned transaction, sent as the
+    // callers unwind, reach the worker first and are answered there at once, not after a probe's connect.
+    this.breaker ??= { openedAt: now, nextProbeAt: now + this.options.probeIntervalMs };
+  }
+
+  /** With the breaker open: whether a probe got an answer (the breaker closes); else sends the next probe when one is due, without waiting for it. */
+  private probeSucceeded(): boolean {
+    const breaker = this.breaker!;
+    if (breaker.probeId !== undefined) {
+      if (Atomics.load(this.state, 0) < breaker.probeId) return false; // still out
+      const answer = this.answer(breaker.probeId);
+      breaker.probeId = undefined;
+      if (answer?.ok) {
+        this.breaker = undefined;
+        this.txStatus = answer.txStatus;
+        return true;
+      }
+    }
+    const now = performance.now();
+    if (now >= breaker.nextProbeAt) {
+      breaker.probeId = ++this.nextId;
+      breaker.nextProbeAt = now + this.options.probeIntervalMs;
+      this.port.postMessage({ op: 'probe', id: breaker.probeId });
+    }
+    return false;
   }
 }

@@ -12,6 +12,8 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** How long connecting may take (ms). */
   connectTimeoutMs?: number;
+  /** After the database did not answer in time, statements are refused at once; one probe per this many ms asks whether it is back. */
+  probeIntervalMs?: number;
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
@@ -54,7 +56,9 @@ class PgDb implements Db {
   private readonly compiled = new Map<string, Compiled>();
 
   constructor(url: string, options: PostgresOptions) {
-    this.bridge = new SyncPgBridge(url, { statementTimeoutMs: options.statementTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 10_000 });
+    this.bridge = new SyncPgBridge(url, {
+      statementTimeoutMs: options.statementTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 10_000, probeIntervalMs: options.probeIntervalMs ?? 1_000,
+    });
   }
 
   get inTransaction(): boolean {
