@@ -140,8 +140,10 @@ function inventNmis(entries: StandingDataEntry[], standing: Standing, count: num
 
 /** Writes a payload around already-serialised NMI details: the same bytes as JSON.stringify of the whole. */
 function assemble(skeleton: BpqdPayload, details: string[]): string {
-  const marker = '"__NMI_DETAILS__"';
-  return JSON.stringify(skeleton).replace(`[${marker}]`, `[${details.join(',')}]`);
+  // Cut around the marker rather than `replace` it: a replacement string (megabytes here) is scanned for `$` patterns.
+  const json = JSON.stringify(skeleton);
+  const at = json.indexOf('["__NMI_DETAILS__"]');
+  return `${json.slice(0, at)}[${details.join(',')}]${json.slice(at + '["__NMI_DETAILS__"]'.length)}`;
 }
 
 export function generateDataset(o: DatasetOptions): Dataset {

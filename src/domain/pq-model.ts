@@ -104,6 +104,20 @@ export function loadKw(p: SiteProfile, hour: number, weekday: number): number {
 }
 
 /**
+ * The boundaries of a market day's intervals as IDX date-times: `count + 1` of them from market midnight.
+ * Every meter of a day shares them, so the last day's are kept: a 1000-NMI day formats 289 instead of 576,000.
+ */
+let boundaries: { key: string; texts: string[] } = { key: '', texts: [] };
+function intervalBoundaries(date: string, intervalLength: number, count: number): string[] {
+  const key = `${date}|${intervalLength}|${count}`;
+  if (boundaries.key !== key) {
+    const midnight = Date.parse(`${date}T00:00:00.000+10:00`);
+    boundaries = { key, texts: Array.from({ length: count + 1 }, (_, k) => formatMarketDateTime(midnight + k * intervalLength * 60_000)) };
+  }
+  return boundaries.texts;
+}
+
+/**
  * The intervals of one meter for one market day: `intervalLength` minutes each from market midnight,
  * `count` of them (a whole day by default).
  */
@@ -112,14 +126,13 @@ export function meterIntervals(seed: string, nmi: string, date: string, interval
   const r = new SeededRandom(`${seed}:readings:${nmi}:${date}`);
   const { clearness } = dayWeather(seed, date);
   const { dayOfYear, weekday } = calendar(date);
-  const midnight = Date.parse(`${date}T00:00:00.000+10:00`);
+  const times = intervalBoundaries(date, intervalLength, count);
   // Each phase sits a little above or below the others on the feeder.
   const phaseOffset = profile.phases.map(() => gaussian(r) * 1.2);
   const spread = Math.sqrt(intervalLength);
   const intervals: Interval[] = [];
   for (let k = 0; k < count; k++) {
-    const startMs = midnight + k * intervalLength * 60_000;
-    const start = formatMarketDateTime(startMs);
+    const start = times[k]!;
     const hour = (k + 0.5) * intervalLength / 60;
     const solar = solarShare(hour, dayOfYear) * clearness * (1 - 0.25 * r.next() * (1 - clearness));
     // Appliances switching on and off: multiplicative noise, and now and then a kettle or oven.
@@ -156,7 +169,7 @@ export function meterIntervals(seed: string, nmi: string, date: string, interval
         qualityFlag: 'A',
       };
     });
-    intervals.push({ intervalStartDateTime: start, intervalEndDateTime: formatMarketDateTime(startMs + intervalLength * 60_000), readings });
+    intervals.push({ intervalStartDateTime: start, intervalEndDateTime: times[k + 1]!, readings });
   }
   return intervals;
 }

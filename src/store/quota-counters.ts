@@ -51,11 +51,11 @@ export class SqliteCounterStore implements CounterStore {
            count = CASE WHEN quota_counters.window_start = excluded.window_start THEN quota_counters.count + 1 ELSE 1 END,
            window_start = excluded.window_start, window_end = excluded.window_end
          RETURNING count`),
-      // The usual count: the key has a row. A plain UPDATE costs less than the UPSERT's conflict path (issue #13);
-      // the UPSERT above is for a new key.
-      bump: db.prepare<[number, number, number, string], { count: number }>(
-        `UPDATE quota_counters SET count = CASE WHEN window_start = ? THEN count + 1 ELSE 1 END, window_start = ?, window_end = ?
-         WHERE counter_key = ? RETURNING count`),
+      // The usual count: the key has a row in the same window. Only `count` is set, so the window_end index
+      // is left alone (setting window_end, even to its own value, rewrote the index entry: issue #13).
+      bump: db.prepare<[string, number], { count: number }>(
+        'UPDATE quota_counters SET count = count + 1 WHERE counter_key = ? AND window_start = ? RETURNING count'),
+      // A new window for a known key, or a new key: the UPSERT above.
       count: db.prepare<[string, number], { count: number }>('SELECT count FROM quota_counters WHERE counter_key = ? AND window_start = ?'),
       forget: db.prepare<[number]>('DELETE FROM quota_counters WHERE window_end <= ?'),
     };
@@ -66,7 +66,7 @@ export class SqliteCounterStore implements CounterStore {
       this.latestStart = window.start;
       this.stmts.forget.run(window.start);
     }
-    return (this.stmts.bump.get(window.start, window.start, window.end, key) ?? this.stmts.incr.get(key, window.start, window.end)!).count;
+    return (this.stmts.bump.get(key, window.start) ?? this.stmts.incr.get(key, window.start, window.end)!).count;
   }
 
   count(key: string, window: Window): number {

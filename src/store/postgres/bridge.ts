@@ -277,7 +277,9 @@ export class SyncPgBridge {
   private openBreaker(): void {
     this.port.postMessage({ op: 'abandon' });
     const now = performance.now();
-    this.breaker ??= { openedAt: now, nextProbeAt: now };
+    // The first probe one interval later: the ROLLBACKs that end the abandoned transaction, sent as the
+    // callers unwind, reach the worker first and are answered there at once, not after a probe's connect.
+    this.breaker ??= { openedAt: now, nextProbeAt: now + this.options.probeIntervalMs };
   }
 
   /** With the breaker open: whether a probe got an answer (the breaker closes); else sends the next probe when one is due, without waiting for it. */
