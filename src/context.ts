@@ -210,7 +210,7 @@ export function createContext(o: ContextOptions): AppContext {
     archive,
     seed: () => o.seed?.(ctx),
     sim: undefined as unknown as SimStateService,
-    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }, commits),
+    journal: new JournalStore(o.db, { maxEntries: config.journalMaxEntries, retentionDays: config.journalRetentionDays }),
     faults: new FaultService(new FaultStore(o.db), o.clock, o.random, events, delivery),
     coverage: new CoverageService(new CoverageStore(o.db), participants, (range) => new SimDataStore(o.db, () => participants.written()).nmis(range), o.clock, config.coverageDueDays, config.churnDay === 'either'),
     counterparties: new CounterpartyService({
@@ -229,7 +229,6 @@ export function createContext(o: ContextOptions): AppContext {
     events,
     seed: () => ctx.seed(),
     forgetCaches,
-    flushBuffers: () => ctx.journal.flush(),
     announceReplaced: (reason) => ctx.instances.stateReplaced(reason),
     startClock,
   });

@@ -178,9 +178,6 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       }
       await checkpointer?.close();
       await bus?.close();
-      // The last requests' journal rows may still be buffered (src/store/journal-store.ts): write them first.
-      await ctx.commits.settled().catch(() => {});
-      ctx.journal.flush();
       db.close();
     },
   };

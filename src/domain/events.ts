@@ -39,9 +39,14 @@ export interface EventSink {
   publish(participantId: string, event: IdxEvent): void;
 }
 
-/** An event sink that collects, for use inside a transaction: events go out only after the commit. */
+/**
+ * An event sink that collects, for use inside a transaction: events go out only after the commit. It also
+ * keeps how to undo what the transaction changed in memory (a sender marked as told, a delete-rate count), so
+ * a transaction that fails leaves no trace there either (`rollBack`).
+ */
 export class PendingEvents implements EventSink {
   private readonly pending: Array<[string, IdxEvent] | (() => void)> = [];
+  private readonly undos: Array<() => void> = [];
   publish(participantId: string, event: IdxEvent): void {
     this.pending.push([participantId, event]);
   }
@@ -49,7 +54,17 @@ export class PendingEvents implements EventSink {
   also(notice: () => void): void {
     this.pending.push(notice);
   }
+  /** Registers how to undo an in-memory change made with the transaction's writes, should they be rolled back. */
+  undoOnRollBack(undo: () => void): void {
+    this.undos.push(undo);
+  }
+  /** The transaction failed: undoes its in-memory changes (last first) and drops its events. Idempotent. */
+  rollBack(): void {
+    for (const undo of this.undos.splice(0).reverse()) undo();
+    this.pending.length = 0;
+  }
   flushTo(sink: EventSink): void {
+    this.undos.length = 0;
     for (const item of this.pending.splice(0)) {
       if (typeof item === 'function') item();
       else sink.publish(item[0], item[1]);

@@ -67,16 +67,25 @@ export class DeleteRateMonitor {
     this.lastAlert.clear();
   }
 
-  arrival(key: string, now: number): void {
-    this.bucket(key, now).arrivals++;
+  /** Counts an arrival; returns how to take it back (its transaction failed). */
+  arrival(key: string, now: number): () => void {
+    const b = this.bucket(key, now);
+    b.arrivals++;
+    return () => { b.arrivals = Math.max(0, b.arrivals - 1); };
   }
 
-  drain(key: string, now: number): void {
-    this.bucket(key, now).drains++;
+  /** Counts a retrieval or deletion; returns how to take it back (its transaction failed). */
+  drain(key: string, now: number): () => void {
+    const b = this.bucket(key, now);
+    b.drains++;
+    return () => { b.drains = Math.max(0, b.drains - 1); };
   }
 
-  /** True when an alert is due now: arrivals outpace drains in the window and none was raised within it. */
-  alertDue(key: string, now: number): boolean {
+  /**
+   * True when an alert is due now: arrivals outpace drains in the window and none was raised within it;
+   * then it counts as raised, and `undo` (if given) receives how to take that back.
+   */
+  alertDue(key: string, now: number, undo?: (takeBack: () => void) => void): boolean {
     const windowMs = this.windowMinutes * 60_000;
     const since = Math.floor((now - windowMs) / 60_000);
     let arrivals = 0;
@@ -89,6 +98,10 @@ export class DeleteRateMonitor {
     const last = this.lastAlert.get(key);
     if (arrivals <= drains || (last !== undefined && now - last < windowMs)) return false;
     this.lastAlert.set(key, now);
+    undo?.(() => {
+      if (last === undefined) this.lastAlert.delete(key);
+      else this.lastAlert.set(key, last);
+    });
     return true;
   }
 

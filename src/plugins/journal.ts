@@ -82,7 +82,6 @@ function problemOf(reply: FastifyReply, payload: unknown): { code?: string; mess
 export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
   if (!ctx.journal.enabled) return;
   const limit = ctx.config.journalBodyBytes;
-  ctx.journal.onWriteError = (err) => app.log.error({ err }, 'could not write the request journal');
   app.addHook('onSend', async (request, _reply, payload) => {
     request.journalPayload = payload;
     return payload;

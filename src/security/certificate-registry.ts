@@ -164,6 +164,14 @@ export class CertificateRegistry {
     this.snapshot = undefined;
   }
 
+  /**
+   * Registry rows changed by a write that did not go through the registry (a participant removed with its
+   * certificates): as after its own writes, the view is read again and the other instances are told.
+   */
+  changedOutside(): void {
+    this.written();
+  }
+
   /** Runs `listener` after this process changed the registry (other instances on the database are told, issue #14). */
   onWrite(listener: () => void): void {
     this.writeListeners.push(listener);

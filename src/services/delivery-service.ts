@@ -81,7 +81,7 @@ export class DeliveryService {
   async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<void> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
-    await this.commits.run(() => {
+    await this.inGroupCommit(pending, () => {
       alsoWrite();
       const messagePk = this.messages.insertMessage(message);
       for (const recipientId of recipients) {
@@ -93,7 +93,7 @@ export class DeliveryService {
         this.logState(item, recipientId, now, message.traceId, open ? note?.reasonCode ?? null : 'HELD',
           open ? note?.detail ?? null : note ? `${held}; ${note.detail}` : held);
         if (open) {
-          this.toldSenders.delete(`${recipientId}|${message.businessFunctionId}`);
+          this.forgetToldSenders(`${recipientId}|${message.businessFunctionId}`, pending);
           state = this.deliver(state, item, pending, now);
         } else {
           state = { ...state, heldCount: state.heldCount + 1, updatedAt: now };
@@ -129,7 +129,7 @@ export class DeliveryService {
   async retrieve(recipientId: string, item: QueuedMessage, traceId: string): Promise<void> {
     const now = this.clock.now();
     const pending = new PendingEvents();
-    await this.commits.run(() => {
+    await this.inGroupCommit(pending, () => {
       if (!this.messages.markRetrieved(item.queueItemId, now)) return;
       this.logState(item, recipientId, now, traceId, 'RETRIEVED', 'retrieved by the receiving participant', 'completed');
       if (this.settings.countMode !== 'unretrieved') return;
@@ -146,7 +146,7 @@ export class DeliveryService {
    */
   async remove(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string): Promise<void> {
     const pending = new PendingEvents();
-    await this.commits.run(() => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
+    await this.inGroupCommit(pending, () => this.removeInTransaction(recipientId, item, traceId, reasonCode, detail, pending));
     pending.flushTo(this.events);
   }
 
@@ -164,7 +164,7 @@ export class DeliveryService {
   setOutboundDelivery(participantId: string, businessFunctionId: string, outboundDelivery: OutboundDelivery, traceId: string): FlowControlRow {
     const now = this.clock.now();
     const pending = new PendingEvents();
-    const result = this.messages.transaction(() => {
+    const result = this.inTransaction(pending, () => {
       let state = this.flow.get(participantId, businessFunctionId, now);
       if (state.outboundDelivery !== outboundDelivery) {
         state = { ...state, outboundDelivery, updatedAt: now };
@@ -203,7 +203,7 @@ export class DeliveryService {
       const batch = this.messages.expired(cutoff, 500);
       if (batch.length === 0) return removed;
       const pending = new PendingEvents();
-      this.messages.transaction(() => {
+      this.inTransaction(pending, () => {
         for (const item of batch) {
           this.removeInTransaction(item.recipientId, item, traceId, 'EXPIRED', `not deleted within ${this.settings.queueRetentionDays} calendar days of arrival`, pending);
         }
@@ -222,6 +222,45 @@ export class DeliveryService {
   /** How many recipient queues remember which senders were told they are full (bounded by recipients × business functions). */
   get toldSendersSize(): number {
     return this.toldSenders.size;
+  }
+
+  /**
+   * Runs `write` in the group commit. What it changed in memory along with its writes (senders told of a
+   * full queue, delete-rate counts) is undone if its writes are: when it throws (its savepoint is rolled
+   * back, before the next operation of the batch runs) and when the batch's COMMIT fails.
+   */
+  private async inGroupCommit(pending: PendingEvents, write: () => void): Promise<void> {
+    try {
+      await this.commits.run(() => {
+        try {
+          write();
+        } catch (err) {
+          pending.rollBack();
+          throw err;
+        }
+      });
+    } catch (err) {
+      pending.rollBack();
+      throw err;
+    }
+  }
+
+  /** `messages.transaction` with the same undo of in-memory changes as `inGroupCommit`. */
+  private inTransaction<T>(pending: PendingEvents, write: () => T): T {
+    try {
+      return this.messages.transaction(write);
+    } catch (err) {
+      pending.rollBack();
+      throw err;
+    }
+  }
+
+  /** Delivery reopened: the next breach or stop tells the senders again. */
+  private forgetToldSenders(queue: string, pending: PendingEvents): void {
+    const told = this.toldSenders.get(queue);
+    if (!told) return;
+    this.toldSenders.delete(queue);
+    pending.undoOnRollBack(() => this.toldSenders.set(queue, told));
   }
 
   /**
@@ -258,7 +297,7 @@ export class DeliveryService {
 
   /** After the count went down: re-evaluate the status and release held messages while delivery is open. */
   private drain(state: FlowControlRow, pending: PendingEvents, now: number, traceId: string): FlowControlRow {
-    this.deleteRate.drain(`${state.participantId}|${state.businessFunctionId}`, now);
+    pending.undoOnRollBack(this.deleteRate.drain(`${state.participantId}|${state.businessFunctionId}`, now));
     state = this.transition(state, pending, now);
     while (state.heldCount > 0 && deliveryOpen(state.messageStatus, state.outboundDelivery)) {
       const item = this.messages.releaseOldestHeld(state.participantId, state.businessFunctionId);
@@ -266,7 +305,7 @@ export class DeliveryService {
       this.logState(item, state.participantId, now, traceId, 'RELEASED', 'delivered into the queue after flow control resumed');
       state = this.deliver({ ...state, heldCount: state.heldCount - 1 }, item, pending, now);
     }
-    if (deliveryOpen(state.messageStatus, state.outboundDelivery)) this.toldSenders.delete(`${state.participantId}|${state.businessFunctionId}`);
+    if (deliveryOpen(state.messageStatus, state.outboundDelivery)) this.forgetToldSenders(`${state.participantId}|${state.businessFunctionId}`, pending);
     return state;
   }
 
@@ -298,18 +337,23 @@ export class DeliveryService {
   private tellSenderQueueFull(state: FlowControlRow, senderId: string, pending: PendingEvents): void {
     const queue = `${state.participantId}|${state.businessFunctionId}`;
     const episode = String(state.messageBreachedAt ?? state.outboundDelivery);
-    let told = this.toldSenders.get(queue);
-    if (told?.episode !== episode) this.toldSenders.set(queue, (told = { episode, senders: new Set() }));
+    const before = this.toldSenders.get(queue);
+    let told = before;
+    if (told?.episode !== episode) {
+      this.toldSenders.set(queue, (told = { episode, senders: new Set() }));
+      pending.undoOnRollBack(() => (before ? this.toldSenders.set(queue, before) : this.toldSenders.delete(queue)));
+    }
     if (told.senders.has(senderId)) return;
     told.senders.add(senderId);
+    pending.undoOnRollBack(() => told.senders.delete(senderId));
     pending.publish(senderId, this.flowEvent(state, 'QUEUE_FULL'));
   }
 
   /** Counts an arrival and raises INSUFFICIENT_DELETE_RATE when drains fall behind (drains are counted in drain()). */
   private watchDeleteRate(state: FlowControlRow, pending: PendingEvents, now: number): void {
     const key = `${state.participantId}|${state.businessFunctionId}`;
-    this.deleteRate.arrival(key, now);
-    if (state.messageStatus === 'Normal' || !this.deleteRate.alertDue(key, now)) return;
+    pending.undoOnRollBack(this.deleteRate.arrival(key, now));
+    if (state.messageStatus === 'Normal' || !this.deleteRate.alertDue(key, now, (takeBack) => pending.undoOnRollBack(takeBack))) return;
     this.flow.recordHistory(state, now, 'INSUFFICIENT_DELETE_RATE',
       `more messages arrived than were retrieved or deleted in the last ${this.settings.deleteRateWindowMinutes} minutes`);
     pending.publish(state.participantId, this.flowEvent(state, 'INSUFFICIENT_DELETE_RATE'));

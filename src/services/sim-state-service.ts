@@ -25,8 +25,6 @@ export interface SimStateOptions {
   seed: () => void;
   /** Forget in-memory state derived from the database. */
   forgetCaches: () => void;
-  /** Writes what is buffered for the database (the request journal's rows), so a snapshot holds it and a reset or restore replaces it. */
-  flushBuffers?: () => void;
   /** Tells the other instances on the database that its content was replaced (issue #14). */
   announceReplaced?: (reason: string) => void;
   /** Where the clock was when the simulator started; a reset returns to it (null: real time). */
@@ -93,9 +91,8 @@ export class SimStateService {
     this.o.announceReplaced?.(reason);
   }
 
-  /** Lets a group commit of the current event-loop turn finish, and writes what is buffered, before tables are saved or replaced. */
+  /** Lets a group commit of the current event-loop turn finish before tables are replaced. */
   private async quiesce(): Promise<void> {
     for (let i = 0; i < 10 && this.o.db.inTransaction; i++) await new Promise((r) => setImmediate(r));
-    this.o.flushBuffers?.();
   }
 }

@@ -15,7 +15,6 @@ import type { Db } from './database.js';
  */
 export class GroupCommit {
   private batch: Array<{ resolve: () => void; reject: (err: unknown) => void }> | undefined;
-  private readonly beforeCommitHooks: Array<() => void> = [];
   /** Prepared once: `db.exec` would compile each of these again on every submission. */
   private readonly sql;
 
@@ -52,20 +51,6 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
   }
 
-  /** True while a batch is open: written, not yet committed. */
-  get open(): boolean {
-    return this.batch !== undefined;
-  }
-
-  /**
-   * Runs `hook` just before each batch's COMMIT, inside its transaction: the request journal writes the
-   * rows it buffered into the batch there (src/store/journal-store.ts), sharing its COMMIT. The hook must
-   * not throw.
-   */
-  beforeCommit(hook: () => void): void {
-    this.beforeCommitHooks.push(hook);
-  }
-
   /**
    * Resolves once everything written on this connection so far is committed: at once when no batch is
    * open, otherwise when the open batch commits (and rejects if that COMMIT failed, since the writes
@@ -84,7 +69,6 @@ export class GroupCommit {
   }
 
   private commit(): void {
-    for (const hook of this.beforeCommitHooks) hook();
     const batch = this.batch!;
     this.batch = undefined;
     try {

@@ -64,32 +64,15 @@ export class JournalStore {
   private readonly insert;
   private readonly pruneOld;
   private readonly pruneCount;
-  private readonly writeAll: (rows: JournalEntry[]) => void;
   private sincePrune = 0;
 
-  /** Rows appended while a group-commit batch was open, written just before its COMMIT (see `constructor`). */
-  private pending: JournalEntry[] = [];
-  /** Told when buffered rows could not be written (they are dropped, as a failed INSERT's row was). */
-  onWriteError: (err: unknown) => void = () => {};
-
-  /**
-   * With `commits` (the server's group commit): a row appended while a batch is open is buffered and
-   * written into that batch just before its COMMIT, with every other row appended meanwhile — one
-   * savepoint and no COMMIT of its own, instead of a second write transaction per request (issue #13).
-   * With no batch open it is written at once, as always. Nothing is held across event-loop turns that
-   * the batch does not already hold. Every read flushes the buffer first, so an entry is visible as soon
-   * as it is appended.
-   */
-  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
-    private readonly commits?: { readonly open: boolean; beforeCommit(hook: () => void): void }) {
+  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number }) {
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
       VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
         @requestBytes, @requestBody, @requestEncoding, @responseBytes, @responseBody, @responseEncoding)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
-    this.writeAll = db.transaction((rows: JournalEntry[]) => { for (const e of rows) this.write(e); });
-    commits?.beforeCommit(() => this.flush());
   }
 
   get enabled(): boolean {
@@ -98,26 +81,6 @@ export class JournalStore {
 
   append(e: JournalEntry): void {
     if (!this.enabled) return;
-    if (this.commits?.open) this.pending.push(e);
-    else this.write(e);
-  }
-
-  /**
-   * Writes the buffered rows now: inside the open transaction (a savepoint of the group commit's batch)
-   * when there is one, else in a transaction of their own. Never throws: a failure goes to `onWriteError`.
-   */
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
-    this.pending = [];
-    try {
-      this.writeAll(rows);
-    } catch (err) {
-      this.onWriteError(err);
-    }
-  }
-
-  private write(e: JournalEntry): void {
     this.insert.run({
       ...e,
       requestBytes: e.request?.bytes ?? null, requestBody: e.request?.body ?? null, requestEncoding: e.request?.encoding ?? null,
@@ -135,13 +98,11 @@ export class JournalStore {
 
   /** Entries after the cursor id, oldest first; one more than `limit` tells the caller there is a next page. */
   page(f: JournalFilter, afterId: number, limit: number): Array<JournalEntry & { id: number }> {
-    this.flush();
     return this.select(f, 'id > ?', afterId, 'ORDER BY id', limit);
   }
 
   /** Entries before the id (0: from the newest), newest first: the simulator console's view. */
   latest(f: JournalFilter, beforeId: number, limit: number): Array<JournalEntry & { id: number }> {
-    this.flush();
     return this.select(f, 'id < ?', beforeId > 0 ? beforeId : Number.MAX_SAFE_INTEGER, 'ORDER BY id DESC', limit);
   }
 
@@ -169,7 +130,6 @@ export class JournalStore {
   }
 
   clear(): number {
-    this.flush();
     return this.db.prepare('DELETE FROM sim_journal').run().changes;
   }
 }

@@ -2,8 +2,8 @@
  * What idx-sim keeps in memory instead of reading on every request (issue #13): participants, NMI role
  * spans (ParticipantStore) and outages (FlowControlService). Each test reads first (so the copy is made),
  * changes the data one way, and checks the very next read sees it — one test per way the data can change
- * in one instance: the control API, the fixtures, a reset and a snapshot restore. Another instance's
- * changes (the hub bus) are in test/helpers/two-instances.ts.
+ * in one instance: the control API, the fixtures and a snapshot restore (a reset clears through the same
+ * `forgetCaches`). Another instance's changes (the hub bus) are in test/helpers/two-instances.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,8 @@ const outageNow = () => call('POST', '/sim/v1/outages', {
   outageStart: new Date(T0 - 60_000).toISOString(), outageEnd: new Date(T0 + 3_600_000).toISOString(), description: 'maintenance', participantIds: ['LNSPNORTH'], apis: ['pqd'],
 });
 
-describe('participants and NMI standing data kept in memory', () => {
-  it('a participant added, then removed, through the control API is known, then unknown, on the next read', async () => {
+describe('participants, NMI standing data and outages kept in memory', () => {
+  it('participants and NMI role spans changed through the control API are used from the next read; callers get copies', async () => {
     expect(h().ctx.participants.participant('NEWLNSP')).toBeUndefined();
     expect((await call('PUT', '/sim/v1/participants/NEWLNSP', { name: 'New LNSP', role: 'LNSP' })).statusCode).toBe(201);
     expect(h().ctx.participants.participant('NEWLNSP')).toEqual({ participantId: 'NEWLNSP', name: 'New LNSP', role: 'LNSP' });
@@ -35,18 +35,14 @@ describe('participants and NMI standing data kept in memory', () => {
     expect(h().ctx.participants.participant('NEWLNSP')?.name).toBe('Renamed');
     expect((await call('DELETE', '/sim/v1/participants/NEWLNSP')).statusCode).toBe(204);
     expect(h().ctx.participants.participant('NEWLNSP')).toBeUndefined();
-  });
 
-  it('hands each caller its own copy: changing an answer changes nothing kept', () => {
+    // Changing an answer changes nothing kept.
     const first = h().ctx.participants.participant('LNSPNORTH')!;
     (first as { name: string }).name = 'changed by a caller';
     h().ctx.participants.rolesOn(NMI, DAY).LNSP.push('SOMEONE');
     expect(h().ctx.participants.participant('LNSPNORTH')!.name).not.toBe('changed by a caller');
     expect(lnspOf()).toEqual(['LNSPNORTH']);
-  });
 
-  it('NMI role spans replaced through the control API are used from the next read, on every date', async () => {
-    expect(lnspOf()).toEqual(['LNSPNORTH']);
     const put = await call('PUT', `/sim/v1/nmis/${NMI}`, { roles: [
       { role: 'LNSP', participantId: 'LNSPNORTH', fromDate: '2026-01-01', toDate: '2026-07-01' },
       { role: 'LNSP', participantId: 'LNSPSOUTH', fromDate: '2026-07-02' },
@@ -71,36 +67,21 @@ describe('participants and NMI standing data kept in memory', () => {
     expect(h().ctx.participants.participant('MDPONE')).toBeUndefined();
   });
 
-  it('a snapshot restore brings back the standing data of the snapshot', async () => {
-    expect((await call('PUT', '/sim/v1/snapshots/views')).statusCode).toBe(201);
-    expect((await call('POST', `/sim/v1/nmis/${NMI}/churn`, { fromDate: '2026-07-01', LNSP: 'LNSPSOUTH' })).statusCode).toBe(200);
-    expect(lnspOf()).toEqual(['LNSPSOUTH']);
-    expect((await call('POST', '/sim/v1/snapshots/views/restore')).statusCode).toBe(200);
-    expect(lnspOf()).toEqual(['LNSPNORTH']);
-    await call('DELETE', '/sim/v1/snapshots/views');
-  });
-});
-
-describe('outages kept in memory', () => {
   it('an outage added through the control API refuses the next request', async () => {
     expect(await listQueue()).toBe(200);
     expect((await outageNow()).statusCode).toBe(201);
     expect(await listQueue()).toBe(503);
   });
 
-  it('a reset forgets the outages', async () => {
+  it('a snapshot restore brings back the standing data and the outages of the snapshot', async () => {
+    expect((await call('PUT', '/sim/v1/snapshots/views')).statusCode).toBe(201);
+    expect((await call('POST', `/sim/v1/nmis/${NMI}/churn`, { fromDate: '2026-07-01', LNSP: 'LNSPSOUTH' })).statusCode).toBe(200);
+    expect(lnspOf()).toEqual(['LNSPSOUTH']);
     expect((await outageNow()).statusCode).toBe(201);
     expect(await listQueue()).toBe(503);
-    expect((await call('POST', '/sim/v1/reset')).statusCode).toBe(200);
+    expect((await call('POST', '/sim/v1/snapshots/views/restore')).statusCode).toBe(200);
+    expect(lnspOf()).toEqual(['LNSPNORTH']);
     expect(await listQueue()).toBe(200);
-  });
-
-  it('a snapshot restore brings back the outages of the snapshot', async () => {
-    expect((await call('PUT', '/sim/v1/snapshots/no-outage')).statusCode).toBe(201);
-    expect((await outageNow()).statusCode).toBe(201);
-    expect(await listQueue()).toBe(503);
-    expect((await call('POST', '/sim/v1/snapshots/no-outage/restore')).statusCode).toBe(200);
-    expect(await listQueue()).toBe(200);
-    await call('DELETE', '/sim/v1/snapshots/no-outage');
+    await call('DELETE', '/sim/v1/snapshots/views');
   });
 });

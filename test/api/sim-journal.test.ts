@@ -112,45 +112,4 @@ describe('journal bounds', () => {
       await off.close();
     }
   });
-
-  it("writes a row appended while a group-commit batch is open into that batch, before its COMMIT, not in a transaction of its own; readers see it at once (issue #13)", async () => {
-    const { ctx } = h();
-    const entry = (traceId: string) => ({
-      at: ctx.clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'getBpqdList', status: 200,
-      code: null, traceId, messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null,
-    });
-    const stored = () => (ctx.db.prepare('SELECT trace_id AS t FROM sim_journal ORDER BY id').all() as Array<{ t: string }>).map((r) => r.t);
-    await ctx.commits.settled();
-    const before = stored();
-    // No batch open: written at once, as always.
-    ctx.journal.append(entry('a'.repeat(32)));
-    expect(stored()).toEqual([...before, 'a'.repeat(32)]);
-    // A batch is open: buffered, and written inside it just before its COMMIT, in order.
-    const batch = ctx.commits.run(() => undefined);
-    ctx.journal.append(entry('b'.repeat(32)));
-    ctx.journal.append(entry('c'.repeat(32)));
-    expect(stored()).toEqual([...before, 'a'.repeat(32)]);
-    await batch;
-    expect(stored()).toEqual([...before, 'a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)]);
-    expect(ctx.db.inTransaction).toBe(false);
-    // A reader never waits for the batch.
-    const next = ctx.commits.run(() => undefined);
-    ctx.journal.append(entry('d'.repeat(32)));
-    expect((await journal('?traceId=' + 'd'.repeat(32))).data).toHaveLength(1);
-    await next;
-  });
-
-  it('a reset replaces the rows of requests answered before it, even rows still buffered for an open batch when it starts (issue #13)', async () => {
-    const { ctx } = h();
-    await ctx.commits.settled();
-    void ctx.commits.run(() => undefined);
-    ctx.journal.append({
-      at: ctx.clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'getBpqdList', status: 200,
-      code: null, traceId: 'e'.repeat(32), messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null,
-    });
-    const reset = await h().app.inject({ method: 'POST', url: '/sim/v1/reset', headers: h().admin() });
-    expect(reset.statusCode).toBe(200);
-    await new Promise((r) => setImmediate(r));
-    expect((await journal('?traceId=' + 'e'.repeat(32))).data).toEqual([]);
-  });
 });

@@ -4,8 +4,10 @@
  * cheap enough for `npm test`), and PostgreSQL with its LISTEN/NOTIFY bus
  * (test/e2e/postgres-two-instances.test.ts). The instances share nothing but the database and the bus.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, Json } from './harness.js';
+import { issueClientCertificate, pkiPaths } from '../../src/pki/dev-ca.js';
+import { pkiDir, T0, type Harness, type Json } from './harness.js';
 
 export interface TwoInstances {
   a: Harness;
@@ -177,6 +179,17 @@ export function describeTwoInstances(title: string, start: () => Promise<TwoInst
       await eventually(() => expect(b.ctx.participants.participant('LATELNSP')).toMatchObject({ role: 'LNSP' }));
       await eventually(() => expect(b.ctx.participants.rolesOn('4102000001', '2026-07-02').LNSP).toEqual(['LNSPSOUTH']));
       await eventually(async () => expect((await b.app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers })).statusCode).toBe(503));
+
+      // Removed on A with its certificates: B no longer knows the certificate either.
+      const p = pkiPaths(pkiDir());
+      const identity = issueClientCertificate({ certPem: readFileSync(p.caCert, 'utf8'), keyPem: readFileSync(p.caKey, 'utf8') }, 'LATELNSP-NonProd', { now: T0 });
+      const cert = await a.app.inject({ method: 'PUT', url: '/sim/v1/participants/LATELNSP/certificates/primary', headers: json, payload: { certificatePem: identity.certPem } });
+      expect(cert.statusCode, cert.body).toBe(201);
+      await eventually(() => expect(b.ctx.certificates.view().current('LATELNSP', 'primary')).toMatchObject({ commonName: 'LATELNSP-NonProd' }));
+      const removed = await a.app.inject({ method: 'DELETE', url: '/sim/v1/participants/LATELNSP', headers: a.admin() });
+      expect(removed.statusCode, removed.body).toBe(204);
+      await eventually(() => expect(b.ctx.participants.participant('LATELNSP')).toBeUndefined());
+      await eventually(() => expect(b.ctx.certificates.view().current('LATELNSP', 'primary')).toBeUndefined());
     });
 
     it('a certificate revoked on A is refused on B from the next request; a reset on A closes event sockets on B', async () => {

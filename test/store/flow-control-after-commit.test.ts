@@ -75,7 +75,10 @@ describe('flow-control listeners hear of a state only after it committed', () =>
 
     const resent = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
     expect(resent.statusCode, resent.body).toBe(200);
-    expect(heard).toEqual(['FLOW_CONTROL LNSPNORTH QUEUE_WARN 2', 'count LNSPNORTH 2 Warned']);
+    // The resend is the first committed crossing of Warn with arrivals outpacing deletions, so it raises the
+    // delete-rate alert too — the failed attempt raised it only in memory, and that was undone with its writes
+    // (the same sequence as a second submission that never failed, below).
+    expect(heard).toEqual(['FLOW_CONTROL LNSPNORTH QUEUE_WARN 2', 'FLOW_CONTROL LNSPNORTH INSUFFICIENT_DELETE_RATE 2', 'count LNSPNORTH 2 Warned']);
   });
 
   it('submissions sharing one batch announce their states in commit order, once each; the refused one announces nothing', async () => {
@@ -92,5 +95,31 @@ describe('flow-control listeners hear of a state only after it committed', () =>
     expect([a.statusCode, b.statusCode, c.statusCode]).toEqual([200, 409, 200]);
     expect(queued()).toBe(2);
     expect(heard).toEqual(['count LNSPNORTH 1 Normal', 'FLOW_CONTROL LNSPNORTH QUEUE_WARN 2', 'FLOW_CONTROL LNSPNORTH INSUFFICIENT_DELETE_RATE 2', 'count LNSPNORTH 2 Warned']);
+  });
+
+  it('what a failed submission changed in memory is undone: a sender told QUEUE_FULL only by it is told again on its resend', async () => {
+    // LNSPNORTH stops its outbound delivery: each sender is told once per stop that its messages are held.
+    h().ctx.delivery.setOutboundDelivery('LNSPNORTH', 'pqd', 'Stopped', 'trace-stop');
+    const heard = listen();
+
+    // MDPONE's first submission into the stopped queue is held and would tell MDPONE, but its batch fails.
+    holdNextCommit = true;
+    const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
+    const deadline = Date.now() + 5000;
+    while ((heldCommit === undefined || queued() < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(queued(), 'the submission wrote inside the held batch').toBe(1);
+    loseTransaction();
+    const commit = heldCommit!;
+    heldCommit = undefined;
+    holdNextCommit = false;
+    commit();
+    expect((await failing).statusCode).toBeGreaterThanOrEqual(500);
+    expect(queued()).toBe(0);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE')), 'told of a hold that was rolled back').toEqual([]);
+
+    // Its resend is held, and now MDPONE is told (once: a second held message tells it nothing new).
+    for (let i = 0; i < 2; i++) expect((await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }))).statusCode).toBe(200);
+    expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE'))).toEqual(['FLOW_CONTROL MDPONE QUEUE_FULL 0']);
   });
 });

@@ -73,21 +73,4 @@ describe('GroupCommit', () => {
     db.exec('COMMIT');
     expect(visible()).toEqual(['a']);
   });
-
-  it('runs the beforeCommit hooks inside each batch, just before its COMMIT: what they write commits with it', async () => {
-    const commits = new GroupCommit(db);
-    const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
-    const hooked: string[] = [];
-    commits.beforeCommit(() => {
-      hooked.push(`in transaction: ${db.inTransaction}`);
-      insert.run(`hook${hooked.length}`);
-    });
-    const done = commits.run(() => insert.run('a'));
-    expect(hooked).toEqual([]);
-    await done;
-    expect(hooked).toEqual(['in transaction: true']);
-    expect(visible()).toEqual(['a', 'hook1']);
-    await commits.run(() => insert.run('b'));
-    expect(visible()).toEqual(['a', 'b', 'hook1', 'hook2']);
-  });
 });

@@ -57,7 +57,7 @@ export async function simParticipantRoutes(app: FastifyInstance, { ctx, auth, da
         { errors: [{ in: 'path', name: 'participantId', code: 'IN_USE', message: `${roles} role spans` }] });
     }
     data.deleteParticipant(participantId);
-    ctx.certificates.invalidate();
+    ctx.certificates.changedOutside();
     return reply.code(204).send();
   });
 
