@@ -10,15 +10,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../bench/crash-rounds.js';
-import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
-import { createRandom } from '../../src/domain/random.js';
-import { pkiPaths } from '../../src/pki/dev-ca.js';
-import { MessageSigner } from '../../src/security/message-signature.js';
-import { eventually, HUB_ENV, startHubProcess } from '../helpers/hub-process.js';
-import { postgresProcessFixture } from '../helpers/postgres-processes.js';
+import { eventually, startHubProcess } from '../helpers/hub-process.js';
+import { postgresProcessFixture, signedSubmitter } from '../helpers/postgres-processes.js';
 
 const SENDER = 'MDPONE';
 const RECEIVER = 'LNSPNORTH';
@@ -53,18 +48,7 @@ describe('a PostgreSQL that hangs under a running hub', () => {
     const client = new Client(certsDir, hub.url);
     clients.push(client);
     const [sender, receiver] = [await client.as(SENDER), await client.as(RECEIVER)];
-    const signer = new MessageSigner({
-      certPem: readFileSync(pkiPaths(certsDir).participantCert(SENDER, 'primary'), 'utf8'),
-      keyPem: readFileSync(pkiPaths(certsDir).participantKey(SENDER, 'primary'), 'utf8'),
-    });
-    const rnd = createRandom('db-hang');
-    const submit = (id: string) => {
-      const body = Buffer.from(JSON.stringify(generateBpqdPayload(rnd, { sender: SENDER, recipients: [RECEIVER], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 3 })));
-      return client.call(SENDER, 'POST', '/pqd/v1/bpqd', {
-        ...sender, 'x-messageContextId': id, 'content-type': 'application/json', 'content-encoding': 'gzip',
-        'x-signature': signer.sign(body, { signingTime: new Date(Date.parse(HUB_ENV.IDX_SIM_CLOCK_START)) }),
-      }, gzipSync(body));
-    };
+    const submit = signedSubmitter(client, certsDir, sender, 'db-hang');
     const list = () => client.call(RECEIVER, 'GET', '/pqd/v1/bpqd', receiver);
     const ready = () => client.call(SENDER, 'GET', '/sim/v1/ready');
     expect((await submit('pqd~bpqd~l~mdpone~before')).status).toBe(200);

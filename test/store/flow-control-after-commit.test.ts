@@ -47,6 +47,24 @@ function loseTransaction(): void {
   expect(() => h().ctx.db.exec('SELECT no_such_column FROM flow_control')).toThrow();
 }
 
+/**
+ * Submits as MDPONE into a group-commit batch held open until the submission has written (`queuedWhileOpen`
+ * queue items in LNSPNORTH's queue), then loses the transaction under it, so that its COMMIT fails.
+ */
+async function submitIntoLostBatch(queuedWhileOpen: number) {
+  holdNextCommit = true;
+  const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
+  const deadline = Date.now() + 5000;
+  while ((heldCommit === undefined || queued() < queuedWhileOpen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  expect(queued(), 'the submission wrote inside the held batch').toBe(queuedWhileOpen);
+  loseTransaction();
+  const commit = heldCommit!;
+  heldCommit = undefined;
+  holdNextCommit = false;
+  commit();
+  return failing;
+}
+
 const queued = () => (h().ctx.db.prepare("SELECT count(*) AS n FROM queue_items WHERE recipient_id = 'LNSPNORTH'").get() as { n: number }).n;
 
 describe('flow-control listeners hear of a state only after it committed', () => {
@@ -57,17 +75,7 @@ describe('flow-control listeners hear of a state only after it committed', () =>
 
     // The next submission's batch is held open, then the database loses the transaction under it: the
     // COMMIT fails and its writes (LNSPNORTH's count going to 2, status Warned) are undone.
-    holdNextCommit = true;
-    const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
-    const deadline = Date.now() + 5000;
-    while ((heldCommit === undefined || queued() < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    expect(queued(), 'the submission wrote inside the held batch').toBe(2);
-    loseTransaction();
-    const commit = heldCommit!;
-    heldCommit = undefined;
-    holdNextCommit = false;
-    commit();
-    expect((await failing).statusCode).toBeGreaterThanOrEqual(500);
+    expect((await submitIntoLostBatch(2)).statusCode).toBeGreaterThanOrEqual(500);
     expect(queued()).toBe(1);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(heard, 'told of a state that was rolled back').toEqual([]);
@@ -103,17 +111,7 @@ describe('flow-control listeners hear of a state only after it committed', () =>
     const heard = listen();
 
     // MDPONE's first submission into the stopped queue is held and would tell MDPONE, but its batch fails.
-    holdNextCommit = true;
-    const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
-    const deadline = Date.now() + 5000;
-    while ((heldCommit === undefined || queued() < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    expect(queued(), 'the submission wrote inside the held batch').toBe(1);
-    loseTransaction();
-    const commit = heldCommit!;
-    heldCommit = undefined;
-    holdNextCommit = false;
-    commit();
-    expect((await failing).statusCode).toBeGreaterThanOrEqual(500);
+    expect((await submitIntoLostBatch(1)).statusCode).toBeGreaterThanOrEqual(500);
     expect(queued()).toBe(0);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE')), 'told of a hold that was rolled back').toEqual([]);

@@ -65,6 +65,17 @@ let txStatus = 'I';
 // COMMIT on the next session (which PostgreSQL would answer with a mere warning) nor a write meant for
 // the lost transaction (which would commit on its own) can pass for the lost transaction's.
 let lostTransaction = false;
+// ReadyForQuery messages seen, and who waits for the next: pg rejects a failed query on its ErrorResponse,
+// which may be handled before the ReadyForQuery that follows it (status E: the transaction is aborted);
+// the answer must carry that status, or a COMMIT could not be refused (PgDb.refuseAbortedCommit).
+let readyCount = 0;
+let onReady;
+function nextReadyForQuery(ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { onReady = undefined; resolve(); }, ms);
+    onReady = () => { clearTimeout(timer); resolve(); };
+  });
+}
 const ENDS_LOST = /^\\s*ROLLBACK\\s*;?\\s*$/i;
 const STARTS_NEW = /^\\s*(BEGIN|START\\s+TRANSACTION)\\b/i;
 async function connect() {
@@ -76,7 +87,13 @@ async function connect() {
     client = undefined;
     txStatus = 'I';
   });
-  c.connection.on('readyForQuery', (m) => { txStatus = m.status; });
+  c.connection.on('readyForQuery', (m) => {
+    txStatus = m.status;
+    readyCount++;
+    const wake = onReady;
+    onReady = undefined;
+    wake?.();
+  });
   try {
     await c.connect();
   } catch (err) {
@@ -131,6 +148,7 @@ async function handle(req) {
   // No session, so no transaction to roll back: nothing to ask a database that may not answer.
   if (!client && req.op === 'exec' && ENDS_LOST.test(req.text)) return {};
   const c = client ?? await connect();
+  const readyBefore = readyCount;
   try {
     if (req.op === 'exec') { await c.query(req.text); return {}; }
     const values = req.values.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
@@ -143,6 +161,8 @@ async function handle(req) {
       if (client === c) client = undefined;
       c.end().catch(() => {});
       txStatus = 'I';
+    } else if (client === c && readyCount === readyBefore) {
+      await nextReadyForQuery(statementTimeoutMs);
     }
     throw err;
   }
