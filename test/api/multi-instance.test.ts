@@ -14,46 +14,42 @@ import { openObserver, openTestDatabase, testBackend, testDatabaseUrl } from '..
 import { createHarness, useHarness, type Harness } from '../helpers/harness.js';
 import { describeTwoInstances, type TwoInstances } from '../helpers/two-instances.js';
 
-async function onSqlite(): Promise<TwoInstances> {
+/** Instances A and B from `instance` (A seeds the shared database), another on demand; `cleanup` after both closed. */
+async function twoFrom(instance: (seed: boolean) => Promise<Harness>, cleanup: () => unknown): Promise<TwoInstances> {
+  const a = await instance(true);
+  const b = await instance(false);
+  return {
+    a, b,
+    startAnother: () => instance(false),
+    close: async () => {
+      await b.close();
+      await a.close();
+      await cleanup();
+    },
+  };
+}
+
+function onSqlite(): Promise<TwoInstances> {
   const dir = mkdtempSync(join(tmpdir(), 'idx-sim-two-'));
   const databasePath = join(dir, 'hub.db');
   const network = new InProcessBusNetwork();
   // A limit of 10 PQD requests a minute proves the same counting as AEMO's 50 in a fifth of the requests
   // (`npm test` stays fast); the PostgreSQL run below keeps the published 50.
-  const instance = (seed: boolean) => createHarness({ pqdRequestsPerMinute: 10 }, { databasePath, bus: network.join(), seed });
-  const a = await instance(true);
-  const b = await instance(false);
-  return {
-    a, b,
-    startAnother: () => instance(false),
-    close: async () => {
-      await a.close();
-      await b.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return twoFrom((seed) => createHarness({ pqdRequestsPerMinute: 10 }, { databasePath, bus: network.join(), seed }),
+    () => rmSync(dir, { recursive: true, force: true }));
 }
 
-async function onPostgres(): Promise<TwoInstances> {
+function onPostgres(): Promise<TwoInstances> {
   const first = openTestDatabase();
   const url = testDatabaseUrl(first)!;
   const buses: PgHubBus[] = [];
-  const instance = async (seed: boolean): Promise<Harness> => {
+  return twoFrom(async (seed) => {
     const bus = await PgHubBus.connect({ url });
     buses.push(bus);
     return createHarness({}, { db: seed ? first : openObserver(first), bus, seed });
-  };
-  const a = await instance(true);
-  const b = await instance(false);
-  return {
-    a, b,
-    startAnother: () => instance(false),
-    close: async () => {
-      await b.close();
-      await a.close();
-      for (const bus of buses) await bus.close();
-    },
-  };
+  }, async () => {
+    for (const bus of buses) await bus.close();
+  });
 }
 
 describeTwoInstances(testBackend() === 'postgres'
