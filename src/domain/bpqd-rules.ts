@@ -4,12 +4,9 @@
  */
 import type { BpqdHeader, BpqdPayload, Measurement } from './bpqd-payload.js';
 import { bodyProblem, headerProblem, IdxError, type ProblemItem } from './errors.js';
-import { parseIdxDateTime } from './market-time.js';
+import { MARKET_OFFSET, parseIdxDateTime } from './market-time.js';
 import { PRIORITY_WORD, type MessageContextId } from './message-context-id.js';
 import { isValidNmiChecksum, nmiChecksum } from './nmi.js';
-
-/** Interval timestamps are in market time (spec §5.2 [D]). */
-const MARKET_OFFSET = '+10:00';
 
 /** A refusal lists at most this many problems; the detail says how many more there were. */
 export const MAX_PROBLEMS_LISTED = 100;

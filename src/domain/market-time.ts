@@ -5,6 +5,8 @@ import { IdxError } from './errors.js';
  * IDX renders date-times as `YYYY-MM-DDTHH:mm:ss.SSS+HH:MM`; idx-sim always answers in +10:00.
  */
 export const MARKET_OFFSET_MINUTES = 600;
+/** The offset as IDX date-times write it. */
+export const MARKET_OFFSET = '+10:00';
 const MARKET_OFFSET_MS = MARKET_OFFSET_MINUTES * 60_000;
 
 function pad(n: number, width = 2): string {
@@ -16,7 +18,7 @@ export function formatMarketDateTime(epochMs: number): string {
   const d = new Date(epochMs + MARKET_OFFSET_MS);
   return (
     `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
-    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+10:00`
+    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}${MARKET_OFFSET}`
   );
 }
 
@@ -157,9 +159,4 @@ export function dateTimeParameter(name: string, value: string | undefined, optio
 /** True for the OpenAPI patterns of IDX date-times (to explain a pattern failure with the parser's reason). */
 export function isIdxDateTimePattern(pattern: string): boolean {
   return pattern === IDX_DATE_TIME_PATTERN || pattern === IDX_DATE_TIME_MS_PATTERN;
-}
-
-/** The `+HH:MM` offset written in an IDX date-time. */
-export function offsetOf(text: string): string {
-  return text.slice(-6);
 }
