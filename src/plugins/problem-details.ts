@@ -70,6 +70,15 @@ function explainContextId(fallback: string, raw: unknown): string {
   return `${fallback}; expected businessFunctionId~resourceId~priority~participantId~uniqueId, e.g. pqd~bpqd~l~mdpone~20260702a`;
 }
 
+/** The largest form body (`application/x-www-form-urlencoded`: the token API, the web pages) a parser reads. */
+export const FORM_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** The body limit a refused request ran into: a form's, or a payload's (BPQD). */
+function bodyLimitOf(request: FastifyRequest, ctx: AppContext): number {
+  const type = request.headers['content-type'] ?? '';
+  return /^application\/x-www-form-urlencoded\b/i.test(type) ? FORM_BODY_LIMIT_BYTES : ctx.config.maxPayloadBytes;
+}
+
 export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext, request: FastifyRequest): IdxError {
   if (err instanceof IdxError) return err;
   const failure = storageFailure(err);
@@ -78,7 +87,7 @@ export function toIdxError(err: FastifyError | IdxError | Error, ctx: AppContext
   if (e.validation) return fromValidation(e, ctx, request);
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${ctx.config.maxPayloadBytes} bytes`, { errors: [{ in: 'body', pointer: '', code: 'TOO_LARGE', message: 'body too large' }] });
+      return new IdxError('IDX_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${bodyLimitOf(request, ctx)} bytes`, { errors: [{ in: 'body', pointer: '', code: 'TOO_LARGE', message: 'body too large' }] });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new IdxError('IDX_ERR_CONTENT_TYPE_UNSUPPORTED', e.message, { errors: [{ in: 'header', name: 'Content-Type', code: 'MEDIA_TYPE', message: e.message }] });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

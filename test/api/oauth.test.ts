@@ -150,6 +150,8 @@ describe('POST /oauth/v1/token (spec §4.8)', () => {
     const res = await tokenRequest(form({ grant_type: 'client_credentials', client_id: 'mdpone-api', client_secret: 'mdpone-secret', pad: 'x'.repeat(70_000) }));
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_PAYLOAD_TOO_LARGE', error: 'invalid_request' });
+    // The limit it names is the form's, not the 10 MB of a BPQD payload.
+    expect(res.json().detail).toBe('request body exceeds 65536 bytes');
   });
 
   it('needs a client certificate like every IDX API', async () => {

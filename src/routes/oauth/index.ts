@@ -6,7 +6,7 @@ import { oauthDescription, oauthErrorOf } from '../../domain/oauth-errors.js';
 import { grantScopes } from '../../domain/participants.js';
 import type { Authenticator } from '../../plugins/auth.js';
 import { contractRoute } from '../../plugins/contract-routes.js';
-import { toIdxError } from '../../plugins/problem-details.js';
+import { FORM_BODY_LIMIT_BYTES, toIdxError } from '../../plugins/problem-details.js';
 
 /** RFC 6749 §5.1, §5.2: token responses, tokens and refusals alike, must not be stored by caches. */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -74,7 +74,7 @@ export async function oauthRoutes(app: FastifyInstance, { ctx, auth }: { ctx: Ap
   app.removeAllContentTypeParsers();
   // RFC 6749 §3.2: unknown parameters are ignored (the schema is open), known ones may appear only once.
   const known = new Set(Object.keys(ctx.contract.route('requestToken').schema.body?.properties ?? {}));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES }, (_req, body, done) => {
     const params = new URLSearchParams(body as string);
     const repeated = [...known].filter((name) => params.getAll(name).length > 1);
     if (repeated.length) {

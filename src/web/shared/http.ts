@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { IdxError } from '../../domain/errors.js';
-import { sendProblem, toIdxError } from '../../plugins/problem-details.js';
+import { FORM_BODY_LIMIT_BYTES, sendProblem, toIdxError } from '../../plugins/problem-details.js';
 import { csrfMatches } from './sessions.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -53,7 +53,7 @@ export function addSecurityHeaders(reply: FastifyReply): void {
 
 /** Form bodies (`application/x-www-form-urlencoded`) as a string map; a repeated field keeps its last value. */
 export function registerFormParser(app: FastifyInstance): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 }
