@@ -377,7 +377,7 @@ export class DeliveryService {
     status: 'delivery_pending' | 'completed' | 'removed' = 'delivery_pending'): void {
     // Every caller is inside commits.run or messages.transaction, which undo all of it on a throw.
     this.log.appendWithinTransaction({
-      loggedAt: at, traceId, messageId: item.messageId, messageContextId: item.messageContextId,
+      loggedAt: at, traceId, messageId: item.messageId, messagePk: item.messagePk, messageContextId: item.messageContextId,
       businessFunctionId: item.businessFunctionId, resourceId: item.resourceId, fromParticipant: item.senderId,
       toParticipant: recipientId, messageType: 'message', priority: item.priority, status, reasonCode, detail,
     });
