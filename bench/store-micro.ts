@@ -14,7 +14,7 @@
  * Prints CPU µs per submission and per drained message, commits, and WAL frames per commit (the main
  * connection checkpoints only between phases).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,7 +47,7 @@ const fixturesDir = join(PROJECT_ROOT, 'fixtures');
 const fixtures = readFixtures(fixturesDir);
 const certsDir = join(dir, 'certs');
 const pki = ensureDevPki(certsDir, fixtures.participants.map((p) => p.participantId));
-const config = loadConfig({ dataDir: join(dir, 'data'), certsDir, fixturesDir, logLevel: 'silent', profile: 'ci', fcPqdLow: 8_000_000, fcPqdWarn: 9_000_000, fcPqdHigh: 10_000_000 }, {});
+const config = loadConfig({ dataDir: join(dir, 'data'), certsDir, fixturesDir, logLevel: 'silent', profile: 'ci', fcPqdLow: 8_000_000, fcPqdWarn: 9_000_000, fcPqdHigh: 10_000_000, ...(process.env.MICRO_NO_JOURNAL ? { journalMaxEntries: 0 } : {}) }, {});
 const db = openDatabase({ path: config.databasePath });
 const clock = new AdjustableClock();
 const random = createRandom('store-micro');
@@ -151,6 +151,21 @@ async function turn(count: number, start: (i: number) => Promise<void>): Promise
   await Promise.all(all);
 }
 
+/** WAL frames since the last checkpoint, by the table or index whose page each one holds. */
+function framesByTree(): Record<string, number> {
+  const wal = readFileSync(`${config.databasePath}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  const owner = new Map((db.prepare('SELECT pageno, name FROM dbstat').all() as Array<{ pageno: number; name: string }>).map((r) => [r.pageno, r.name]));
+  const counts: Record<string, number> = {};
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    const page = wal.readUInt32BE(at);
+    if (page === 0) break;
+    const name = owner.get(page) ?? 'free/other';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
+}
+
 /** Counts COMMITs of the group commit: each resolves a batch. */
 let commits = 0;
 let commitNs = 0n;
@@ -172,8 +187,9 @@ async function phase(name: string, work: () => Promise<void>, units: number) {
   const used = process.cpuUsage(cpu);
   const wall = Number(process.hrtime.bigint() - t) / 1e3;
   const frames = walFrames();
+  const byTree = framesByTree();
   const n = commits - c0;
-  return { name, commitUsPerUnit: Number(commitNs - ns0) / 1e3 / units, cpuPerUnit: (used.user + used.system) / units, wallPerUnit: wall / units, commits: n, unitsPerCommit: units / Math.max(1, n), framesPerCommit: frames / Math.max(1, n) };
+  return { name, commitUsPerUnit: Number(commitNs - ns0) / 1e3 / units, cpuPerUnit: (used.user + used.system) / units, wallPerUnit: wall / units, commits: n, unitsPerCommit: units / Math.max(1, n), framesPerCommit: frames / Math.max(1, n), byTree: Object.fromEntries(Object.entries(byTree).map(([k, v]) => [k, +(v / units).toFixed(2)])) };
 }
 
 const results: Record<string, Array<Awaited<ReturnType<typeof phase>>>> = { submit: [], drain: [] };
@@ -202,7 +218,9 @@ for (const [name, rs] of Object.entries(results)) {
   console.log(`${name.padEnd(7)} CPU µs/unit median ${med(rs.map((r) => r.cpuPerUnit)).toFixed(1)} (min ${Math.min(...rs.map((r) => r.cpuPerUnit)).toFixed(1)}; rounds ${rs.map((r) => r.cpuPerUnit.toFixed(0)).join(' ')})` +
     `  units/commit ${med(rs.map((r) => r.unitsPerCommit)).toFixed(1)}  WAL frames/commit ${med(rs.map((r) => r.framesPerCommit)).toFixed(1)}  COMMIT CPU µs/unit ${med(rs.map((r) => r.commitUsPerUnit)).toFixed(1)}`);
 }
+for (const [name, rs] of Object.entries(results)) console.log(`${name} WAL frames per unit by B-tree (last round): ${JSON.stringify(rs.at(-1)!.byTree)}`);
 console.log(`load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 db.close();
-if (!values.keep) rmSync(dir, { recursive: true, force: true });
+if (process.env.MICRO_KEEP) console.log(`kept ${dir}`);
+else if (!values.keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);
