@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { storageFailure } from '../store/database-errors.js';
 import type { JournalBody } from '../store/journal-store.js';
 import { countedParticipant } from './quotas.js';
 
@@ -111,6 +112,9 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
         response: limit ? captured(payload, isBinary(reply.getHeader('content-type'), reply.getHeader('content-encoding')), limit) : null,
       });
     } catch (err) {
+      // A request answered 503 because the database failed has been logged as such (problem-details.ts);
+      // its journal row failing the same way says nothing new: one line per refused request in an outage.
+      if (problem?.code === 'IDX_ERR_STORAGE_UNAVAILABLE' && storageFailure(err)) return;
       request.log.error({ err }, 'could not write the request journal');
     }
   });
