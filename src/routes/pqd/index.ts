@@ -46,13 +46,19 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     reply.type('application/json');
     // The sender's gzip bytes as they arrived when the client accepts gzip (or says nothing, RFC 9110
     // §12.5.3); otherwise the JSON they inflate to — the exact bytes a JSON signature covers.
-    if (acceptsGzip(header(request, 'accept-encoding'))) return reply.header('content-encoding', 'gzip').send(item.payloadGzip);
-    return reply.send(await gunzipAsync(item.payloadGzip));
+    // The body is returned, not sent with reply.send: an async handler that returns `reply` makes the
+    // promise adopt it as a thenable, which costs a stream watcher per response (issue #13).
+    if (acceptsGzip(header(request, 'accept-encoding'))) {
+      reply.header('content-encoding', 'gzip');
+      return item.payloadGzip;
+    }
+    return gunzipAsync(item.payloadGzip);
   });
 
   contractRoute(app, ctx, auth, 'deleteBpqd', async (request, reply) => {
     const { messageContextId } = request.params;
     await ctx.bpqd.remove(initiatingParticipant(request), messageContextId, request.id);
-    return reply.code(204).send();
+    // No body: Fastify sends the 204 itself when the handler resolves with nothing (not `reply`, see getBpqd).
+    reply.code(204);
   });
 }
