@@ -8,7 +8,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Browser tests run on their own (`npm run test:browser`, vitest.browser.config.ts); the tests that need
     // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**'],
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**', 'test/interop/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Before every file: the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
     setupFiles: ['test/helpers/key-pool.ts'],

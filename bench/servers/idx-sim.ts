@@ -53,12 +53,13 @@ function fill(recipient: string, prefix: string, count: number, signed: boolean,
         sizeBytes: body.json.length, schemaVersion: ctx.config.schemaVersions.at(-1)!, transactionCount: 1, signature: signed ? body.signature : null,
         traceId: `fill-${prefix}`, payloadGzip: body.gzip,
       };
-      ctx.messages.enqueue(message, ctx.messages.insertMessage(message), recipient, now, 'delivered');
+      const messagePk = ctx.messages.insertMessage(message);
+      ctx.messages.enqueue(message, messagePk, recipient, now, 'delivered');
       // What delivery writes for a submission (src/services/delivery-service.ts): a GET or DELETE then moves
       // the message's existing record on, as it does after a real submission.
       if (logged) {
         ctx.transactionLog.appendWithinTransaction({
-          loggedAt: now, traceId: `fill-${prefix}`, messageId: message.messageId, messageContextId: raw, businessFunctionId: 'pqd', resourceId: 'bpqd',
+          loggedAt: now, traceId: `fill-${prefix}`, messageId: message.messageId, messagePk, messageContextId: raw, businessFunctionId: 'pqd', resourceId: 'bpqd',
           fromParticipant: 'MDPONE', toParticipant: recipient, messageType: 'message', priority: 'l', status: 'delivery_pending', reasonCode: null, detail: null,
         });
       }

@@ -265,10 +265,11 @@ export class DeliveryService {
 
   /**
    * A write outside the group commit may still have joined its open batch (same connection, same turn):
-   * nobody hears of it before that batch commits.
+   * nobody hears of it before that batch commits, and if that batch's COMMIT fails, what the write changed
+   * in memory is undone with it.
    */
   private publishOnceCommitted(pending: PendingEvents): void {
-    this.commits.afterCommit(() => pending.flushTo(this.events));
+    this.commits.afterCommit(() => pending.flushTo(this.events), () => pending.rollBack());
   }
 
   private removeInTransaction(recipientId: string, item: QueuedMessage, traceId: string, reasonCode: 'DELETED' | 'EXPIRED', detail: string, pending: PendingEvents): void {
@@ -377,7 +378,7 @@ export class DeliveryService {
     status: 'delivery_pending' | 'completed' | 'removed' = 'delivery_pending'): void {
     // Every caller is inside commits.run or messages.transaction, which undo all of it on a throw.
     this.log.appendWithinTransaction({
-      loggedAt: at, traceId, messageId: item.messageId, messageContextId: item.messageContextId,
+      loggedAt: at, traceId, messageId: item.messageId, messagePk: item.messagePk, messageContextId: item.messageContextId,
       businessFunctionId: item.businessFunctionId, resourceId: item.resourceId, fromParticipant: item.senderId,
       toParticipant: recipientId, messageType: 'message', priority: item.priority, status, reasonCode, detail,
     });

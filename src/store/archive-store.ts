@@ -35,13 +35,13 @@ export class ArchiveStore {
   constructor(db: Db) {
     this.stmts = {
       // Newest first: the list starts at startDateTime (default now) and goes back in time.
-      page: db.prepare(`SELECT ${COLUMNS} FROM translog_records r JOIN messages m ON m.message_id = r.message_id
+      page: db.prepare(`SELECT ${COLUMNS} FROM translog_records r JOIN messages m ON m.id = r.message_pk
         WHERE ${WHERE} AND (m.received_at < @beforeAt OR (m.received_at = @beforeAt AND m.id <= @beforeId))
         ORDER BY m.received_at DESC, m.id DESC LIMIT @limit`),
-      count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM translog_records r JOIN messages m ON m.message_id = r.message_id WHERE ${WHERE}`),
+      count: db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n FROM translog_records r JOIN messages m ON m.id = r.message_pk WHERE ${WHERE}`),
       // The context id names its sender: the (sender_id, context_key) index finds the message directly.
       one: db.prepare(`SELECT ${COLUMNS}, m.payload_gzip AS payloadGzip FROM messages m
-        JOIN translog_records r ON r.message_id = m.message_id AND r.to_participant = ?
+        JOIN translog_records r ON r.message_pk = m.id AND r.to_participant = ?
         WHERE m.sender_id = ? AND m.context_key = ? AND m.received_at >= ?`),
       // The row stays (duplicate detection and the transaction log refer to it); only the bytes go.
       purge: db.prepare(`UPDATE messages SET payload_gzip = x'' WHERE received_at < ? AND length(payload_gzip) > 0

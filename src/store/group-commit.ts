@@ -62,10 +62,13 @@ export class GroupCommit {
     return new Promise<void>((resolve, reject) => batch.push({ resolve, reject }));
   }
 
-  /** Runs `then` once what was written so far is committed: now when no batch is open; never if the batch fails. */
-  afterCommit(then: () => void): void {
+  /**
+   * Runs `then` once what was written so far is committed: now when no batch is open. If the batch fails,
+   * `then` never runs and `failed` does (the writes that joined it were undone with it).
+   */
+  afterCommit(then: () => void, failed: () => void = () => {}): void {
     if (!this.batch) then();
-    else this.batch.push({ resolve: then, reject: () => {} });
+    else this.batch.push({ resolve: then, reject: failed });
   }
 
   private commit(): void {

@@ -13,6 +13,8 @@ export interface NewMessage extends StoredMessageFacts {
 export interface QueuedMessage extends Pick<NewMessage, 'messageId' | 'messageContextId' | 'senderId' | 'businessFunctionId' | 'resourceId'
   | 'priority' | 'messageDateTime' | 'receivedAt' | 'sizeBytes' | 'schemaVersion' | 'transactionCount'> {
   queueItemId: number;
+  /** The message's row (messages.id): its transaction-log rows and record are keyed by it. */
+  messagePk: number;
   deliverySeq: number | null;
   state: 'delivered' | 'held';
   enqueuedAt: number;
@@ -45,7 +47,7 @@ export interface QueueFilter {
   priority?: 'h' | 'm' | 'l';
 }
 
-const QUEUED_COLUMNS = `q.id AS queueItemId, q.delivery_seq AS deliverySeq, q.state, m.message_id AS messageId,
+const QUEUED_COLUMNS = `q.id AS queueItemId, q.message_pk AS messagePk, q.delivery_seq AS deliverySeq, q.state, m.message_id AS messageId,
   m.message_context_id AS messageContextId, m.sender_id AS senderId, m.business_function_id AS businessFunctionId,
   m.resource_id AS resourceId, m.priority, m.message_date_time AS messageDateTime, m.received_at AS receivedAt,
   q.enqueued_at AS enqueuedAt, m.size_bytes AS sizeBytes, m.schema_version AS schemaVersion,
@@ -152,7 +154,7 @@ export class MessageStore {
   enqueue(message: NewMessage, messagePk: number, recipientId: string, at: number, state: 'delivered' | 'held'): QueuedMessage {
     const { id, deliverySeq } = this.stmts.enqueue.get({ messagePk, recipientId, businessFunctionId: message.businessFunctionId, at, state })!;
     return {
-      queueItemId: id, deliverySeq, state, enqueuedAt: at, retrievedAt: null,
+      queueItemId: id, messagePk, deliverySeq, state, enqueuedAt: at, retrievedAt: null,
       messageId: message.messageId, messageContextId: message.messageContextId, senderId: message.senderId,
       businessFunctionId: message.businessFunctionId, resourceId: message.resourceId, priority: message.priority,
       messageDateTime: message.messageDateTime, receivedAt: message.receivedAt, sizeBytes: message.sizeBytes,

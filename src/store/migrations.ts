@@ -296,4 +296,41 @@ export const MIGRATIONS: readonly string[] = [
     changed_at  BIGINT NOT NULL
   );
   `,
+  /* 13: the transaction log and its records keyed by the message's row id, not by the random hub message id (issue #13) */ `
+  -- messages.id grows with every accepted message, so an index led by it grows at its end: a batch of
+  -- submissions or deletions adds to a page or two, where an index led by the random message_id took one
+  -- page per row (most of a commit's WAL frames). message_id stays in both tables for the answers.
+  ALTER TABLE transaction_log ADD COLUMN message_pk INTEGER;
+  UPDATE transaction_log SET message_pk = (SELECT m.id FROM messages m WHERE m.message_id = transaction_log.message_id)
+    WHERE message_id IS NOT NULL;
+  DROP INDEX transaction_log_by_message;
+  CREATE INDEX transaction_log_by_message_pk ON transaction_log (message_pk, id);
+  -- SQLite cannot drop the UNIQUE (message_id, to_participant) constraint: the table is copied without it.
+  CREATE TABLE translog_records_13 (
+    id                  INTEGER PRIMARY KEY,
+    message_id          TEXT,
+    message_context_key TEXT,
+    from_participant    TEXT,
+    to_participant      TEXT,
+    message_type        TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    status_at           INTEGER NOT NULL,
+    first_log_id        INTEGER NOT NULL REFERENCES transaction_log (id),
+    last_log_id         INTEGER NOT NULL REFERENCES transaction_log (id),
+    message_pk          INTEGER
+  );
+  INSERT INTO translog_records_13 (id, message_id, message_context_key, from_participant, to_participant, message_type, status,
+      created_at, status_at, first_log_id, last_log_id, message_pk)
+    SELECT r.id, r.message_id, r.message_context_key, r.from_participant, r.to_participant, r.message_type, r.status,
+      r.created_at, r.status_at, r.first_log_id, r.last_log_id, (SELECT m.id FROM messages m WHERE m.message_id = r.message_id)
+    FROM translog_records r;
+  DROP TABLE translog_records;
+  ALTER TABLE translog_records_13 RENAME TO translog_records;
+  -- One record per message x receiving participant; refusals (message_pk null) are never equal.
+  CREATE UNIQUE INDEX translog_records_by_message ON translog_records (message_pk, to_participant);
+  CREATE INDEX translog_records_by_from ON translog_records (from_participant, id);
+  CREATE INDEX translog_records_by_to ON translog_records (to_participant, id);
+  CREATE INDEX translog_records_by_context ON translog_records (message_context_key);
+  `,
 ];

@@ -7,6 +7,11 @@ export interface TransactionLogEntry {
   loggedAt: number;
   traceId: string;
   messageId?: string | null;
+  /**
+   * The message's row (messages.id), which keys its log rows and record (issue #13). A caller that holds
+   * it passes it (src/services/delivery-service.ts); otherwise it is looked up by `messageId`.
+   */
+  messagePk?: number | null;
   messageContextId?: string | null;
   businessFunctionId?: string | null;
   resourceId?: string | null;
@@ -19,7 +24,7 @@ export interface TransactionLogEntry {
   detail?: string | null;
 }
 
-export interface TransactionLogRow extends Required<TransactionLogEntry> {
+export interface TransactionLogRow extends Required<Omit<TransactionLogEntry, 'messagePk'>> {
   id: number;
 }
 
@@ -47,21 +52,22 @@ export class TransactionLog {
     });
     this.upsertRecord = db.prepare(
       `INSERT INTO translog_records (message_id, message_context_key, from_participant, to_participant, message_type, status,
-         created_at, status_at, first_log_id, last_log_id)
+         created_at, status_at, first_log_id, last_log_id, message_pk)
        VALUES (@messageId, lower(@messageContextId), @fromParticipant, @toParticipant, @messageType, @status,
-         @loggedAt, @loggedAt, @logId, @logId)
-       ON CONFLICT (message_id, to_participant) DO UPDATE SET
+         @loggedAt, @loggedAt, @logId, @logId, @messagePk)
+       ON CONFLICT (message_pk, to_participant) DO UPDATE SET
          status = excluded.status, status_at = excluded.status_at, last_log_id = excluded.last_log_id`);
     // A later status of a message's record (completed, removed, a release): the record exists since its
     // delivery, and a plain UPDATE is cheaper than the upsert, which tries the INSERT first.
     this.updateRecord = db.prepare(
       `UPDATE translog_records SET status = @status, status_at = @loggedAt, last_log_id = @logId
-       WHERE message_id = @messageId AND to_participant = @toParticipant`);
+       WHERE message_pk = @messagePk AND to_participant = @toParticipant`);
     this.insert = prepareInsert<[Record<string, unknown>]>(db,
       `INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
-         from_participant, to_participant, message_type, priority, status, reason_code, detail)
+         from_participant, to_participant, message_type, priority, status, reason_code, detail, message_pk)
        VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId,
-         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail)`);
+         @fromParticipant, @toParticipant, @messageType, @priority, @status, @reasonCode, @detail, @messagePk)`);
+    const messagePkOf = db.prepare<[string], number>('SELECT id FROM messages WHERE message_id = ?').pluck();
     this.byContext = db.prepare<[string], Record<string, unknown>>(
       `SELECT id, logged_at AS loggedAt, trace_id AS traceId, message_id AS messageId, message_context_id AS messageContextId,
          business_function_id AS businessFunctionId, resource_id AS resourceId, from_participant AS fromParticipant,
@@ -71,7 +77,10 @@ export class TransactionLog {
       const row = {
         messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null,
         toParticipant: null, priority: null, reasonCode: null, detail: null, ...entry,
+        messagePk: entry.messagePk ?? (entry.messageId == null ? null : messagePkOf.get(entry.messageId)),
       };
+      // A message's rows are found by its row id: without one its record could never move on.
+      if (row.messageId !== null && row.messagePk == null) throw new Error(`transaction log: no stored message ${row.messageId}`);
       const record = { ...row, logId: this.insert(row) };
       if (row.status === 'delivery_pending' || row.messageId === null || this.updateRecord.run(record).changes === 0) this.upsertRecord.run(record);
     };

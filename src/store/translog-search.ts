@@ -57,7 +57,7 @@ const SORT_SQL: Record<SortKey, string> = {
 
 /** A message's payload is archived while it is still stored and younger than the retention period. */
 const ARCHIVED_SQL = `(r.message_id IS NOT NULL AND r.created_at > @archivedSince
-  AND EXISTS (SELECT 1 FROM messages m WHERE m.message_id = r.message_id))`;
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.id = r.message_pk))`;
 
 const FILTER_SQL = `(r.from_participant = @participantId OR r.to_participant = @participantId)
   AND (@toParticipant IS NULL OR r.to_participant = @toParticipant)
@@ -84,7 +84,8 @@ export class TranslogSearch {
       // The message's own rows the caller is party to, and the refusals of the caller's requests that named its messageContextId.
       events: db.prepare<{ messageId: string; messageContextKey: string; participantId: string }, TransactionLogRow>(
         `SELECT ${LOG_COLUMNS} FROM transaction_log l
-          WHERE l.message_id = @messageId AND (l.from_participant = @participantId OR l.to_participant = @participantId)
+          WHERE l.message_pk = (SELECT m.id FROM messages m WHERE m.message_id = @messageId)
+            AND (l.from_participant = @participantId OR l.to_participant = @participantId)
          UNION ALL
          SELECT ${LOG_COLUMNS} FROM translog_records r JOIN transaction_log l ON l.id = r.last_log_id
           WHERE r.message_context_key = @messageContextKey AND r.message_id IS NULL

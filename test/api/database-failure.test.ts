@@ -73,6 +73,26 @@ describe('a request that meets a database failure', () => {
     expect((await h().submit('MDPONE', payload, { 'x-messageContextId': contextId })).statusCode).toBe(409);
     expect(rejected('IDX_ERR_DUPLICATE_MESSAGE')).toBe(1);
   });
+
+  it('logs one line per refused request during an outage, not one more for the request journal that could not be written either', async () => {
+    const outage = () => new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', 'connection-lost');
+    const restoreSave = failing(h().ctx.flowControlStore, 'save', outage());
+    const restoreJournal = failing(h().ctx.journal, 'append', outage());
+    const refused = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
+    restoreJournal();
+    restoreSave();
+    expect(refused.statusCode).toBe(503);
+    const traceId = refused.json().traceId;
+    const warnings = logLines.filter((l) => l.reqId === traceId && (l.level as number) >= 40).map((l) => l.msg);
+    expect(warnings).toEqual(['database failure: answered 503']);
+
+    // Any other failure to write the journal still is an error worth a line of its own.
+    const restoreOther = failing(h().ctx.journal, 'append', new Error('disk I/O error'));
+    const accepted = await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
+    restoreOther();
+    expect(accepted.statusCode).toBe(200);
+    expect(logLines.filter((l) => l.reqId === accepted.headers['x-traceid']).map((l) => l.msg)).toContain('could not write the request journal');
+  });
 });
 
 describe('health and readiness while the database does not answer', () => {

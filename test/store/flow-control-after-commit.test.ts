@@ -120,4 +120,32 @@ describe('flow-control listeners hear of a state only after it committed', () =>
     for (let i = 0; i < 2; i++) expect((await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }))).statusCode).toBe(200);
     expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE'))).toEqual(['FLOW_CONTROL MDPONE QUEUE_FULL 0']);
   });
+
+  it('a manual start that joined a batch whose COMMIT fails is undone in memory too: senders told of the stop are not told again', async () => {
+    h().ctx.delivery.setOutboundDelivery('LNSPNORTH', 'pqd', 'Stopped', 'trace-stop');
+    const heard = listen();
+    // MDPONE's first message into the stopped queue is held and tells it so (once per stop).
+    expect((await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }))).statusCode).toBe(200);
+    expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE'))).toEqual(['FLOW_CONTROL MDPONE QUEUE_FULL 0']);
+
+    // A second submission's batch is held open; the participant's manual start runs in the same turn, so it
+    // joins that batch (same connection) — and forgets, in memory, which senders were told of the stop.
+    holdNextCommit = true;
+    const failing = h().submit('MDPONE', h().payload({ sender: 'MDPONE' }));
+    const deadline = Date.now() + 5000;
+    while ((heldCommit === undefined || queued() < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(h().ctx.delivery.setOutboundDelivery('LNSPNORTH', 'pqd', 'Started', 'trace-start').outboundDelivery).toBe('Started');
+    loseTransaction();
+    const commit = heldCommit!;
+    heldCommit = undefined;
+    holdNextCommit = false;
+    commit();
+    expect((await failing).statusCode).toBeGreaterThanOrEqual(500);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+
+    // The start never happened: delivery is still stopped, and MDPONE, already told in this stop, is not told again.
+    expect(h().ctx.flowControlStore.get('LNSPNORTH', 'pqd', h().ctx.clock.now()).outboundDelivery).toBe('Stopped');
+    expect((await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }))).statusCode).toBe(200);
+    expect(heard.filter((e) => e.startsWith('FLOW_CONTROL MDPONE')), 'told twice in one stop').toEqual(['FLOW_CONTROL MDPONE QUEUE_FULL 0']);
+  });
 });

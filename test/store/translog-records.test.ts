@@ -22,6 +22,14 @@ const HISTORY: TransactionLogEntry[] = [
   message({ loggedAt: 3000, status: 'removed', reasonCode: 'DELETED' }),
 ];
 
+/** The stored message the log's message rows belong to: its row keys them (migration 13). */
+const storeMessage = (db: Db, messageId: string): void => {
+  db.prepare(`INSERT INTO messages (message_id, message_context_id, context_key, sender_id, business_function_id, resource_id, priority,
+    message_date_time, received_at, size_bytes, gzip_size_bytes, schema_version, transaction_count, trace_id, payload_gzip)
+    VALUES (?, 'pqd~bpqd~l~MDPONE~a', 'pqd~bpqd~l~mdpone~a', 'MDPONE', 'pqd', 'bpqd', 'l', '2026-07-01T00:00:00.000+10:00', 1000, 1, 1, '1.0', 1, 't', ?)`)
+    .run(messageId, Buffer.from('x'));
+};
+
 const projection = (db: Db) => db.prepare(
   `SELECT message_id, message_context_key, from_participant, to_participant, status, created_at, status_at, first_log_id, last_log_id
    FROM translog_records ORDER BY id`).all();
@@ -35,6 +43,7 @@ const EXPECTED = [
 describe('translog_records', () => {
   it('moves one record per message × receiver to its latest status on every append, and gives each refusal its own', () => {
     const db = openTestDatabase();
+    storeMessage(db, 'MSG-1');
     const log = new TransactionLog(db);
     for (const entry of HISTORY) log.append(entry);
     expect(projection(db)).toEqual(EXPECTED);
@@ -58,6 +67,33 @@ describe('translog_records', () => {
     migrate(db);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(projection(db)).toEqual(EXPECTED);
+    db.close();
+  });
+
+  it.skipIf(testBackend() === 'postgres')('keeps the records of a database from before they were keyed by the message row (migration 13): the next status moves the same record', () => {
+    const db = asDb(new Database(':memory:'));
+    for (let version = 0; version < 12; version++) db.exec(MIGRATIONS[version]!);
+    db.pragma('user_version = 12');
+    storeMessage(db, 'MSG-1');
+    // Appended as the log did before migration 13 (no message_pk column yet).
+    const insert = db.prepare(`INSERT INTO transaction_log (logged_at, trace_id, message_id, message_context_id, business_function_id, resource_id,
+      from_participant, to_participant, message_type, priority, status, reason_code, detail)
+      VALUES (@loggedAt, @traceId, @messageId, @messageContextId, @businessFunctionId, @resourceId, @fromParticipant, @toParticipant,
+      @messageType, @priority, @status, @reasonCode, @detail) RETURNING id`).pluck();
+    const record = db.prepare(`INSERT INTO translog_records (message_id, message_context_key, from_participant, to_participant, message_type, status,
+      created_at, status_at, first_log_id, last_log_id) VALUES (@messageId, lower(@messageContextId), @fromParticipant, @toParticipant, @messageType,
+      @status, @loggedAt, @loggedAt, @id, @id)`);
+    for (const entry of HISTORY.slice(0, 2)) {
+      const row = { messageId: null, messageContextId: null, businessFunctionId: null, resourceId: null, fromParticipant: null, toParticipant: null,
+        priority: null, reasonCode: null, detail: null, ...entry };
+      record.run({ ...row, id: insert.get(row) });
+    }
+    migrate(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const log = new TransactionLog(db);
+    for (const entry of HISTORY.slice(2)) log.append(entry);
+    expect(projection(db)).toEqual(EXPECTED);
+    expect(db.prepare('SELECT count(*) AS n FROM transaction_log WHERE message_pk IS NULL AND message_id IS NOT NULL').get()).toEqual({ n: 0 });
     db.close();
   });
 });

@@ -156,8 +156,21 @@ export function translateSql(source: string): TranslatedSql {
   return { text: out, params, columnNames };
 }
 
-/** Per-migration PostgreSQL text, where the mechanical translation cannot express a step (none so far). */
-const MIGRATION_OVERRIDES: Record<number, string> = {};
+/** Per-migration PostgreSQL text, where the mechanical translation cannot express a step. */
+const MIGRATION_OVERRIDES: Record<number, string> = {
+  // PostgreSQL drops a constraint in place; SQLite's copy of the table would also leave the identity
+  // sequence of translog_records.id behind the copied ids.
+  13: `
+  ALTER TABLE transaction_log ADD COLUMN message_pk BIGINT;
+  UPDATE transaction_log l SET message_pk = m.id FROM messages m WHERE m.message_id = l.message_id;
+  DROP INDEX transaction_log_by_message;
+  CREATE INDEX transaction_log_by_message_pk ON transaction_log (message_pk, id);
+  ALTER TABLE translog_records ADD COLUMN message_pk BIGINT;
+  UPDATE translog_records r SET message_pk = m.id FROM messages m WHERE m.message_id = r.message_id;
+  ALTER TABLE translog_records DROP CONSTRAINT translog_records_message_id_to_participant_key;
+  CREATE UNIQUE INDEX translog_records_by_message ON translog_records (message_pk, to_participant);
+  `,
+};
 
 /**
  * A migration (SQLite DDL) as PostgreSQL DDL: rowid keys become identity columns, INTEGER becomes BIGINT
