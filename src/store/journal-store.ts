@@ -67,10 +67,10 @@ export class JournalStore {
   private sincePrune = 0;
 
   constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number }) {
+    // Positional parameters: binding a 20-key object by name cost ≈ 12 µs more per request (issue #13).
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
-      VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
-        @requestBytes, @requestBody, @requestEncoding, @responseBytes, @responseBody, @responseEncoding)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
   }
@@ -81,11 +81,10 @@ export class JournalStore {
 
   append(e: JournalEntry): void {
     if (!this.enabled) return;
-    this.insert.run({
-      ...e,
-      requestBytes: e.request?.bytes ?? null, requestBody: e.request?.body ?? null, requestEncoding: e.request?.encoding ?? null,
-      responseBytes: e.response?.bytes ?? null, responseBody: e.response?.body ?? null, responseEncoding: e.response?.encoding ?? null,
-    });
+    const { request, response } = e;
+    this.insert.run(e.at, e.participantId, e.method, e.path, e.query, e.operationId, e.status, e.code, e.traceId, e.messageContextId, e.durationMs,
+      e.faultRuleId, request?.bytes ?? null, request?.body ?? null, request?.encoding ?? null,
+      response?.bytes ?? null, response?.body ?? null, response?.encoding ?? null);
     // Pruning costs a DELETE: do it every so often, and keep within about 1% of the bound in between.
     if (++this.sincePrune >= Math.max(1, Math.min(100, Math.floor(this.limits.maxEntries / 100)))) this.prune(e.at);
   }
