@@ -17,6 +17,8 @@ export interface Random {
 }
 
 /** sfc32: small, fast, passes PractRand; good enough for identifiers and test data. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export class SeededRandom implements Random {
   private a: number;
   private b: number;
@@ -59,9 +61,13 @@ export class SeededRandom implements Random {
   }
 
   hex(bytes: number): string {
+    // Two hex digits per byte from a table: every request draws a trace id (issue #13).
     let out = '';
-    for (let i = 0; i < bytes; i += 4) out += this.nextUint32().toString(16).padStart(8, '0');
-    return out.slice(0, bytes * 2);
+    for (let i = 0; i < bytes; i += 4) {
+      const n = this.nextUint32();
+      out += HEX_BYTE[n >>> 24]! + HEX_BYTE[(n >>> 16) & 0xff]! + HEX_BYTE[(n >>> 8) & 0xff]! + HEX_BYTE[n & 0xff]!;
+    }
+    return bytes % 4 === 0 ? out : out.slice(0, bytes * 2);
   }
 
   uuid(): string {

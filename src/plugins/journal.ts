@@ -29,6 +29,8 @@ export const isSimulatorOwnPath = (url: string): boolean => SIMULATOR_OWN_PATH.t
 const SECRET_FIELDS = /("?(?:client_secret|access_token)"?\s*[:=]\s*"?)([^"&\s,}]+)/g;
 
 export function maskSecrets(text: string): string {
+  // Most bodies name no secret: two substring searches are cheaper than running the pattern over them.
+  if (!text.includes('client_secret') && !text.includes('access_token')) return text;
   return text.replace(SECRET_FIELDS, '$1***');
 }
 

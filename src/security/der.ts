@@ -37,14 +37,57 @@ export interface Tlv {
   content: Buffer;
 }
 
+/**
+ * An element read from a buffer: offsets, with `raw` and `content` cut out only when asked for — a
+ * signature's parse reads some forty elements and uses few of their slices (issue #13: a Buffer slice
+ * per field was a third of a submission's CMS parse).
+ */
+class Element implements Tlv {
+  constructor(
+    readonly tag: number,
+    readonly constructed: boolean,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly contentStart: number,
+    private readonly contentEnd: number,
+    /** Offset after the element (after the end-of-contents octets of an indefinite length). */
+    readonly end: number,
+  ) {}
+
+  get raw(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  get content(): Buffer {
+    return this.buf.subarray(this.contentStart, this.contentEnd);
+  }
+
+  /** The element's children, read in place (offsets in messages count from the start of this content, as before). */
+  children(): Element[] {
+    const out: Element[] = [];
+    for (let p = this.contentStart; p < this.contentEnd;) {
+      const child = read(this.buf, p, 1, this.contentStart, this.contentEnd);
+      out.push(child);
+      p = child.end;
+    }
+    return out;
+  }
+}
+
 const MAX_DEPTH = 24;
 
 /** Reads one element at `offset`. Throws Asn1Error saying where the bytes stop making sense. */
 export function readTlv(buf: Buffer, offset = 0, depth = 0): Tlv {
+  return read(buf, offset, depth, 0, buf.length);
+}
+
+/** `readTlv` within `buf[base, limit)`: byte numbers in messages count from `base`. */
+function read(buf: Buffer, offset: number, depth: number, base: number, limit: number): Element {
   if (depth > MAX_DEPTH) throw new Asn1Error(`nested deeper than ${MAX_DEPTH} levels`);
-  if (offset + 2 > buf.length) throw new Asn1Error(`truncated at byte ${offset}`);
+  const at = offset - base;
+  if (offset + 2 > limit) throw new Asn1Error(`truncated at byte ${at}`);
   const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new Asn1Error(`multi-byte tag at byte ${offset}`);
+  if ((tag & 0x1f) === 0x1f) throw new Asn1Error(`multi-byte tag at byte ${at}`);
   const constructed = (tag & 0x20) !== 0;
   let pos = offset + 1;
   const first = buf[pos++]!;
@@ -52,40 +95,42 @@ export function readTlv(buf: Buffer, offset = 0, depth = 0): Tlv {
   if (first < 0x80) {
     length = first;
   } else if (first === 0x80) {
-    if (!constructed) throw new Asn1Error(`indefinite length on a primitive value at byte ${offset}`);
+    if (!constructed) throw new Asn1Error(`indefinite length on a primitive value at byte ${at}`);
     let p = pos;
     for (;;) {
-      if (p + 2 > buf.length) throw new Asn1Error(`missing end-of-contents for the element at byte ${offset}`);
+      if (p + 2 > limit) throw new Asn1Error(`missing end-of-contents for the element at byte ${at}`);
       if (buf[p] === 0 && buf[p + 1] === 0) break;
-      p += readTlv(buf, p, depth + 1).raw.length;
+      p = read(buf, p, depth + 1, base, limit).end;
     }
-    return { tag, constructed, content: buf.subarray(pos, p), raw: buf.subarray(offset, p + 2) };
+    return new Element(tag, constructed, buf, offset, pos, p, p + 2);
   } else {
     const n = first & 0x7f;
-    if (n > 4) throw new Asn1Error(`length of ${n} octets at byte ${offset}`);
-    if (pos + n > buf.length) throw new Asn1Error(`truncated length at byte ${offset}`);
+    if (n > 4) throw new Asn1Error(`length of ${n} octets at byte ${at}`);
+    if (pos + n > limit) throw new Asn1Error(`truncated length at byte ${at}`);
     length = 0;
     for (let i = 0; i < n; i++) length = length * 256 + buf[pos++]!;
   }
-  if (pos + length > buf.length) throw new Asn1Error(`element at byte ${offset} claims ${length} bytes, only ${buf.length - pos} follow`);
-  return { tag, constructed, content: buf.subarray(pos, pos + length), raw: buf.subarray(offset, pos + length) };
+  if (pos + length > limit) throw new Asn1Error(`element at byte ${at} claims ${length} bytes, only ${limit - pos} follow`);
+  return new Element(tag, constructed, buf, offset, pos, pos + length, pos + length);
 }
 
 /** Reads a buffer that must hold exactly one element. */
 export function readSingle(buf: Buffer): Tlv {
-  const tlv = readTlv(buf);
-  if (tlv.raw.length !== buf.length) throw new Asn1Error(`${buf.length - tlv.raw.length} trailing bytes after the structure`);
+  const tlv = read(buf, 0, 0, 0, buf.length);
+  if (tlv.end !== buf.length) throw new Asn1Error(`${buf.length - tlv.end} trailing bytes after the structure`);
   return tlv;
 }
 
 /** The elements inside a constructed value. */
 export function children(tlv: Tlv): Tlv[] {
   if (!tlv.constructed) throw new Asn1Error(`tag 0x${tlv.tag.toString(16)} is not constructed`);
+  if (tlv instanceof Element) return tlv.children();
+  const content = tlv.content;
   const out: Tlv[] = [];
-  for (let p = 0; p < tlv.content.length;) {
-    const child = readTlv(tlv.content, p, 1);
+  for (let p = 0; p < content.length;) {
+    const child = read(content, p, 1, 0, content.length);
     out.push(child);
-    p += child.raw.length;
+    p = child.end;
   }
   return out;
 }
@@ -99,17 +144,18 @@ export function expectTag(tlv: Tlv | undefined, tag: number, what: string): Tlv 
 
 export function decodeOid(content: Buffer): string {
   if (content.length === 0) throw new Asn1Error('empty OBJECT IDENTIFIER');
-  const arcs: number[] = [];
+  // An indexed loop building the string: iterating the Buffer and joining an array cost several times more (issue #13).
+  let text = '';
   let value = 0;
-  for (const byte of content) {
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i]!;
     value = value * 128 + (byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else arcs.push(value);
+      text = text === '' ? (value < 80 ? `${Math.floor(value / 40)}.${value % 40}` : `2.${value - 80}`) : `${text}.${value}`;
       value = 0;
     }
   }
-  return arcs.join('.');
+  return text;
 }
 
 export function encodeOid(oid: string): Buffer {

@@ -69,7 +69,7 @@ export class JournalStore {
   private readonly pruneCount;
   private sincePrune = 0;
   /** Rows appended while no transaction was open, written together at the end of the turn (or sooner). */
-  private pending: Array<{ row: Record<string, unknown>; at: number; failed: JournalWriteFailed | undefined }> = [];
+  private pending: Array<{ e: JournalEntry; failed: JournalWriteFailed | undefined }> = [];
   private flushScheduled = false;
 
   /**
@@ -78,10 +78,10 @@ export class JournalStore {
    */
   constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
     private readonly schedule: (flush: () => void) => void = setImmediate) {
+    // Positional parameters: binding a 20-key object by name cost ≈ 12 µs more per request (issue #13).
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
-      VALUES (@at, @participantId, @method, @path, @query, @operationId, @status, @code, @traceId, @messageContextId, @durationMs, @faultRuleId,
-        @requestBytes, @requestBody, @requestEncoding, @responseBytes, @responseBody, @responseEncoding)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
   }
@@ -100,17 +100,12 @@ export class JournalStore {
    */
   append(e: JournalEntry, failed?: JournalWriteFailed): void {
     if (!this.enabled) return;
-    const row = {
-      ...e,
-      requestBytes: e.request?.bytes ?? null, requestBody: e.request?.body ?? null, requestEncoding: e.request?.encoding ?? null,
-      responseBytes: e.response?.bytes ?? null, responseBody: e.response?.body ?? null, responseEncoding: e.response?.encoding ?? null,
-    };
     if (this.db.inTransaction) {
       this.flush();
-      this.write(row, e.at);
+      this.write(e);
       return;
     }
-    this.pending.push({ row, at: e.at, failed });
+    this.pending.push({ e, failed });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule(() => {
@@ -126,17 +121,20 @@ export class JournalStore {
     const rows = this.pending;
     this.pending = [];
     try {
-      if (this.db.inTransaction) for (const r of rows) this.write(r.row, r.at);
-      else this.db.transaction(() => { for (const r of rows) this.write(r.row, r.at); })();
+      if (this.db.inTransaction) for (const r of rows) this.write(r.e);
+      else this.db.transaction(() => { for (const r of rows) this.write(r.e); })();
     } catch (err) {
       for (const r of rows) r.failed?.(err);
     }
   }
 
-  private write(row: Record<string, unknown>, at: number): void {
-    this.insert.run(row);
+  private write(e: JournalEntry): void {
+    const { request, response } = e;
+    this.insert.run(e.at, e.participantId, e.method, e.path, e.query, e.operationId, e.status, e.code, e.traceId, e.messageContextId, e.durationMs,
+      e.faultRuleId, request?.bytes ?? null, request?.body ?? null, request?.encoding ?? null,
+      response?.bytes ?? null, response?.body ?? null, response?.encoding ?? null);
     // Pruning costs a DELETE: do it every so often, and keep within about 1% of the bound in between.
-    if (++this.sincePrune >= Math.max(1, Math.min(100, Math.floor(this.limits.maxEntries / 100)))) this.prune(at);
+    if (++this.sincePrune >= Math.max(1, Math.min(100, Math.floor(this.limits.maxEntries / 100)))) this.prune(e.at);
   }
 
   prune(now: number): void {
