@@ -24,6 +24,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { readFixtures, type Fixtures } from '../../src/store/fixtures.js';
 import type { HubBus } from '../../src/services/hub-bus.js';
 import { recordExercised } from './contract-coverage.js';
+import { unlocatedRefusal } from './problems.js';
 import { openTestDatabase } from './database.js';
 
 /** A parsed JSON body or frame whose shape the test asserts (rather than declares). */
@@ -253,6 +254,8 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
       recordExercised(ctx.contract, { method: request.method, url: request.url, statusCode: reply.statusCode });
       h.checked++;
       violations.push(...problems);
+      const unlocated = unlocatedRefusal(reply.statusCode, reply.getHeader('content-type'), body);
+      if (unlocated) violations.push(`${request.method} ${request.url.split('?')[0]}: ${unlocated}`);
     },
   });
   await h.app.ready();
