@@ -14,10 +14,10 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import type { Operation } from '../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../src/context.js';
 import { generateBpqdPayload } from '../src/domain/bpqd-generator.js';
@@ -117,6 +117,8 @@ export class Fuzzer {
   private readonly tokens = new Map<string, string>();
   private readonly agents = new Map<string, Agent>();
   private readonly secureContexts = new Map<string, SecureContext>();
+  /** The latest TLS session per participant (see `agent`). */
+  private readonly sessions = new Map<string, Buffer>();
   private readonly signers = new Map<string, MessageSigner>();
   private readonly url: URL;
   /** Signed payloads made once (RSA signing is the slowest part of a request): JSON bytes, gzip, signature. */
@@ -155,7 +157,20 @@ export class Fuzzer {
   private agent(participantId: string | undefined): Agent {
     const key = participantId ?? '-';
     let a = this.agents.get(key);
-    if (!a) this.agents.set(key, (a = new Agent({ connect: { ...this.tls(participantId), servername: 'localhost' }, connections: 4, headersTimeout: this.o.hangMs ?? 10_000, bodyTimeout: this.o.hangMs ?? 10_000 })));
+    if (!a) {
+      // TLS session resumption, as a browser or curl does: every request still gets a connection of its own
+      // (`reset` in `send`) on which the participant's certificate is presented (a resumed session carries
+      // it), but without a full handshake's RSA signatures and certificate parsing on both sides (about a
+      // third of a request's CPU). undici caches sessions through WeakRefs only, which the next garbage
+      // collection clears, so nearly every connection made a full handshake: holding the latest session per
+      // participant here keeps undici's cache entry alive. Each participant's first connection, and the raw
+      // exchanges, still make full handshakes.
+      const connector = buildConnector({ ...this.tls(participantId), servername: 'localhost' }) as unknown as
+        (options: buildConnector.Options, callback: buildConnector.Callback) => TLSSocket;
+      const connect = (options: buildConnector.Options, callback: buildConnector.Callback): TLSSocket =>
+        connector(options, callback).on('session', (session: Buffer) => this.sessions.set(key, session));
+      this.agents.set(key, (a = new Agent({ connect, connections: 4, headersTimeout: this.o.hangMs ?? 10_000, bodyTimeout: this.o.hangMs ?? 10_000 })));
+    }
     return a;
   }
 

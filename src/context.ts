@@ -229,6 +229,7 @@ export function createContext(o: ContextOptions): AppContext {
     events,
     seed: () => ctx.seed(),
     forgetCaches,
+    flushPending: () => ctx.journal.flush(),
     announceReplaced: (reason) => ctx.instances.stateReplaced(reason),
     startClock,
   });

@@ -176,6 +176,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: { lo
       } finally {
         clearTimeout(grace);
       }
+      // The request journal's last rows (of the requests answered just now) wait for the end of the turn.
+      ctx.journal.flush();
       await checkpointer?.close();
       await bus?.close();
       db.close();

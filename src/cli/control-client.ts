@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 
 export interface ControlOptions {
   url: string;
@@ -63,17 +63,19 @@ export interface ControlResponse {
 }
 
 export class ControlClient {
-  private readonly agent: Agent;
+  // undici is loaded with the first call: `idx-sim` loads this module for every command (the simulator
+  // commands' names and usage), and undici is ~0.1 s of CPU to load that `sign` or `certs` never need.
+  private agent?: Agent;
 
-  constructor(private readonly options: ControlOptions) {
-    this.agent = new Agent({ connect: { ...(options.ca ? { ca: options.ca } : {}), rejectUnauthorized: !options.insecure } });
-  }
+  constructor(private readonly options: ControlOptions) {}
 
   /** Calls `/sim/v1<path>`; a problem answer throws ControlError, a connection failure UnreachableError. */
   async call(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<ControlResponse> {
+    const undici = await import('undici');
+    this.agent ??= new undici.Agent({ connect: { ...(this.options.ca ? { ca: this.options.ca } : {}), rejectUnauthorized: !this.options.insecure } });
     let res;
     try {
-      res = await request(`${this.options.url}/sim/v1${path}`, {
+      res = await undici.request(`${this.options.url}/sim/v1${path}`, {
         method: method as 'GET',
         dispatcher: this.agent,
         headers: { authorization: `Bearer ${this.options.adminKey}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -95,7 +97,7 @@ export class ControlClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 }
 

@@ -99,10 +99,14 @@ export async function loadDocuments(dir: string): Promise<Map<string, Json>> {
   return documents;
 }
 
+/** What `Contract.route` gives a Fastify route. */
+export interface ContractRoute { method: string; url: string; schema: FastifyRouteSchema; auth: RouteAuth; quotas: string[] }
+
 export class Contract {
   readonly operations = new Map<string, Operation>();
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
+  private readonly routes = new Map<string, ContractRoute>();
   /** The same documents compiled to stop at the first error (lazily: only the payload needs it). */
   private firstErrorAjv?: Ajv2020;
   private readonly matchers: Array<{ regex: RegExp; method: string; template: string; operation: Operation }> = [];
@@ -134,8 +138,19 @@ export class Contract {
     return op;
   }
 
-  /** The Fastify route: URL with `:params` and schemas for headers, query and path. */
-  route(operationId: string): { method: string; url: string; schema: FastifyRouteSchema; auth: RouteAuth; quotas: string[] } {
+  /**
+   * The Fastify route: URL with `:params` and schemas for headers, query and path. Built once per operation
+   * (the documents do not change): every app built on this contract registers the same schema objects,
+   * which Fastify only marks as normalised (as it does when a GET route's schema also serves its HEAD
+   * route), and the shared validators find by identity instead of by their JSON text. Treat it as read-only.
+   */
+  route(operationId: string): ContractRoute {
+    let route = this.routes.get(operationId);
+    if (!route) this.routes.set(operationId, (route = this.buildRoute(operationId)));
+    return route;
+  }
+
+  private buildRoute(operationId: string): ContractRoute {
     const op = this.operation(operationId);
     const schema: FastifyRouteSchema = {};
     const byLocation = (where: string) => op.parameters.filter((p) => p.in === where);

@@ -8,7 +8,8 @@ import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, priv
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
 import { CERTIFICATE_SLOTS, type CertificateSlot } from '../domain/certificate-rules.js';
 import { writeFileAtomically } from '../store/files.js';
 
@@ -47,6 +48,14 @@ function newKeyPem(): string {
   return keySource();
 }
 
+/**
+ * node-forge, loaded when a certificate is built or read: every `idx-sim` command loads this module (for
+ * `pkiPaths`), and all of node-forge (its TLS and ciphers too) is ~30 ms of CPU to load that `sign`, `token`
+ * or `poll` never need.
+ */
+let forgeLoaded: typeof forge | undefined;
+const nodeForge = (): typeof forge => (forgeLoaded ??= createRequire(import.meta.url)('node-forge') as typeof forge);
+
 /** A positive, random 16-byte serial (RFC 5280 §4.1.2.2). */
 function newSerial(): string {
   const bytes = randomBytes(16);
@@ -64,7 +73,7 @@ function attrs(subject: Subject): forge.pki.CertificateField[] {
 
 /** The public half of a PEM private key, as node-forge's certificates want it. */
 function forgePublicKey(keyPem: string): forge.pki.PublicKey {
-  return forge.pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString());
+  return nodeForge().pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString());
 }
 
 /** DigestInfo's prefix for SHA-256 (RFC 8017 §9.2, note 1): what EMSA-PKCS1-v1_5 wraps around the hash. */
@@ -96,7 +105,7 @@ interface IssueOptions {
 }
 
 function build(o: IssueOptions): string {
-  const cert = forge.pki.createCertificate();
+  const cert = nodeForge().pki.createCertificate();
   cert.publicKey = o.publicKey;
   cert.serialNumber = o.serialNumber ?? newSerial();
   cert.validity.notBefore = o.notBefore;
@@ -108,8 +117,8 @@ function build(o: IssueOptions): string {
     { name: 'subjectKeyIdentifier' },
     ...(o.issuer ? [{ name: 'authorityKeyIdentifier', keyIdentifier: o.issuer.cert.generateSubjectKeyIdentifier().getBytes() }] : []),
   ]);
-  cert.sign(nodeSigner(o.signingKeyPem) as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  cert.sign(nodeSigner(o.signingKeyPem) as unknown as forge.pki.rsa.PrivateKey, nodeForge().md.sha256.create());
+  return nodeForge().pki.certificateToPem(cert);
 }
 
 export interface CaOptions {
@@ -162,11 +171,11 @@ function leafExtensions(kind: LeafKind, hosts: string[]): object[] {
 
 function issueLeaf(ca: KeyAndCert, subject: Subject, kind: LeafKind, options: LeafOptions, hosts: string[] = []): KeyAndCert {
   const now = options.now ?? Date.now();
-  const issuerCert = forge.pki.certificateFromPem(ca.certPem);
+  const issuerCert = nodeForge().pki.certificateFromPem(ca.certPem);
   let keyPem = '';
   let publicKey: forge.pki.PublicKey;
   if (options.publicKeyPem) {
-    publicKey = forge.pki.publicKeyFromPem(options.publicKeyPem);
+    publicKey = nodeForge().pki.publicKeyFromPem(options.publicKeyPem);
   } else {
     keyPem = newKeyPem();
     publicKey = forgePublicKey(keyPem);
@@ -284,15 +293,15 @@ export function pairProblem(certPath: string, keyPath: string, o: { keyOptional?
 
 /** The DNS names and IP addresses of a certificate's subjectAltName, canonical and sorted. */
 export function certificateHosts(certPem: string): string[] {
-  const ext = forge.pki.certificateFromPem(certPem).getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | undefined;
+  const ext = nodeForge().pki.certificateFromPem(certPem).getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | undefined;
   return canonicalHosts((ext?.altNames ?? []).map((n) => (n.type === 7 ? n.ip! : n.value!)));
 }
 
 /** node-forge's own IP text form (its typings omit these), so configured and stored addresses compare equal. */
-const forgeIp = forge.util as unknown as { bytesFromIP(ip: string): string; bytesToIP(bytes: string): string };
+const forgeIp = () => nodeForge().util as unknown as { bytesFromIP(ip: string): string; bytesToIP(bytes: string): string };
 
 function canonicalHosts(hosts: readonly string[]): string[] {
-  return [...new Set(hosts.map((h) => (isIP(h) ? forgeIp.bytesToIP(forgeIp.bytesFromIP(h)) : h.toLowerCase())))].sort();
+  return [...new Set(hosts.map((h) => (isIP(h) ? forgeIp().bytesToIP(forgeIp().bytesFromIP(h)) : h.toLowerCase())))].sort();
 }
 
 /**
@@ -374,7 +383,7 @@ export interface CertificateRequest {
 export function readCertificateRequest(pem: string): CertificateRequest {
   let csr: forge.pki.CertificateSigningRequest;
   try {
-    csr = forge.pki.certificationRequestFromPem(pem);
+    csr = nodeForge().pki.certificationRequestFromPem(pem);
   } catch (err) {
     throw new Error(`not a PEM certificate signing request (PKCS #10) with an RSA key: ${(err as Error).message}`);
   }
@@ -387,5 +396,5 @@ export function readCertificateRequest(pem: string): CertificateRequest {
   if (!verified) throw new Error('the CSR signature does not verify: it was altered, or not signed with the key it contains');
   const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
   const cn = csr.subject.getField('CN') as { value: string } | null;
-  return { commonName: cn?.value, publicKeyPem: forge.pki.publicKeyToPem(publicKey), keyBits: publicKey.n.bitLength() };
+  return { commonName: cn?.value, publicKeyPem: nodeForge().pki.publicKeyToPem(publicKey), keyBits: publicKey.n.bitLength() };
 }

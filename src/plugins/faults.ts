@@ -49,7 +49,7 @@ export function registerFaults(app: FastifyInstance, ctx: AppContext): void {
         query: request.url.split('?')[1] ?? null, operationId: target.operationId ?? null, status: 0, code: null, traceId: request.id,
         messageContextId: typeof request.headers['x-messagecontextid'] === 'string' ? request.headers['x-messagecontextid'] : null,
         durationMs: Math.round(reply.elapsedTime * 1000) / 1000, faultRuleId: rule.id, request: null, response: null,
-      });
+      }, (err) => request.log.error({ err }, 'could not write the request journal'));
       reply.hijack();
       request.raw.socket?.destroy();
       return reply;

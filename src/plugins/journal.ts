@@ -94,6 +94,13 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
     const [path = '', query] = request.url.split('?', 2) as [string, string?];
     const payload = request.journalPayload;
     const problem = problemOf(reply, payload);
+    // Now, or when the row is written at the end of the turn (JournalStore.append).
+    const failed = (err: unknown) => {
+      // A request answered 503 because the database failed has been logged as such (problem-details.ts);
+      // its journal row failing the same way says nothing new: one line per refused request in an outage.
+      if (problem?.code === 'IDX_ERR_STORAGE_UNAVAILABLE' && storageFailure(err)) return;
+      request.log.error({ err }, 'could not write the request journal');
+    };
     try {
       ctx.journal.append({
         at: ctx.clock.now(),
@@ -110,12 +117,9 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
         faultRuleId: request.faultRuleId ?? null,
         request: limit ? captured(request.body, isBinary(request.headers['content-type'], request.headers['content-encoding']), limit) : null,
         response: limit ? captured(payload, isBinary(reply.getHeader('content-type'), reply.getHeader('content-encoding')), limit) : null,
-      });
+      }, failed);
     } catch (err) {
-      // A request answered 503 because the database failed has been logged as such (problem-details.ts);
-      // its journal row failing the same way says nothing new: one line per refused request in an outage.
-      if (problem?.code === 'IDX_ERR_STORAGE_UNAVAILABLE' && storageFailure(err)) return;
-      request.log.error({ err }, 'could not write the request journal');
+      failed(err);
     }
   });
 }

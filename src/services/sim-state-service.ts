@@ -25,6 +25,8 @@ export interface SimStateOptions {
   seed: () => void;
   /** Forget in-memory state derived from the database. */
   forgetCaches: () => void;
+  /** Writes what waits in memory to be written (the request journal's rows of this turn), so a snapshot or reset sees it. */
+  flushPending?: () => void;
   /** Tells the other instances on the database that its content was replaced (issue #14). */
   announceReplaced?: (reason: string) => void;
   /** Where the clock was when the simulator started; a reset returns to it (null: real time). */
@@ -94,5 +96,6 @@ export class SimStateService {
   /** Lets a group commit of the current event-loop turn finish before tables are replaced. */
   private async quiesce(): Promise<void> {
     for (let i = 0; i < 10 && this.o.db.inTransaction; i++) await new Promise((r) => setImmediate(r));
+    this.o.flushPending?.();
   }
 }

@@ -105,7 +105,9 @@ export class TranslogService {
     const max = this.settings.translogExportMaxRows;
     if (totalRecords > max) {
       throw new IdxError('IDX_ERR_EXPORT_TOO_LARGE',
-        `${totalRecords} records match; one export holds at most ${max} (IDX_SIM_TRANSLOG_EXPORT_MAX_ROWS). Narrow the search, e.g. with startDateTime and endDateTime, and export in parts`);
+        `${totalRecords} records match; one export holds at most ${max} (IDX_SIM_TRANSLOG_EXPORT_MAX_ROWS). Narrow the search, e.g. with startDateTime and endDateTime, and export in parts`,
+        // The search is what is too wide; its time range is the usual way to narrow it.
+        { errors: (['startDateTime', 'endDateTime'] as const).map((name) => ({ in: 'query' as const, name, code: 'TOO_MANY_RECORDS', message: `${totalRecords} records match, more than ${max}: narrow the time range` })) });
     }
     const stamp = formatMarketDateTime(this.clock.now()).slice(0, 19).replace(/[-:]/g, '');
     return { filename: `translog-${participantId}-${stamp}.csv`, totalRecords, chunks: this.csvChunks(filter, sort, holdsMarket ? max : 0) };

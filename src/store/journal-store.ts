@@ -60,13 +60,24 @@ interface Row {
 const body = (bytes: number | null, text: string | null, encoding: 'utf8' | 'base64' | null): JournalBody | null =>
   bytes === null || text === null || encoding === null ? null : { bytes, encoding, body: text };
 
+/** Called when a journal row could not be written (its request was answered long before). */
+export type JournalWriteFailed = (err: unknown) => void;
+
 export class JournalStore {
   private readonly insert;
   private readonly pruneOld;
   private readonly pruneCount;
   private sincePrune = 0;
+  /** Rows appended while no transaction was open, written together at the end of the turn (or sooner). */
+  private pending: Array<{ e: JournalEntry; failed: JournalWriteFailed | undefined }> = [];
+  private flushScheduled = false;
 
-  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number }) {
+  /**
+   * `schedule` runs the write of the rows appended outside a transaction: by default at the end of this
+   * turn of the event loop (setImmediate), before the COMMIT of any group-commit batch opened meanwhile.
+   */
+  constructor(private readonly db: Db, private readonly limits: { maxEntries: number; retentionDays: number },
+    private readonly schedule: (flush: () => void) => void = setImmediate) {
     // Positional parameters: binding a 20-key object by name cost ≈ 12 µs more per request (issue #13).
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
         message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
@@ -79,8 +90,45 @@ export class JournalStore {
     return this.limits.maxEntries > 0;
   }
 
-  append(e: JournalEntry): void {
+  /**
+   * Journals one exchange. Inside an open transaction (a group-commit batch, under load most of the time)
+   * the row joins it. Otherwise it waits for the end of the turn, when every row appended meanwhile is
+   * written in one transaction — or joins a batch opened since (issue #13: a row committed on its own cost
+   * a WAL commit, ≈ 90 µs, against ≈ 9 µs inside a batch). Journal rows are written after the answer went
+   * out, so no answer waits for them; every read of the journal (and a reset, snapshot or shutdown) writes
+   * the waiting rows first. `failed` hears of a row that could not be written then.
+   */
+  append(e: JournalEntry, failed?: JournalWriteFailed): void {
     if (!this.enabled) return;
+    if (this.db.inTransaction) {
+      this.flush();
+      this.write(e);
+      return;
+    }
+    this.pending.push({ e, failed });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule(() => {
+        this.flushScheduled = false;
+        if (this.db.open) this.flush();
+      });
+    }
+  }
+
+  /** Writes the rows still waiting (in the open transaction if there is one, else in one of their own). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    try {
+      if (this.db.inTransaction) for (const r of rows) this.write(r.e);
+      else this.db.transaction(() => { for (const r of rows) this.write(r.e); })();
+    } catch (err) {
+      for (const r of rows) r.failed?.(err);
+    }
+  }
+
+  private write(e: JournalEntry): void {
     const { request, response } = e;
     this.insert.run(e.at, e.participantId, e.method, e.path, e.query, e.operationId, e.status, e.code, e.traceId, e.messageContextId, e.durationMs,
       e.faultRuleId, request?.bytes ?? null, request?.body ?? null, request?.encoding ?? null,
@@ -97,11 +145,13 @@ export class JournalStore {
 
   /** Entries after the cursor id, oldest first; one more than `limit` tells the caller there is a next page. */
   page(f: JournalFilter, afterId: number, limit: number): Array<JournalEntry & { id: number }> {
+    this.flush();
     return this.select(f, 'id > ?', afterId, 'ORDER BY id', limit);
   }
 
   /** Entries before the id (0: from the newest), newest first: the simulator console's view. */
   latest(f: JournalFilter, beforeId: number, limit: number): Array<JournalEntry & { id: number }> {
+    this.flush();
     return this.select(f, 'id < ?', beforeId > 0 ? beforeId : Number.MAX_SAFE_INTEGER, 'ORDER BY id DESC', limit);
   }
 
@@ -129,6 +179,7 @@ export class JournalStore {
   }
 
   clear(): number {
+    this.flush();
     return this.db.prepare('DELETE FROM sim_journal').run().changes;
   }
 }

@@ -103,6 +103,22 @@ describe('snapshots', () => {
     await admin('DELETE', '/sim/v1/snapshots/certs');
   });
 
+  it('a reset or snapshot sees the request journal rows still waiting for the end of their turn (issue #13)', async () => {
+    const row = (traceId: string) => ({ at: h().clock.now(), participantId: 'MDPONE', method: 'GET', path: '/pqd/v1/bpqd', query: null, operationId: 'listBpqd',
+      status: 200, code: null, traceId, messageContextId: null, durationMs: 1, faultRuleId: null, request: null, response: null });
+    const stored = () => (h().ctx.db.prepare('SELECT trace_id AS t FROM sim_journal ORDER BY id').all() as Array<{ t: string }>).map((r) => r.t);
+    h().ctx.journal.append(row('before-save'));
+    await h().ctx.sim.save('journal');
+    // Answered before the reset: the reset empties the journal, this row with it (not written after it).
+    h().ctx.journal.append(row('before-reset'));
+    await h().ctx.sim.reset();
+    await new Promise((r) => setImmediate(r));
+    expect(stored()).toEqual([]);
+    await h().ctx.sim.restore('journal');
+    expect(stored()).toEqual(['before-save']);
+    h().ctx.sim.delete('journal');
+  });
+
   it('refuses an unknown name (404), a bad name (400) and a snapshot of another schema version (409)', async () => {
     for (const [method, url] of [['GET', '/sim/v1/snapshots/nope'], ['DELETE', '/sim/v1/snapshots/nope'], ['POST', '/sim/v1/snapshots/nope/restore']] as const) {
       const res = await admin(method, url);

@@ -161,6 +161,8 @@ describe('GET /translog/v1/messages/export.csv', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'IDX_ERR_EXPORT_TOO_LARGE', instance: '/translog/v1/messages/export.csv' });
     expect(res.json().detail).toMatch(/7 records match; one export holds at most 6/);
+    expect(res.json().errors.map((e: { in: string; name: string; code: string }) => `${e.in} ${e.name} ${e.code}`))
+      .toEqual(['query startDateTime TOO_MANY_RECORDS', 'query endDateTime TOO_MANY_RECORDS']);
     const narrower = await exportCsv('LNSPNORTH', `?endDateTime=${encodeURIComponent('2026-07-02T09:00:05.000+10:00')}`);
     expect(narrower.statusCode).toBe(200);
     expect(parseCsv(narrower.body)).toHaveLength(1 + 6);

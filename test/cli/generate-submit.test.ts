@@ -4,7 +4,6 @@
  * `idx-sim submit` and every invalid variant refused with the code its manifest names.
  */
 import { cpSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -24,7 +23,14 @@ const capture = () => {
   const chunks: string[] = [];
   return { out: (t: string) => { chunks.push(t); }, text: () => chunks.join('') };
 };
-const hashes = (folder: string) => Object.fromEntries(readdirSync(folder).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(folder, f))).digest('hex')]));
+/** The files of two folders that differ: missing on one side, or other bytes (compared byte for byte, not by hash: ~0.8 s of CPU less). */
+const differences = (a: string, b: string) => [...new Set([...readdirSync(a), ...readdirSync(b)])].sort().filter((f) => {
+  try {
+    return !readFileSync(join(a, f)).equals(readFileSync(join(b, f)));
+  } catch {
+    return true;
+  }
+});
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'idx-sim-generate-'));
@@ -51,10 +57,10 @@ describe('idx-sim generate --nmis 1000 --days 1 --seed 7', () => {
     const fixtureNmis = new Set(readFixtures(join(PROJECT_ROOT, 'fixtures')).roles.map((r) => r.nmi)).size;
     expect(first).toMatchObject({ invalid: INVALID_VARIANTS.length, addedNmis: 1000 - fixtureNmis, skipped: [] });
     expect(first.valid).toBeGreaterThan(1);
-    const a = hashes(join(dir, 'a'));
-    expect(Object.keys(a)).toContain('manifest.json');
-    expect(Object.keys(a).filter((f) => f.endsWith('.sig'))).toHaveLength(first.files);
-    expect(hashes(join(dir, 'b'))).toEqual(a);
+    const a = readdirSync(join(dir, 'a'));
+    expect(a).toContain('manifest.json');
+    expect(a.filter((f) => f.endsWith('.sig'))).toHaveLength(first.files);
+    expect(differences(join(dir, 'a'), join(dir, 'b'))).toEqual([]);
     generateCommand(['--nmis', '3', '--seed', '8', '--out', join(dir, 'c'), '--certs-dir', join(dir, 'certs'), '--invalid', 'none'], () => {});
     generateCommand(['--nmis', '3', '--seed', '7', '--out', join(dir, 'd'), '--certs-dir', join(dir, 'certs'), '--invalid', 'none'], () => {});
     const c = readFileSync(join(dir, 'c', 'valid-2026-07-01-mdpone-lnspnorth-001.json'), 'utf8');

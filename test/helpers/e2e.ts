@@ -15,6 +15,7 @@ import { pkiPaths } from '../../src/pki/dev-ca.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { recordExercised } from './contract-coverage.js';
+import { unlocatedRefusal } from './problems.js';
 
 export interface E2eResponse {
   status: number;
@@ -72,7 +73,10 @@ export function useE2eServer(name: string, overrides: Partial<Config> = {}, opti
       const bytes = Buffer.from(await res.body.arrayBuffer());
       // An injected fault (control API) breaks the contract on purpose, and says so.
       if (res.headers['x-idx-sim-fault'] === undefined) {
-        violations.push(...(e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes }) ?? []));
+        const problems = e2e.server.ctx.contract.checkResponse({ method, url: path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: bytes });
+        violations.push(...(problems ?? []));
+        const unlocated = problems && unlocatedRefusal(res.statusCode, res.headers['content-type'], bytes);
+        if (unlocated) violations.push(`${method} ${path.split('?')[0]}: ${unlocated}`);
         recordExercised(e2e.server.ctx.contract, { method, url: path, statusCode: res.statusCode });
       }
       return { status: res.statusCode, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString()) };

@@ -21,9 +21,10 @@ import { pkiPaths, type CertificateSlot } from '../../src/pki/dev-ca.js';
 import { registerCertificatesFromDir } from '../../src/security/certificate-registry.js';
 import { MessageSigner } from '../../src/security/message-signature.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { loadFixtures } from '../../src/store/fixtures.js';
+import { readFixtures, type Fixtures } from '../../src/store/fixtures.js';
 import type { HubBus } from '../../src/services/hub-bus.js';
 import { recordExercised } from './contract-coverage.js';
+import { unlocatedRefusal } from './problems.js';
 import { openTestDatabase } from './database.js';
 
 /** A parsed JSON body or frame whose shape the test asserts (rather than declares). */
@@ -41,6 +42,7 @@ export function certificatePem(participantId: string, slot: CertificateSlot = 'p
 }
 
 const signers = new Map<string, MessageSigner>();
+let projectFixtures: Fixtures | undefined;
 
 /** The signer of a fixture participant's certificate (certs/participants/<ID>/<slot>.{crt,key}), as `idx-sim sign` uses it. */
 export function signerFor(participantId: string, slot: CertificateSlot = 'primary'): MessageSigner {
@@ -128,7 +130,9 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
     hubSigning: { certPem: readFileSync(paths.hubCert, 'utf8'), keyPem: readFileSync(paths.hubKey, 'utf8') },
     // Also what the control API's reset loads again.
     seed: (c) => {
-      const fixtures = loadFixtures(c.participants, join(PROJECT_ROOT, 'fixtures'));
+      // loadFixtures, with the files read once per test process (the suite never edits fixtures/).
+      const fixtures = (projectFixtures ??= readFixtures(join(PROJECT_ROOT, 'fixtures')));
+      c.participants.replaceFromSource('fixture', fixtures);
       registerCertificatesFromDir(c.certificates, pkiDir(), fixtures.participants.map((p) => p.participantId), c.clock.now());
     },
   });
@@ -250,6 +254,8 @@ export async function createHarness(overrides: Partial<Config> = {}, options: Ha
       recordExercised(ctx.contract, { method: request.method, url: request.url, statusCode: reply.statusCode });
       h.checked++;
       violations.push(...problems);
+      const unlocated = unlocatedRefusal(reply.statusCode, reply.getHeader('content-type'), body);
+      if (unlocated) violations.push(`${request.method} ${request.url.split('?')[0]}: ${unlocated}`);
     },
   });
   await h.app.ready();

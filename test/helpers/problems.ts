@@ -25,3 +25,28 @@ export function expectRefusal(h: Harness, res: Response, status: number, code: s
   expect(logged).toEqual(owned ? [{ status: 'message_rejected', reason_code: code }] : []);
   return body;
 }
+
+/**
+ * Refusals that have no field or header to point at (developers' guide: every refusal carries "a pointer to
+ * the offending field or header"): the request line itself (no such route, a method the path lacks) and
+ * refusals Fastify or Node make of the HTTP message as a whole (IDX_ERR_HTTP_INVALID, e.g. a connection
+ * closed mid-body).
+ */
+const LOCATIONLESS_REFUSALS = new Set(['IDX_ERR_ROUTE_NOT_FOUND', 'IDX_ERR_METHOD_NOT_ALLOWED', 'IDX_ERR_HTTP_INVALID']);
+
+/**
+ * The harness's check of every 4xx problem+json an API answers: it says where in the request the problem is
+ * (`errors`: a body pointer, or the header, query or path parameter, form field or certificate), unless its
+ * code is one of the few refusals of the request as a whole. 5xx are the hub's own failures: nothing to point at.
+ */
+export function unlocatedRefusal(statusCode: number, contentType: unknown, body: Buffer): string | undefined {
+  if (statusCode < 400 || statusCode >= 500 || !/^application\/problem\+json/.test(String(contentType ?? ''))) return undefined;
+  let problem: { code?: string; errors?: unknown[] };
+  try {
+    problem = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // the contract check reports an unparsable body
+  }
+  if ((problem.errors?.length ?? 0) > 0 || LOCATIONLESS_REFUSALS.has(problem.code ?? '')) return undefined;
+  return `${statusCode} ${problem.code}: refusal without errors[] saying where the problem is`;
+}
