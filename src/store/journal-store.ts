@@ -120,6 +120,20 @@ export class JournalStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
+    if (!this.db.inTransaction && this.db.dialect === 'postgres') {
+      // On PostgreSQL a transaction takes the hub's write lock (src/store/postgres/pg-db.ts), which rows that
+      // are only appended do not need: waiting for it here, at the end of a turn, blocked the whole process
+      // while another instance in it held the lock for a batch that could only commit on a later turn
+      // (test/api/multi-instance.test.ts timed out). Each row is its own statement there.
+      for (const r of rows) {
+        try {
+          this.write(r.e);
+        } catch (err) {
+          r.failed?.(err);
+        }
+      }
+      return;
+    }
     try {
       if (this.db.inTransaction) for (const r of rows) this.write(r.e);
       else this.db.transaction(() => { for (const r of rows) this.write(r.e); })();
