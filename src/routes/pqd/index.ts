@@ -50,6 +50,8 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     // promise adopt it as a thenable, which costs a stream watcher per response (issue #13).
     if (acceptsGzip(header(request, 'accept-encoding'))) {
       reply.header('content-encoding', 'gzip');
+      // The request journal refers to these stored bytes rather than copying them (src/plugins/journal.ts).
+      request.journalStoredPayload = { messagePk: item.messagePk, payloadGzip: item.payloadGzip };
       return item.payloadGzip;
     }
     return gunzipAsync(item.payloadGzip);
