@@ -19,7 +19,8 @@ declare module 'fastify' {
     faultRuleId?: number;
     /**
      * A stored message whose gzip bytes (this very Buffer) the answer may carry: the journal row then refers
-     * to the message instead of copying them (issue #13). Set by GET /pqd/v1/bpqd/{messageContextId}.
+     * to the message instead of copying them (issue #13). Set by GET /pqd/v1/bpqd/{messageContextId}, and by
+     * POST /pqd/v1/bpqd for the request body of an accepted message.
      */
     journalStoredPayload?: { messagePk: number; payloadGzip: Buffer };
   }
@@ -122,7 +123,7 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
         messageContextId: messageContextIdOf(request, problem),
         durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
         faultRuleId: request.faultRuleId ?? null,
-        request: limit ? captured(request.body, isBinary(request.headers['content-type'], request.headers['content-encoding']), limit) : null,
+        request: limit ? captured(request.body, isBinary(request.headers['content-type'], request.headers['content-encoding']), limit, request.journalStoredPayload) : null,
         response: limit ? captured(payload, isBinary(reply.getHeader('content-type'), reply.getHeader('content-encoding')), limit, request.journalStoredPayload) : null,
       }, failed);
     } catch (err) {

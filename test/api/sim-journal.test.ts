@@ -103,12 +103,21 @@ describe('journal bounds', () => {
     }
   });
 
-  it("shows a GET's gzip answer as the bytes answered, cut at the bound, after DELETE and after the archive's purge empties the payload", async () => {
-    // The row refers to the stored message instead of copying its bytes (issue #13); the purge copies them in first.
+  it("shows an accepted POST's body and a GET's gzip answer as the bytes sent, cut at the bound, after DELETE and after the archive's purge empties the payload", async () => {
+    // The rows refer to the stored message instead of copying its bytes (issue #13); the purge copies them in first.
     const small = await createHarness({ journalBodyBytes: 16, archiveRetentionDays: 1, journalRetentionDays: 30 });
     try {
       const id = 'pqd~bpqd~l~mdpone~journalref';
-      expect((await small.submit('MDPONE', small.payload({ sender: 'MDPONE' }), { 'x-messageContextId': id })).statusCode).toBe(200);
+      const gz = gzipSync(JSON.stringify(small.payload({ sender: 'MDPONE' })));
+      expect((await small.submit('MDPONE', gz, { 'x-messageContextId': id })).statusCode).toBe(200);
+      expect((await small.submit('MDPONE', gz, { 'x-messageContextId': id })).statusCode).toBe(409);
+      const sent = { bytes: gz.length, encoding: 'base64', body: gz.subarray(0, 16).toString('base64'), truncated: true };
+      const posts = async () => (await small.app.inject({ method: 'GET', url: '/sim/v1/journal?operationId=submitBpqd', headers: small.admin() })).json().data
+        .map((e: Json) => e.request);
+      // The accepted one refers to its message; the refused duplicate (no message of its own) keeps a copy.
+      expect(await posts()).toEqual([sent, sent]);
+      expect(small.ctx.db.prepare('SELECT request_body IS NULL AS ref FROM sim_journal WHERE operation_id = ? ORDER BY id').all('submitBpqd'))
+        .toEqual([{ ref: 1 }, { ref: 0 }]);
       const headers = await small.as('LNSPNORTH');
       const got = await small.app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': 'gzip' } });
       expect(got.statusCode).toBe(200);
@@ -129,7 +138,8 @@ describe('journal bounds', () => {
       small.clock.advance(2 * 86_400_000);
       expect(small.ctx.db.prepare('SELECT length(payload_gzip) AS n FROM messages').all()).toEqual([{ n: 0 }]);
       expect(await gets()).toEqual([expected, plainExpected]);
-      expect(small.ctx.db.prepare('SELECT count(*) AS n FROM sim_journal WHERE response_body IS NULL AND response_bytes IS NOT NULL').get()).toEqual({ n: 0 });
+      expect(await posts()).toEqual([sent, sent]);
+      expect(small.ctx.db.prepare('SELECT count(*) AS n FROM sim_journal WHERE body_message_pk IS NOT NULL').get()).toEqual({ n: 0 });
       expect(small.violations).toEqual([]);
     } finally {
       await small.close();

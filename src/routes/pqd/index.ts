@@ -26,6 +26,8 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
       signature: header(request, 'x-signature'),
       body: request.body ?? Buffer.alloc(0),
       traceId: request.id,
+      // The request journal refers to the stored bytes rather than copying them (src/plugins/journal.ts).
+      stored: (messagePk) => { if (request.body) request.journalStoredPayload = { messagePk, payloadGzip: request.body }; },
     });
     return { data: receipt };
   });
