@@ -163,7 +163,7 @@ export function createContext(o: ContextOptions): AppContext {
   const signatures = new SignatureVerifier(certificates,
     { required: config.signatureRequired, over: config.signatureOver, slots: config.signatureCertificateSlots, algorithmNames: config.signatureAlgorithmNames }, o.clock);
   const hubSigner = new HubSigner(o.hubSigning, o.clock);
-  const archive = new ArchiveService(new ArchiveStore(o.db), hubSigner, config, o.clock);
+  const archive = new ArchiveService(new ArchiveStore(o.db, (olderThan) => ctx.journal.keepBodiesOfPurged(olderThan)), hubSigner, config, o.clock);
   // What falls due when simulated time moves runs then, not on the next read (reads stay read-only).
   o.clock.onMove((cause) => {
     delivery.expire(() => cause ?? o.random.hex(16));

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { storageFailure } from '../store/database-errors.js';
-import type { JournalBody } from '../store/journal-store.js';
+import type { JournalBody, StoredPayloadBody } from '../store/journal-store.js';
 import { countedParticipant } from './quotas.js';
 
 declare module 'fastify' {
@@ -17,6 +17,12 @@ declare module 'fastify' {
     journalPayload?: unknown;
     /** The fault rule that changed this exchange, if any. */
     faultRuleId?: number;
+    /**
+     * A stored message whose gzip bytes (this very Buffer) the answer may carry: the journal row then refers
+     * to the message instead of copying them (issue #13). Set by GET /pqd/v1/bpqd/{messageContextId}, and by
+     * POST /pqd/v1/bpqd for the request body of an accepted message.
+     */
+    journalStoredPayload?: { messagePk: number; payloadGzip: Buffer };
   }
 }
 
@@ -51,8 +57,10 @@ function operationIndex(ctx: AppContext): Map<string, string> {
   return index;
 }
 
-function captured(value: unknown, binary: boolean, limit: number): JournalBody | null {
+function captured(value: unknown, binary: boolean, limit: number, stored?: { messagePk: number; payloadGzip: Buffer }): JournalBody | StoredPayloadBody | null {
   if (value === undefined || value === null) return null;
+  // The stored bytes themselves (not a copy a fault rule or a gunzip made): read back, the same first bytes.
+  if (binary && stored !== undefined && value === stored.payloadGzip) return { bytes: stored.payloadGzip.length, encoding: 'base64', messagePk: stored.messagePk, keptBytes: Math.min(stored.payloadGzip.length, limit) };
   if (Buffer.isBuffer(value)) {
     if (binary) return { bytes: value.length, encoding: 'base64', body: value.subarray(0, limit).toString('base64') };
     return { bytes: value.length, encoding: 'utf8', body: maskSecrets(value.subarray(0, limit).toString('utf8')) };
@@ -115,8 +123,8 @@ export function registerJournal(app: FastifyInstance, ctx: AppContext): void {
         messageContextId: messageContextIdOf(request, problem),
         durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
         faultRuleId: request.faultRuleId ?? null,
-        request: limit ? captured(request.body, isBinary(request.headers['content-type'], request.headers['content-encoding']), limit) : null,
-        response: limit ? captured(payload, isBinary(reply.getHeader('content-type'), reply.getHeader('content-encoding')), limit) : null,
+        request: limit ? captured(request.body, isBinary(request.headers['content-type'], request.headers['content-encoding']), limit, request.journalStoredPayload) : null,
+        response: limit ? captured(payload, isBinary(reply.getHeader('content-type'), reply.getHeader('content-encoding')), limit, request.journalStoredPayload) : null,
       }, failed);
     } catch (err) {
       failed(err);

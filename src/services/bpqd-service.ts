@@ -54,6 +54,8 @@ export interface Submission {
   signature: string | undefined;
   body: Buffer;
   traceId: string;
+  /** Told the accepted message's row id once committed: its payload is `body` itself (the request journal refers to it). */
+  stored?: (messagePk: number) => void;
 }
 
 export interface SubmissionReceipt {
@@ -179,7 +181,7 @@ export class BpqdService {
     this.dailyMessages.check(s.initiatingParticipantId, context.priority, receivedAt, context.raw);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.delivery.accept({
+        const messagePk = await this.delivery.accept({
           messageId,
           messageContextId: context.raw,
           contextKey: context.key,
@@ -197,6 +199,7 @@ export class BpqdService {
           payloadGzip: s.body,
         }, recipients, () => this.dailyMessages.record(s.initiatingParticipantId, context.priority, receivedAt),
         churnNote ? { reasonCode: 'CHURN_DAY', detail: churnNote } : undefined);
+        s.stored?.(messagePk);
         break;
       } catch (err) {
         const violated = uniqueViolation(err);

@@ -78,12 +78,13 @@ export class DeliveryService {
    * `alsoWrite` (the sender's quota count); resolves once committed, and only then are events published.
    * `note` goes on each recipient's `delivery_pending` log entry (e.g. a churn-day sender, spec §12).
    */
-  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<void> {
+  async accept(message: NewMessage, recipients: readonly string[], alsoWrite: () => void = () => {}, note?: AcceptanceNote): Promise<number> {
     const pending = new PendingEvents();
     const now = message.receivedAt;
+    let messagePk = 0;
     await this.inGroupCommit(pending, () => {
       alsoWrite();
-      const messagePk = this.messages.insertMessage(message);
+      messagePk = this.messages.insertMessage(message);
       for (const recipientId of recipients) {
         let state = this.flow.get(recipientId, message.businessFunctionId, now);
         // Held messages go out first, in order: while any are held, new ones queue up behind them.
@@ -104,6 +105,7 @@ export class DeliveryService {
       }
     });
     pending.flushTo(this.events);
+    return messagePk;
   }
 
   /**

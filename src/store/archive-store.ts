@@ -32,7 +32,8 @@ const WHERE = `r.to_participant = @recipientId AND m.received_at >= @from AND m.
 export class ArchiveStore {
   private readonly stmts;
 
-  constructor(db: Db) {
+  /** `beforePurge` runs just before the bytes go (the request journal copies in those it refers to). */
+  constructor(db: Db, private readonly beforePurge: (olderThan: number) => void = () => {}) {
     this.stmts = {
       // Newest first: the list starts at startDateTime (default now) and goes back in time.
       page: db.prepare(`SELECT ${COLUMNS} FROM translog_records r JOIN messages m ON m.id = r.message_pk
@@ -64,6 +65,10 @@ export class ArchiveStore {
 
   /** Drops the payload bytes older than the retention that no queue still holds. Returns how many. */
   purge(olderThan: number): number {
+    // Not one transaction: on PostgreSQL that would take the hub's write lock (src/store/postgres/pg-db.ts) for
+    // what is, nearly always, a read that finds nothing. The copies go first, so a failure between the two
+    // statements leaves bytes both copied and still stored, never a row without them.
+    this.beforePurge(olderThan);
     return this.stmts.purge.run(olderThan).changes;
   }
 

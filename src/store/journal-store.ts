@@ -13,6 +13,21 @@ export interface JournalBody {
   body: string;
 }
 
+/**
+ * A body that is a stored message's gzip bytes exactly (a GET of a queued message answers them): the row
+ * refers to the message instead of copying them (issue #13: the copy, as base64, was most of a drained
+ * message's journal row and of its WAL pages). Read back, it is the same JournalBody the copy gave; the
+ * bytes never change, and the archive's purge copies them in before it empties them (keepBodiesOfPurged).
+ */
+export interface StoredPayloadBody {
+  bytes: number;
+  encoding: 'base64';
+  /** messages.id of the message whose payload_gzip the body is. */
+  messagePk: number;
+  /** How many of its bytes the journal keeps (IDX_SIM_JOURNAL_BODY_BYTES when written). */
+  keptBytes: number;
+}
+
 export interface JournalEntry {
   at: number;
   participantId: string | null;
@@ -28,6 +43,12 @@ export interface JournalEntry {
   faultRuleId: number | null;
   request: JournalBody | null;
   response: JournalBody | null;
+}
+
+/** An exchange to journal: either body may refer to a stored message's bytes instead of copying them. */
+export interface JournalAppend extends Omit<JournalEntry, 'request' | 'response'> {
+  request: JournalBody | StoredPayloadBody | null;
+  response: JournalBody | StoredPayloadBody | null;
 }
 
 export interface JournalFilter {
@@ -48,17 +69,27 @@ export interface JournalFilter {
 const COLUMNS = `id, at, participant_id AS participantId, method, path, query, operation_id AS operationId, status, error_code AS code,
   trace_id AS traceId, message_context_id AS messageContextId, duration_ms AS durationMs, fault_rule_id AS faultRuleId,
   request_bytes AS requestBytes, request_body AS requestBody, request_encoding AS requestEncoding,
-  response_bytes AS responseBytes, response_body AS responseBody, response_encoding AS responseEncoding`;
+  response_bytes AS responseBytes, response_body AS responseBody, response_encoding AS responseEncoding,
+  body_kept_bytes AS bodyKeptBytes, (SELECT m.payload_gzip FROM messages m WHERE m.id = sim_journal.body_message_pk) AS bodyPayload`;
 
 interface Row {
   id: number; at: number; participantId: string | null; method: string; path: string; query: string | null; operationId: string | null;
   status: number; code: string | null; traceId: string; messageContextId: string | null; durationMs: number; faultRuleId: number | null;
   requestBytes: number | null; requestBody: string | null; requestEncoding: 'utf8' | 'base64' | null;
   responseBytes: number | null; responseBody: string | null; responseEncoding: 'utf8' | 'base64' | null;
+  bodyKeptBytes: number | null; bodyPayload: Buffer | null;
 }
 
-const body = (bytes: number | null, text: string | null, encoding: 'utf8' | 'base64' | null): JournalBody | null =>
-  bytes === null || text === null || encoding === null ? null : { bytes, encoding, body: text };
+/** A stored body; the one whose size is set and text is null is the referred message's first kept bytes. */
+function body(bytes: number | null, text: string | null, encoding: 'utf8' | 'base64' | null, r: Row): JournalBody | null {
+  if (bytes === null || encoding === null) return null;
+  if (text !== null) return { bytes, encoding, body: text };
+  // The archive's purge copies the bytes in before emptying a payload (keepBodiesOfPurged): a row never
+  // refers to bytes that are gone, but a row without its message (never expected) shows an empty body.
+  return { bytes, encoding, body: r.bodyPayload && r.bodyKeptBytes !== null ? r.bodyPayload.subarray(0, r.bodyKeptBytes).toString('base64') : '' };
+}
+
+const isStoredPayload = (b: JournalBody | StoredPayloadBody | null): b is StoredPayloadBody => b !== null && 'messagePk' in b;
 
 /** Called when a journal row could not be written (its request was answered long before). */
 export type JournalWriteFailed = (err: unknown) => void;
@@ -67,9 +98,12 @@ export class JournalStore {
   private readonly insert;
   private readonly pruneOld;
   private readonly pruneCount;
+  private readonly referringToPurged;
+  private readonly keepRequestBody;
+  private readonly keepResponseBody;
   private sincePrune = 0;
   /** Rows appended while no transaction was open, written together at the end of the turn (or sooner). */
-  private pending: Array<{ e: JournalEntry; failed: JournalWriteFailed | undefined }> = [];
+  private pending: Array<{ e: JournalAppend; failed: JournalWriteFailed | undefined }> = [];
   private flushScheduled = false;
 
   /**
@@ -80,10 +114,18 @@ export class JournalStore {
     private readonly schedule: (flush: () => void) => void = setImmediate) {
     // Positional parameters: binding a 20-key object by name cost ≈ 12 µs more per request (issue #13).
     this.insert = db.prepare(`INSERT INTO sim_journal (at, participant_id, method, path, query, operation_id, status, error_code, trace_id,
-        message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        message_context_id, duration_ms, fault_rule_id, request_bytes, request_body, request_encoding, response_bytes, response_body, response_encoding,
+        body_message_pk, body_kept_bytes)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
+    // The archive purge's own predicate (ArchiveStore): the rows whose message's bytes it is about to empty.
+    this.referringToPurged = db.prepare<[number], { id: number; onRequest: number | boolean; keptBytes: number; payload: Buffer }>(
+      `SELECT j.id, j.request_body IS NULL AND j.request_bytes IS NOT NULL AS onRequest, j.body_kept_bytes AS keptBytes, m.payload_gzip AS payload
+       FROM sim_journal j JOIN messages m ON m.id = j.body_message_pk
+       WHERE m.received_at < ? AND length(m.payload_gzip) > 0 AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = m.id)`);
+    this.keepRequestBody = db.prepare<[string, number]>('UPDATE sim_journal SET request_body = ?, body_message_pk = NULL, body_kept_bytes = NULL WHERE id = ?');
+    this.keepResponseBody = db.prepare<[string, number]>('UPDATE sim_journal SET response_body = ?, body_message_pk = NULL, body_kept_bytes = NULL WHERE id = ?');
   }
 
   get enabled(): boolean {
@@ -98,7 +140,7 @@ export class JournalStore {
    * out, so no answer waits for them; every read of the journal (and a reset, snapshot or shutdown) writes
    * the waiting rows first. `failed` hears of a row that could not be written then.
    */
-  append(e: JournalEntry, failed?: JournalWriteFailed): void {
+  append(e: JournalAppend, failed?: JournalWriteFailed): void {
     if (!this.enabled) return;
     if (this.db.inTransaction) {
       this.flush();
@@ -120,6 +162,20 @@ export class JournalStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
+    if (!this.db.inTransaction && this.db.dialect === 'postgres') {
+      // On PostgreSQL a transaction takes the hub's write lock (src/store/postgres/pg-db.ts), which rows that
+      // are only appended do not need: waiting for it here, at the end of a turn, blocked the whole process
+      // while another instance in it held the lock for a batch that could only commit on a later turn
+      // (test/api/multi-instance.test.ts timed out). Each row is its own statement there.
+      for (const r of rows) {
+        try {
+          this.write(r.e);
+        } catch (err) {
+          r.failed?.(err);
+        }
+      }
+      return;
+    }
     try {
       if (this.db.inTransaction) for (const r of rows) this.write(r.e);
       else this.db.transaction(() => { for (const r of rows) this.write(r.e); })();
@@ -128,13 +184,29 @@ export class JournalStore {
     }
   }
 
-  private write(e: JournalEntry): void {
+  private write(e: JournalAppend): void {
     const { request, response } = e;
+    // At most one body of an exchange is a stored message's bytes; its text column stays null.
+    const stored = isStoredPayload(response) ? response : isStoredPayload(request) ? request : null;
     this.insert.run(e.at, e.participantId, e.method, e.path, e.query, e.operationId, e.status, e.code, e.traceId, e.messageContextId, e.durationMs,
-      e.faultRuleId, request?.bytes ?? null, request?.body ?? null, request?.encoding ?? null,
-      response?.bytes ?? null, response?.body ?? null, response?.encoding ?? null);
+      e.faultRuleId, request?.bytes ?? null, request === null || request === stored ? null : (request as JournalBody).body, request?.encoding ?? null,
+      response?.bytes ?? null, response === null || response === stored ? null : (response as JournalBody).body, response?.encoding ?? null,
+      stored?.messagePk ?? null, stored?.keptBytes ?? null);
     // Pruning costs a DELETE: do it every so often, and keep within about 1% of the bound in between.
     if (++this.sincePrune >= Math.max(1, Math.min(100, Math.floor(this.limits.maxEntries / 100)))) this.prune(e.at);
+  }
+
+  /**
+   * The archive is about to empty the payloads of the messages received before `olderThan` that no queue
+   * holds (ArchiveStore.purge, just after this): the rows referring to them get their kept bytes
+   * copied in, so the journal goes on showing what it showed. A scan of the journal, as the purge's is of
+   * the messages; it runs with the purge (every 30 s, and when the clock moves).
+   */
+  keepBodiesOfPurged(olderThan: number): void {
+    this.flush();
+    for (const r of this.referringToPurged.all(olderThan)) {
+      (r.onRequest ? this.keepRequestBody : this.keepResponseBody).run(r.payload.subarray(0, r.keptBytes).toString('base64'), r.id);
+    }
   }
 
   prune(now: number): void {
@@ -174,7 +246,7 @@ export class JournalStore {
     return rows.map((r) => ({
       id: r.id, at: r.at, participantId: r.participantId, method: r.method, path: r.path, query: r.query, operationId: r.operationId,
       status: r.status, code: r.code, traceId: r.traceId, messageContextId: r.messageContextId, durationMs: r.durationMs, faultRuleId: r.faultRuleId,
-      request: body(r.requestBytes, r.requestBody, r.requestEncoding), response: body(r.responseBytes, r.responseBody, r.responseEncoding),
+      request: body(r.requestBytes, r.requestBody, r.requestEncoding, r), response: body(r.responseBytes, r.responseBody, r.responseEncoding, r),
     }));
   }
 

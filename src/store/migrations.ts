@@ -333,4 +333,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX translog_records_by_to ON translog_records (to_participant, id);
   CREATE INDEX translog_records_by_context ON translog_records (message_context_key);
   `,
+  /* 14: a journal row whose body is a stored message's gzip bytes refers to the message instead of copying them (issue #13) */ `
+  -- A GET of a queued message answers its stored gzip bytes, an accepted POST sent them: the row keeps the
+  -- message's row id and how many of its bytes the journal keeps (IDX_SIM_JOURNAL_BODY_BYTES when written),
+  -- and leaves that body's text null (the body whose size is set and text is null is the one referred to).
+  -- The archive's purge copies the bytes into such rows before it empties the payloads
+  -- (JournalStore.keepBodiesOfPurged).
+  ALTER TABLE sim_journal ADD COLUMN body_message_pk INTEGER;
+  ALTER TABLE sim_journal ADD COLUMN body_kept_bytes INTEGER;
+  `,
 ];

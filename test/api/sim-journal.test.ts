@@ -103,6 +103,49 @@ describe('journal bounds', () => {
     }
   });
 
+  it("shows an accepted POST's body and a GET's gzip answer as the bytes sent, cut at the bound, after DELETE and after the archive's purge empties the payload", async () => {
+    // The rows refer to the stored message instead of copying its bytes (issue #13); the purge copies them in first.
+    const small = await createHarness({ journalBodyBytes: 16, archiveRetentionDays: 1, journalRetentionDays: 30 });
+    try {
+      const id = 'pqd~bpqd~l~mdpone~journalref';
+      const gz = gzipSync(JSON.stringify(small.payload({ sender: 'MDPONE' })));
+      expect((await small.submit('MDPONE', gz, { 'x-messageContextId': id })).statusCode).toBe(200);
+      expect((await small.submit('MDPONE', gz, { 'x-messageContextId': id })).statusCode).toBe(409);
+      const sent = { bytes: gz.length, encoding: 'base64', body: gz.subarray(0, 16).toString('base64'), truncated: true };
+      const posts = async () => (await small.app.inject({ method: 'GET', url: '/sim/v1/journal?operationId=submitBpqd', headers: small.admin() })).json().data
+        .map((e: Json) => e.request);
+      // The accepted one refers to its message; the refused duplicate (no message of its own) keeps a copy.
+      expect(await posts()).toEqual([sent, sent]);
+      expect(small.ctx.db.prepare('SELECT request_body IS NULL AS ref FROM sim_journal WHERE operation_id = ? ORDER BY id').all('submitBpqd'))
+        .toEqual([{ ref: 1 }, { ref: 0 }]);
+      const headers = await small.as('LNSPNORTH');
+      const got = await small.app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': 'gzip' } });
+      expect(got.statusCode).toBe(200);
+      const plain = await small.app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': 'identity' } });
+      expect(plain.statusCode).toBe(200);
+      const answered = got.rawPayload;
+      const expected = { bytes: answered.length, encoding: 'base64', body: answered.subarray(0, 16).toString('base64'), truncated: true };
+      const plainExpected = { bytes: plain.rawPayload.length, encoding: 'utf8', body: plain.rawPayload.subarray(0, 16).toString('utf8'), truncated: true };
+      const gets = async () => (await small.app.inject({ method: 'GET', url: '/sim/v1/journal?operationId=getBpqd', headers: small.admin() })).json().data
+        .map((e: Json) => e.response);
+      expect(await gets()).toEqual([expected, plainExpected]);
+      // Only the gzip answer is a reference (the inflated JSON is other bytes): its text is not stored.
+      expect(small.ctx.db.prepare('SELECT response_body IS NULL AS ref FROM sim_journal WHERE operation_id = ? ORDER BY id').all('getBpqd'))
+        .toEqual([{ ref: 1 }, { ref: 0 }]);
+      expect((await small.app.inject({ method: 'DELETE', url: `/pqd/v1/bpqd/${id}`, headers })).statusCode).toBe(204);
+      expect(await gets()).toEqual([expected, plainExpected]);
+      // Past the archive's retention the clock move purges the payload; the journal keeps showing the bytes.
+      small.clock.advance(2 * 86_400_000);
+      expect(small.ctx.db.prepare('SELECT length(payload_gzip) AS n FROM messages').all()).toEqual([{ n: 0 }]);
+      expect(await gets()).toEqual([expected, plainExpected]);
+      expect(await posts()).toEqual([sent, sent]);
+      expect(small.ctx.db.prepare('SELECT count(*) AS n FROM sim_journal WHERE body_message_pk IS NOT NULL').get()).toEqual({ n: 0 });
+      expect(small.violations).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('is off with IDX_SIM_JOURNAL_MAX_ENTRIES=0', async () => {
     const off = await createHarness({ journalMaxEntries: 0 });
     try {

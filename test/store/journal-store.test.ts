@@ -26,7 +26,7 @@ function journal() {
 }
 
 describe('JournalStore', () => {
-  it('writes rows appended outside a transaction at the end of the turn, in order, in one transaction', () => {
+  it('writes rows appended outside a transaction at the end of the turn, in order, in one transaction (on PostgreSQL each on its own, without the hub write lock)', () => {
     const j = journal();
     j.store.append(entry('a'));
     j.store.append(entry('b'));
@@ -38,7 +38,9 @@ describe('JournalStore', () => {
     j.endOfTurn();
     db.transaction = begin;
     expect(j.stored()).toEqual([{ traceId: 'a' }, { traceId: 'b' }]);
-    expect(commits).toBe(1);
+    // A PostgreSQL transaction takes the hub's write lock, which another instance may hold for a batch that
+    // commits on a later turn (JournalStore.flush): there the rows are written without one.
+    expect(commits).toBe(db.dialect === 'postgres' ? 0 : 1);
   });
 
   it('joins a transaction open at the end of the turn (a group-commit batch), and one open when appending, keeping the order', () => {

@@ -26,6 +26,8 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
       signature: header(request, 'x-signature'),
       body: request.body ?? Buffer.alloc(0),
       traceId: request.id,
+      // The request journal refers to the stored bytes rather than copying them (src/plugins/journal.ts).
+      stored: (messagePk) => { if (request.body) request.journalStoredPayload = { messagePk, payloadGzip: request.body }; },
     });
     return { data: receipt };
   });
@@ -50,6 +52,8 @@ export async function pqdRoutes(app: FastifyInstance, { ctx, auth }: { ctx: AppC
     // promise adopt it as a thenable, which costs a stream watcher per response (issue #13).
     if (acceptsGzip(header(request, 'accept-encoding'))) {
       reply.header('content-encoding', 'gzip');
+      // The request journal refers to these stored bytes rather than copying them (src/plugins/journal.ts).
+      request.journalStoredPayload = { messagePk: item.messagePk, payloadGzip: item.payloadGzip };
       return item.payloadGzip;
     }
     return gunzipAsync(item.payloadGzip);
