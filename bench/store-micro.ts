@@ -28,7 +28,7 @@ import { registerCertificatesFromDir } from '../src/security/certificate-registr
 import { openDatabase } from '../src/store/database.js';
 import { loadFixtures, readFixtures } from '../src/store/fixtures.js';
 import type { NewMessage } from '../src/store/message-store.js';
-import type { JournalEntry } from '../src/store/journal-store.js';
+import type { JournalAppend, JournalBody, StoredPayloadBody } from '../src/store/journal-store.js';
 import { submission } from './lib/common.js';
 
 const { values } = parseArgs({
@@ -78,13 +78,23 @@ function messageOf(raw: string, messageId: string, payload: { gzip: Buffer; json
   };
 }
 
-function journal(method: string, path: string, contextId: string, request: Buffer | null, response: Buffer | string): JournalEntry {
-  const res = typeof response === 'string' ? { bytes: response.length, encoding: 'utf8' as const, body: response }
-    : { bytes: response.length, encoding: 'base64' as const, body: response.toString('base64') };
+/**
+ * MICRO_JOURNAL_COPY=1: the accepted POST's body and the GET's gzip answer copied into the journal row as
+ * base64, as before the rows referred to the stored message (issue #13, perf-drain 2026-12-01).
+ */
+const JOURNAL_COPY = !!process.env.MICRO_JOURNAL_COPY;
+function bodyOf(bytes: Buffer, messagePk: number | undefined): JournalBody | StoredPayloadBody {
+  if (messagePk !== undefined && !JOURNAL_COPY) return { bytes: bytes.length, encoding: 'base64', messagePk, keptBytes: Math.min(bytes.length, config.journalBodyBytes) };
+  return { bytes: bytes.length, encoding: 'base64', body: bytes.subarray(0, config.journalBodyBytes).toString('base64') };
+}
+
+/** `messagePk`: the message whose stored gzip bytes the Buffer body is (the server's journal refers to them). */
+function journal(method: string, path: string, contextId: string, request: Buffer | null, response: Buffer | string, messagePk?: number): JournalAppend {
+  const res = typeof response === 'string' ? { bytes: response.length, encoding: 'utf8' as const, body: response } : bodyOf(response, messagePk);
   return {
     at: clock.now(), participantId: method === 'POST' ? 'MDPONE' : RECIPIENT, method, path, query: null, operationId: 'op', status: 200, code: null,
     traceId: random.hex(16), messageContextId: contextId, durationMs: 1.5, faultRuleId: null,
-    request: request ? { bytes: request.length, encoding: 'base64', body: request.toString('base64') } : null, response: res,
+    request: request ? bodyOf(request, messagePk) : null, response: res,
   };
 }
 
@@ -113,7 +123,7 @@ function fill(count: number): number {
  * A request's journal row is written after its answer went out (onResponse): under load, inside the batch
  * the next requests opened. Each turn below writes the previous turn's rows once its own batch is open.
  */
-let journalDue: JournalEntry[] = [];
+let journalDue: JournalAppend[] = [];
 /**
  * MICRO_JOURNAL_AFTER_COMMIT=1: each turn's rows right after its batch committed, as when the answers
  * finish going out in the same turn (29 % of rows in the suite's drain before the journal waited for the
@@ -134,14 +144,14 @@ async function submitOne(): Promise<void> {
   ctx.quotas.messages.check('MDPONE', 'l', clock.now(), raw);
   if (ctx.messages.isDuplicate('MDPONE', context.value.key)) throw new Error('duplicate');
   ctx.quotas.messages.check('MDPONE', 'l', clock.now(), raw);
-  await ctx.delivery.accept(messageOf(raw, `MSG-${random.uuid()}`, body), [RECIPIENT], () => ctx.quotas.messages.record('MDPONE', 'l', clock.now()));
-  journalDue.push(journal('POST', '/pqd/v1/bpqd', raw, body.gzip, '{"data":{"messageId":"x","status":"delivery_pending"}}'));
+  const messagePk = await ctx.delivery.accept(messageOf(raw, `MSG-${random.uuid()}`, body), [RECIPIENT], () => ctx.quotas.messages.record('MDPONE', 'l', clock.now()));
+  journalDue.push(journal('POST', '/pqd/v1/bpqd', raw, body.gzip, '{"data":{"messageId":"x","status":"delivery_pending"}}', messagePk));
 }
 
 async function retrieveOne(n: number): Promise<void> {
   const raw = `pqd~bpqd~l~mdpone~drain-${n}`;
   const item = await ctx.bpqd.retrieve(RECIPIENT, raw, random.hex(16));
-  journalDue.push(journal('GET', `/pqd/v1/bpqd/${raw}`, raw, null, item.payloadGzip));
+  journalDue.push(journal('GET', `/pqd/v1/bpqd/${raw}`, raw, null, item.payloadGzip, item.messagePk));
 }
 
 async function removeOne(n: number): Promise<void> {
