@@ -35,6 +35,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/suite.js
   --max-minutes <m>         watchdog for the whole run                    (default 60)
   --cpu-prof <file>         write a V8 CPU profile of the idx-sim process over the cases (not its start)
                             (summarise: node dist/bench/cpuprofile-summary.js <file>)
+  --cpu-prof-baseline <file>  the same for the baseline process, to compare where the two spend their time
   --keep                    keep the temporary directory (databases, certificates)
   --help
 
@@ -58,6 +59,7 @@ function parseOptions(argv: string[]) {
       'max-minutes': { type: 'string', default: '60' },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'cpu-prof-baseline': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -85,7 +87,8 @@ function parseOptions(argv: string[]) {
     memorySeconds: num('memory-seconds', values['memory-seconds'], 1, 7200),
   };
   const cases = names.length ? CASES.filter((c) => names.includes(c.name)) : CASES.filter((c) => c.byDefault);
-  return { options, cases, maxMinutes: num('max-minutes', values['max-minutes'], 1, 600), keep: values.keep, cpuProf: values['cpu-prof'] };
+  return { options, cases, maxMinutes: num('max-minutes', values['max-minutes'], 1, 600), keep: values.keep, cpuProf: values['cpu-prof'],
+    cpuProfBaseline: values['cpu-prof-baseline'] };
 }
 
 function table(rows: ResultRow[]): string {
@@ -98,7 +101,7 @@ function table(rows: ResultRow[]): string {
 }
 
 async function main(): Promise<number> {
-  const { options, cases, maxMinutes, keep, cpuProf } = parseOptions(process.argv.slice(2));
+  const { options, cases, maxMinutes, keep, cpuProf, cpuProfBaseline } = parseOptions(process.argv.slice(2));
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: watchdog fired after ${maxMinutes} min; aborting\n`);
     process.exit(2);
@@ -138,6 +141,7 @@ async function main(): Promise<number> {
     const rows: ResultRow[] = [];
     const cpu0 = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await servers[t]!.ask<NodeJS.CpuUsage>({ cmd: 'cpu' })] as const)));
     if (cpuProf) await servers['idx-sim'].ask({ cmd: 'profileStart' });
+    if (cpuProfBaseline) await servers.baseline.ask({ cmd: 'profileStart' });
     for (const c of cases) {
       const t0 = performance.now();
       log(`\n== ${c.name}: ${c.description}`);
@@ -146,6 +150,7 @@ async function main(): Promise<number> {
       log(`${table(caseRows)}\n(${round((performance.now() - t0) / 1000, 1)} s)`);
     }
     if (cpuProf) log(`idx-sim CPU profile: ${await servers['idx-sim'].ask<string>({ cmd: 'profileStop', file: cpuProf })}`);
+    if (cpuProfBaseline) log(`baseline CPU profile: ${await servers.baseline.ask<string>({ cmd: 'profileStop', file: cpuProfBaseline })}`);
     const cpu1 = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await servers[t]!.ask<NodeJS.CpuUsage>({ cmd: 'cpu' })] as const)));
     const after = loadavg().map((l) => round(l, 2));
     log(`\n== results (ratio = idx-sim's speed relative to the baseline, measured side by side: ≥ 1× is as good or better)\n${table(rows)}`);
