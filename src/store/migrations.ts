@@ -342,4 +342,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sim_journal ADD COLUMN body_message_pk INTEGER;
   ALTER TABLE sim_journal ADD COLUMN body_kept_bytes INTEGER;
   `,
+  /* 15: the archive's purge finds payloads still stored without scanning every message ever accepted (issue #13) */ `
+  -- Partial: a payload leaves the index when the purge empties it, so the index holds the retained window
+  -- only. received_at grows with each submission, so an insert adds at the index's right edge.
+  CREATE INDEX messages_unpurged_by_received ON messages (received_at) WHERE length(payload_gzip) > 0;
+  `,
 ];
