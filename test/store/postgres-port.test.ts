@@ -50,10 +50,10 @@ describe.skipIf(testBackend() !== 'postgres')('the PostgreSQL database (npm run 
     expect(listed.json().data.map((m: { messageContextId: string }) => m.messageContextId)).toEqual([id]);
     expect(listed.json().meta.totalRecords).toBe(1);
     const got = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': 'identity' } });
-    expect(got.statusCode).toBe(200);
+    expect(got.statusCode, got.body).toBe(200);
     expect(got.json()).toEqual(JSON.parse(JSON.stringify(payload)));
     const deleted = await h().app.inject({ method: 'DELETE', url: `/pqd/v1/bpqd/${id}`, headers });
-    expect(deleted.statusCode).toBe(204);
+    expect(deleted.statusCode, deleted.body).toBe(204);
     expect((await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers })).json().meta.totalRecords).toBe(0);
     expect(h().ctx.transactionLog.forContext(id).map((r) => r.status)).toEqual(['delivery_pending', 'completed', 'removed']);
     expect((await h().submit('MDPONE', payload, { 'x-messageContextId': id })).statusCode).toBe(409);
