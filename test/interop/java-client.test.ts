@@ -6,25 +6,19 @@
  * HTTP client and WebSocket client that are not Node's.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/context.js';
-import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
-import { createRandom } from '../../src/domain/random.js';
 import { useE2eServer } from '../helpers/e2e.js';
+import { hubLog, roundTripPayload } from './round-trip.js';
 
 const run = promisify(execFile);
 const e2e = useE2eServer('java-client');
 
 describe('a JDK-only Java participant system', () => {
   it('sends as MDPONE and receives as LNSPNORTH: token, signed gzip POST, MESSAGE_AVAILABLE, list, fetch the same bytes, delete, 404', async () => {
-    const payload = generateBpqdPayload(createRandom('java-client'), {
-      sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 12,
-    });
-    const file = join(e2e.dir, 'payload.json');
-    writeFileSync(file, JSON.stringify(payload));
+    const file = roundTripPayload(e2e, 'java-client');
 
     const { stdout } = await run('java', [join(PROJECT_ROOT, 'examples/java-client/IdxRoundTrip.java'),
       '--url', e2e.server.url, '--certs', join(e2e.dir, 'certs'), '--payload', file, '--sender', 'MDPONE', '--recipient', 'LNSPNORTH'],
@@ -35,8 +29,6 @@ describe('a JDK-only Java participant system', () => {
     });
 
     // The hub's transaction log tells the same story: delivered, retrieved, removed, then the refused fetch.
-    const log = e2e.server.ctx.db.prepare('SELECT status, reason_code AS code FROM transaction_log WHERE message_context_id = ? ORDER BY id')
-      .all(seen.messageContextId).map((r) => { const { status, code } = r as { status: string; code: string | null }; return `${status} ${code ?? ''}`.trim(); });
-    expect(log).toEqual(['delivery_pending', 'completed RETRIEVED', 'removed DELETED', 'message_rejected IDX_ERR_MESSAGE_NOT_FOUND']);
+    expect(hubLog(e2e, seen.messageContextId)).toEqual(['delivery_pending', 'completed RETRIEVED', 'removed DELETED', 'message_rejected IDX_ERR_MESSAGE_NOT_FOUND']);
   });
 });

@@ -6,25 +6,19 @@
  * OpenSSL verifies, and the sender's transaction log and CSV export (examples/python-client/idx_round_trip.py).
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/context.js';
-import { generateBpqdPayload } from '../../src/domain/bpqd-generator.js';
-import { createRandom } from '../../src/domain/random.js';
 import { useE2eServer } from '../helpers/e2e.js';
+import { hubLog, roundTripPayload } from './round-trip.js';
 
 const run = promisify(execFile);
 const e2e = useE2eServer('python-client');
 
 describe('a standard-library Python participant system', () => {
   it('sends as MDPONE and receives as LNSPNORTH, then both check: 409 problem, events, queue, archive signature, translog and CSV', async () => {
-    const payload = generateBpqdPayload(createRandom('python-client'), {
-      sender: 'MDPONE', recipients: ['LNSPNORTH'], nmis: ['4102000001'], date: '2026-07-01', intervalCount: 12,
-    });
-    const file = join(e2e.dir, 'payload.json');
-    writeFileSync(file, JSON.stringify(payload));
+    const file = roundTripPayload(e2e, 'python-client');
 
     const result = await run('python3', [join(PROJECT_ROOT, 'examples/python-client/idx_round_trip.py'),
       '--url', e2e.server.url, '--certs', join(e2e.dir, 'certs'), '--payload', file, '--sender', 'MDPONE', '--recipient', 'LNSPNORTH'],
@@ -38,9 +32,7 @@ describe('a standard-library Python participant system', () => {
     });
 
     // The hub's transaction log tells the same story, the refused repeat included.
-    const log = e2e.server.ctx.db.prepare('SELECT status, reason_code AS code FROM transaction_log WHERE message_context_id = ? ORDER BY id')
-      .all(seen.messageContextId).map((r) => { const { status, code } = r as { status: string; code: string | null }; return `${status} ${code ?? ''}`.trim(); });
-    expect(log).toEqual(['delivery_pending', 'message_rejected IDX_ERR_DUPLICATE_MESSAGE', 'completed RETRIEVED', 'removed DELETED',
+    expect(hubLog(e2e, seen.messageContextId)).toEqual(['delivery_pending', 'message_rejected IDX_ERR_DUPLICATE_MESSAGE', 'completed RETRIEVED', 'removed DELETED',
       'message_rejected IDX_ERR_MESSAGE_NOT_FOUND']);
   });
 });
