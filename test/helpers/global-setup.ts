@@ -57,14 +57,28 @@ export function generatedPki(): string {
   return cached;
 }
 
-export default function setup(project: TestProject): () => void {
-  const dir = mkdtempSync(join(tmpdir(), 'idx-sim-test-pki-'));
+/**
+ * What every test configuration's global setup gives its tests (`inject`): a copy of the run's development PKI
+ * (generatedPki) and a scratch folder for the harness's contract-coverage notes. `remove` deletes both.
+ */
+export function provideRunFolders(project: TestProject, label: string): { coverageDir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `idx-sim-${label}-pki-`));
   cpSync(generatedPki(), dir, { recursive: true });
   project.provide('pkiDir', dir);
-  const coverageDir = mkdtempSync(join(tmpdir(), 'idx-sim-contract-coverage-'));
+  const coverageDir = mkdtempSync(join(tmpdir(), `idx-sim-${label}-coverage-`));
   project.provide('contractCoverageDir', coverageDir);
+  return {
+    coverageDir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(coverageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export default function setup(project: TestProject): () => void {
+  const { coverageDir, remove } = provideRunFolders(project, 'test');
   return async () => {
-    rmSync(dir, { recursive: true, force: true });
     try {
       // Only a run of every test file can cover the contract; a run of a few files or of a -t filter is not judged.
       const all = (await project.globTestFiles()).testFiles.length;
@@ -77,7 +91,7 @@ export default function setup(project: TestProject): () => void {
         throw new Error(coverageReport(missing));
       }
     } finally {
-      rmSync(coverageDir, { recursive: true, force: true });
+      remove();
     }
   };
 }
