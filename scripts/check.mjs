@@ -38,7 +38,7 @@ function checkoutHash() {
     const hash = createHash('sha256').update(`${process.version}\0${JSON.stringify(checks)}\0`);
     // What neither check reads: tsc includes only src, test, bench and the configs; ESLint ignores these
     // folders (eslint.config.js). tmp/ is git-ignored but not ESLint-ignored, so it is hashed.
-    const skip = new Set(['.git', 'node_modules', 'dist', 'data', 'coverage', 'reports', 'certs']);
+    const skip = new Set(['.git', 'node_modules', 'dist', 'data', 'coverage', 'reports', 'certs', 'generated']);
     const walk = (dir) => {
       for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const path = join(dir, entry.name);
