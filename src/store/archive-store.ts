@@ -31,13 +31,18 @@ const WHERE = `r.to_participant = @recipientId AND m.received_at >= @from AND m.
  * `messages` grew with every message ever accepted (~200 ms at 200,000 small messages, seconds at a test
  * programme's millions) while nearly always finding nothing. Exported for the query-plan test.
  */
+/**
+ * The messages the purge empties (one parameter: received before it), as a condition on `messages`: also
+ * what the request journal uses to copy in the bytes it refers to first (JournalStore.keepBodiesOfPurged).
+ */
+export const PURGEABLE_MESSAGES = `received_at < ? AND length(payload_gzip) > 0
+    AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id)`;
+
 export const PURGE_SQL = {
   /** Is there anything to purge? Skips the purge and the journal's copy (beforePurge) when not. */
-  purgeable: `SELECT 1 AS found FROM messages WHERE received_at < ? AND length(payload_gzip) > 0
-    AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id) LIMIT 1`,
+  purgeable: `SELECT 1 AS found FROM messages WHERE ${PURGEABLE_MESSAGES} LIMIT 1`,
   // The row stays (duplicate detection and the transaction log refer to it); only the bytes go.
-  purge: `UPDATE messages SET payload_gzip = x'' WHERE received_at < ? AND length(payload_gzip) > 0
-    AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id)`,
+  purge: `UPDATE messages SET payload_gzip = x'' WHERE ${PURGEABLE_MESSAGES}`,
 } as const;
 
 /**

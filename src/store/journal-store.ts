@@ -3,6 +3,7 @@
  * so a test asserts on what that system actually did. Bounded by count and by simulated age.
  */
 import type { Db } from './database.js';
+import { PURGEABLE_MESSAGES } from './archive-store.js';
 
 export interface JournalBody {
   /** Size of the whole body. */
@@ -119,11 +120,11 @@ export class JournalStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
-    // The archive purge's own predicate (ArchiveStore): the rows whose message's bytes it is about to empty.
+    // The archive purge's own condition (ArchiveStore): the rows whose message's bytes it is about to empty.
     this.referringToPurged = db.prepare<[number], { id: number; onRequest: number | boolean; keptBytes: number; payload: Buffer }>(
-      `SELECT j.id, j.request_body IS NULL AND j.request_bytes IS NOT NULL AS onRequest, j.body_kept_bytes AS keptBytes, m.payload_gzip AS payload
-       FROM sim_journal j JOIN messages m ON m.id = j.body_message_pk
-       WHERE m.received_at < ? AND length(m.payload_gzip) > 0 AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = m.id)`);
+      `SELECT j.id, j.request_body IS NULL AND j.request_bytes IS NOT NULL AS onRequest, j.body_kept_bytes AS keptBytes, messages.payload_gzip AS payload
+       FROM sim_journal j JOIN messages ON messages.id = j.body_message_pk
+       WHERE ${PURGEABLE_MESSAGES}`);
     this.keepRequestBody = db.prepare<[string, number]>('UPDATE sim_journal SET request_body = ?, body_message_pk = NULL, body_kept_bytes = NULL WHERE id = ?');
     this.keepResponseBody = db.prepare<[string, number]>('UPDATE sim_journal SET response_body = ?, body_message_pk = NULL, body_kept_bytes = NULL WHERE id = ?');
   }
@@ -199,8 +200,8 @@ export class JournalStore {
   /**
    * The archive is about to empty the payloads of the messages received before `olderThan` that no queue
    * holds (ArchiveStore.purge, just after this): the rows referring to them get their kept bytes
-   * copied in, so the journal goes on showing what it showed. A scan of the journal, as the purge's is of
-   * the messages; it runs with the purge (every 30 s, and when the clock moves).
+   * copied in, so the journal goes on showing what it showed. It runs only when the purge has payloads to
+   * empty (the purge's timer every 30 s, and clock moves, find none most of the time).
    */
   keepBodiesOfPurged(olderThan: number): void {
     this.flush();
