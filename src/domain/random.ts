@@ -16,9 +16,10 @@ export interface Random {
   uuid(): string;
 }
 
-/** sfc32: small, fast, passes PractRand; good enough for identifiers and test data. */
+/** Two hex digits for each byte value (SeededRandom.hex). */
 const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
+/** sfc32: small, fast, passes PractRand; good enough for identifiers and test data. */
 export class SeededRandom implements Random {
   private a: number;
   private b: number;
