@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,59 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
     expect(again.checkpointed).toBe(again.log);
     expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(grown);
     expect(db.prepare('SELECT count(*) AS n FROM participants').get()).toEqual({ n: 1_500 });
+  });
+
+  /** The WAL header's salts (bytes 16–23): SQLite changes them each time the writer starts the WAL over. */
+  const walSalts = (path: string) => {
+    const fd = openSync(`${path}-wal`, 'r');
+    try {
+      const header = Buffer.alloc(8);
+      readSync(fd, header, 0, 8, 16);
+      return header.toString('hex');
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const nextTurns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('lets the WAL start over although commits kept coming after the worker caught up: the main connection copies the rest between its transactions', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
+    const path = join(dir, 'idx-sim.db');
+    db = openDatabase({ path });
+    checkpointer = startWalCheckpointer(db, path, 60_000, 100);
+    write(1_000);
+    const before = walSalts(path);
+    // Under load a group-commit batch is open while the worker copies: it commits after the worker's pass,
+    // and the writer started its transaction before the WAL was all copied, so it cannot start it over.
+    db.exec('BEGIN IMMEDIATE');
+    write(1);
+    const caughtUp = await checkpointer.checkpointNow();
+    expect(caughtUp.checkpointed).toBe(caughtUp.log);
+    write(50);
+    // The main connection waits for its open transaction to end, then copies what it committed.
+    await nextTurns(3);
+    expect(checkpointer.finished).toBe(0);
+    db.exec('COMMIT');
+    await nextTurns(3);
+    expect(checkpointer.finished).toBe(1);
+    // So the next write starts the WAL from its beginning, with new salts.
+    write(1);
+    expect(walSalts(path)).not.toBe(before);
+    expect(db.prepare('SELECT count(*) AS n FROM participants').get()).toEqual({ n: 1_052 });
+  });
+
+  it('leaves a short WAL to the worker alone', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
+    const path = join(dir, 'idx-sim.db');
+    db = openDatabase({ path });
+    checkpointer = startWalCheckpointer(db, path, 60_000, 100_000);
+    write(1_000);
+    await checkpointer.checkpointNow();
+    write(50);
+    await nextTurns(3);
+    expect(checkpointer.finished).toBe(0);
   });
 
   it('stops its worker on close', async () => {
