@@ -298,6 +298,22 @@ describe('x-signature — refused (each with its own code)', () => {
     const res = await h().submit('MDPONE', p, { 'x-signature': signerFor('LNSPNORTH').sign(Buffer.from(JSON.stringify(p))) });
     expectRefusal(h(), res, 403, 'IDX_ERR_SIGNATURE_WRONG_KEY');
   });
+
+  it('a signature by the registered certificate that fails its RSA or digest check is reported before an invalid payload', async () => {
+    // The signer is found and accepted, so only the check of the bytes can refuse it; the payload is never
+    // looked at (spec §13.3: the signature before the content).
+    const p = h().payload({ sender: 'MDPONE' });
+    p.data.transactions[0]!.nmiDetails[0]!.nmiChecksum = '7';
+    const json = Buffer.from(JSON.stringify(p));
+    const gz = gzipSync(json);
+    const valid = Buffer.from(JSON.stringify(h().payload({ sender: 'MDPONE' })));
+    expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE').sign(valid) }), 400, 'IDX_ERR_SIGNATURE_MISMATCH');
+    expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE').sign(valid, { signedAttributes: false }) }), 400, 'IDX_ERR_SIGNATURE_MISMATCH');
+    const forged = cmsHeader(json, certificatePem('MDPONE'), participantIdentity('LNSPNORTH').keyPem, { includeCertificate: false });
+    expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': forged }), 403, 'IDX_ERR_SIGNATURE_WRONG_KEY');
+    // And signed as sent, the same payload is refused for itself.
+    expectRefusal(h(), await h().submit('MDPONE', gz, { 'x-signature': signerFor('MDPONE').sign(json) }), 400, 'IDX_ERR_NMI_CHECKSUM');
+  });
 });
 
 describe('x-signature over the gzip bytes (IDX_SIM_SIGNATURE_OVER=gzip)', () => {
