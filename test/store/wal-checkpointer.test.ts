@@ -16,6 +16,14 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A WAL database in a fresh folder, open on `db`; its path. */
+  const openWal = (): string => {
+    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
+    const path = join(dir, 'idx-sim.db');
+    db = openDatabase({ path });
+    return path;
+  };
+
   let written = 0;
   const write = (rows: number) => {
     const insert = db.prepare('INSERT INTO participants (participant_id, name, role) VALUES (?, ?, ?)');
@@ -23,9 +31,7 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
   };
 
   it('takes checkpointing out of the writing connection, copies committed frames back, and lets the WAL restart', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
-    const path = join(dir, 'idx-sim.db');
-    db = openDatabase({ path });
+    const path = openWal();
     checkpointer = startWalCheckpointer(db, path, 60_000);
     // The writer's own threshold is only a safety net now.
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
@@ -60,9 +66,7 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
   };
 
   it('lets the WAL start over although commits kept coming after the worker caught up: the main connection copies the rest between its transactions', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
-    const path = join(dir, 'idx-sim.db');
-    db = openDatabase({ path });
+    const path = openWal();
     checkpointer = startWalCheckpointer(db, path, 60_000, 100);
     write(1_000);
     const before = walSalts(path);
@@ -86,9 +90,7 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
   });
 
   it('leaves a short WAL to the worker alone', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
-    const path = join(dir, 'idx-sim.db');
-    db = openDatabase({ path });
+    const path = openWal();
     checkpointer = startWalCheckpointer(db, path, 60_000, 100_000);
     write(1_000);
     await checkpointer.checkpointNow();
@@ -98,9 +100,7 @@ describe.skipIf(testBackend() === 'postgres')('WAL checkpoints in a worker threa
   });
 
   it('stops its worker on close', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'idx-sim-wal-'));
-    const path = join(dir, 'idx-sim.db');
-    db = openDatabase({ path });
+    const path = openWal();
     const c = startWalCheckpointer(db, path, 60_000);
     await c.close();
     await expect(c.checkpointNow()).rejects.toThrow();
