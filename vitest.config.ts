@@ -10,8 +10,9 @@ export default defineConfig({
     // PostgreSQL processes and clusters under `npm run test:postgres` (vitest.postgres.config.ts).
     exclude: [...configDefaults.exclude, 'test/browser/**', 'test/postgres/**', 'test/interop/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
-    // Before every file: the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
-    setupFiles: ['test/helpers/key-pool.ts'],
+    // Before every file: the project's contract as the global setup bundled it, once per worker process
+    // (test/helpers/project-contract.ts); the RSA keys of the certificates tests issue come from a kept sequence (test/helpers/key-pool.ts).
+    setupFiles: ['test/helpers/project-contract.ts', 'test/helpers/key-pool.ts'],
     // Separate processes (better-sqlite3 is a native addon). One more than the machine's two cores: some
     // files wait (child processes, real sockets, the LNSP client's half second per simulated minute), and a
     // third worker keeps both cores busy meanwhile — on a nearly quiet machine 64–68 s of wall instead of

@@ -3,15 +3,16 @@
  * participant, the OAuth signing key) in a temporary directory, and hands its path to the tests.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serialize } from 'node:v8';
 import type { TestProject } from 'vitest/node';
 import { ensureDevPki, generateKeyPem, useKeySource } from '../../src/pki/dev-ca.js';
 import { ensureSharedCertificates } from '../../src/pki/shared-certificates.js';
 import { readFixtures } from '../../src/store/fixtures.js';
 import { PROJECT_ROOT } from '../../src/context.js';
-import { Contract } from '../../src/contract/openapi.js';
+import { loadContract } from '../../src/contract/openapi.js';
 import { ACCEPTED_UNEXERCISED } from '../contract/coverage-exemptions.js';
 import { coverageReport, readExercised, unexercised } from './contract-coverage.js';
 import { committedKeyPem } from './test-keys.js';
@@ -76,15 +77,22 @@ export function provideRunFolders(project: TestProject, label: string): { covera
   };
 }
 
-export default function setup(project: TestProject): () => void {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { coverageDir, remove } = provideRunFolders(project, 'test');
+  // The project's contract, bundled when this file imported src/context.ts: the workers get its documents
+  // (test/helpers/project-contract.ts) instead of bundling them again, and the teardown checks against it.
+  const contract = await loadContract(join(PROJECT_ROOT, 'openapi'));
+  const documentsDir = mkdtempSync(join(tmpdir(), 'idx-sim-test-contract-'));
+  const documents = join(documentsDir, 'documents.bin');
+  writeFileSync(documents, serialize({ dir: contract.dir, documents: contract.documents }));
+  project.provide('contractDocuments', documents);
   return async () => {
     try {
       // Only a run of every test file can cover the contract; a run of a few files or of a -t filter is not judged.
       const all = (await project.globTestFiles()).testFiles.length;
       const ran = project.vitest.state.getFiles().length;
       if (ran < all || project.config.testNamePattern) return;
-      const missing = unexercised(await Contract.load(join(PROJECT_ROOT, 'openapi')), readExercised(coverageDir), ACCEPTED_UNEXERCISED);
+      const missing = unexercised(contract, readExercised(coverageDir), ACCEPTED_UNEXERCISED);
       if (missing.length) {
         // vitest only logs an error thrown here ("error during close") and still exits 0: set the exit code too.
         process.exitCode = 1;
@@ -92,6 +100,7 @@ export default function setup(project: TestProject): () => void {
       }
     } finally {
       remove();
+      rmSync(documentsDir, { recursive: true, force: true });
     }
   };
 }
