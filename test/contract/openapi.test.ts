@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Contract } from '../../src/contract/openapi.js';
+import { Contract, loadContract } from '../../src/contract/openapi.js';
 import { PROJECT_ROOT } from '../../src/context.js';
 import { parse as parseYaml } from 'yaml';
 import { isRequestQuotaName } from '../../src/domain/quotas.js';
@@ -8,7 +8,9 @@ import { ACCEPTED_UNEXERCISED } from './coverage-exemptions.js';
 import { exampleProblems, schemaCompileProblems, securityProblems } from '../helpers/contract-checks.js';
 import { certHeader, certificatePem, useHarness } from '../helpers/harness.js';
 
-const contract = await Contract.load(join(PROJECT_ROOT, 'openapi'));
+// The process's contract, the one every test hub serves (bundled once per run: test/helpers/project-contract.ts):
+// the strict compile below then compiles each schema once in this process, for the response checks too.
+const contract = await loadContract(join(PROJECT_ROOT, 'openapi'));
 const problem = (over: Record<string, unknown> = {}) => Buffer.from(JSON.stringify({
   type: 'https://idx.sim/problems/x', title: 't', status: 400, detail: 'd', instance: '/pqd/v1/bpqd', traceId: '0'.repeat(32), code: 'IDX_ERR_X', ...over,
 }));
