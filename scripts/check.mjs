@@ -96,8 +96,8 @@ function run(name, args, buffered) {
     const child = spawn(process.execPath, args, { stdio: buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit', cwd: root });
     // The static checks yield to the tests (nice 19): they fill the moments a core would idle (a file
     // waiting on a child process or a socket, the coverage report at the end) instead of slowing the long
-    // test files that decide when the run ends. A fresh clone (cold tsc and ESLint, ~21 s of CPU): 76.9 s →
-    // 68.2 s of wall and 147 → 133 s of CPU (less contention); docs/testing.md, fifth pass.
+    // test files that decide when the run ends. Fresh clones (cold tsc and ESLint, ~21 s of CPU), A/B on the
+    // quiet machine: 62–65 s of wall against 69–72 s at the tests' priority (docs/testing.md, fifth pass).
     if (buffered && renice(child.pid, 19)) yielding.add(child.pid);
     if (buffered) for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => output.push(chunk));
     const done = (code, why) => {
