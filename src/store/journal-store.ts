@@ -71,14 +71,14 @@ const COLUMNS = `id, at, participant_id AS participantId, method, path, query, o
   trace_id AS traceId, message_context_id AS messageContextId, duration_ms AS durationMs, fault_rule_id AS faultRuleId,
   request_bytes AS requestBytes, request_body AS requestBody, request_encoding AS requestEncoding,
   response_bytes AS responseBytes, response_body AS responseBody, response_encoding AS responseEncoding,
-  body_kept_bytes AS bodyKeptBytes, (SELECT m.payload_gzip FROM messages m WHERE m.id = sim_journal.body_message_pk) AS bodyPayload`;
+  (SELECT substr(m.payload_gzip, 1, CAST(sim_journal.body_kept_bytes AS INTEGER)) FROM messages m WHERE m.id = sim_journal.body_message_pk) AS bodyPayload`;
 
 interface Row {
   id: number; at: number; participantId: string | null; method: string; path: string; query: string | null; operationId: string | null;
   status: number; code: string | null; traceId: string; messageContextId: string | null; durationMs: number; faultRuleId: number | null;
   requestBytes: number | null; requestBody: string | null; requestEncoding: 'utf8' | 'base64' | null;
   responseBytes: number | null; responseBody: string | null; responseEncoding: 'utf8' | 'base64' | null;
-  bodyKeptBytes: number | null; bodyPayload: Buffer | null;
+  bodyPayload: Buffer | null;
 }
 
 /** A stored body; the one whose size is set and text is null is the referred message's first kept bytes. */
@@ -87,7 +87,9 @@ function body(bytes: number | null, text: string | null, encoding: 'utf8' | 'bas
   if (text !== null) return { bytes, encoding, body: text };
   // The archive's purge copies the bytes in before emptying a payload (keepBodiesOfPurged): a row never
   // refers to bytes that are gone, but a row without its message (never expected) shows an empty body.
-  return { bytes, encoding, body: r.bodyPayload && r.bodyKeptBytes !== null ? r.bodyPayload.subarray(0, r.bodyKeptBytes).toString('base64') : '' };
+  // Only the kept bytes are read (substr in the query; the CAST because PostgreSQL has substr(bytea, int, int)
+  // only): a referred payload may be up to 10 MB, and a page of the journal may hold many.
+  return { bytes, encoding, body: r.bodyPayload ? r.bodyPayload.toString('base64') : '' };
 }
 
 const isStoredPayload = (b: JournalBody | StoredPayloadBody | null): b is StoredPayloadBody => b !== null && 'messagePk' in b;
@@ -121,8 +123,8 @@ export class JournalStore {
     this.pruneOld = db.prepare<[number]>('DELETE FROM sim_journal WHERE at < ?');
     this.pruneCount = db.prepare<[number]>('DELETE FROM sim_journal WHERE id <= (SELECT max(id) FROM sim_journal) - ?');
     // The archive purge's own condition (ArchiveStore): the rows whose message's bytes it is about to empty.
-    this.referringToPurged = db.prepare<[number], { id: number; onRequest: number | boolean; keptBytes: number; payload: Buffer }>(
-      `SELECT j.id, j.request_body IS NULL AND j.request_bytes IS NOT NULL AS onRequest, j.body_kept_bytes AS keptBytes, messages.payload_gzip AS payload
+    this.referringToPurged = db.prepare<[number], { id: number; onRequest: number | boolean; kept: Buffer }>(
+      `SELECT j.id, j.request_body IS NULL AND j.request_bytes IS NOT NULL AS onRequest, substr(messages.payload_gzip, 1, CAST(j.body_kept_bytes AS INTEGER)) AS kept
        FROM sim_journal j JOIN messages ON messages.id = j.body_message_pk
        WHERE ${PURGEABLE_MESSAGES}`);
     this.keepRequestBody = db.prepare<[string, number]>('UPDATE sim_journal SET request_body = ?, body_message_pk = NULL, body_kept_bytes = NULL WHERE id = ?');
@@ -206,7 +208,7 @@ export class JournalStore {
   keepBodiesOfPurged(olderThan: number): void {
     this.flush();
     for (const r of this.referringToPurged.all(olderThan)) {
-      (r.onRequest ? this.keepRequestBody : this.keepResponseBody).run(r.payload.subarray(0, r.keptBytes).toString('base64'), r.id);
+      (r.onRequest ? this.keepRequestBody : this.keepResponseBody).run(r.kept.toString('base64'), r.id);
     }
   }
 
