@@ -25,19 +25,18 @@ const WHERE = `r.to_participant = @recipientId AND m.received_at >= @from AND m.
   AND (@resourceId IS NULL OR m.resource_id = @resourceId)`;
 
 /**
- * The purge's statements. Payloads not yet emptied are found through the partial index
- * messages_unpurged_by_received (migration 15), whose predicate `length(payload_gzip) > 0` they repeat
- * word for word so the planner can use it: the purge runs every 30 s on the event loop, and a scan of
- * `messages` grew with every message ever accepted (~200 ms at 200,000 small messages, seconds at a test
- * programme's millions) while nearly always finding nothing. Exported for the query-plan test.
- */
-/**
  * The messages the purge empties (one parameter: received before it), as a condition on `messages`: also
  * what the request journal uses to copy in the bytes it refers to first (JournalStore.keepBodiesOfPurged).
+ * Payloads not yet emptied are found through the partial index messages_unpurged_by_received (migration
+ * 15), whose predicate `length(payload_gzip) > 0` this repeats word for word so the planner can use it: the
+ * purge runs every 30 s on the event loop, and a scan of `messages` grew with every message ever accepted
+ * (~200 ms at 200,000 small messages, seconds at a test programme's millions) while nearly always finding
+ * nothing.
  */
 export const PURGEABLE_MESSAGES = `received_at < ? AND length(payload_gzip) > 0
     AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_pk = messages.id)`;
 
+/** The purge's statements (exported for the query-plan test). */
 export const PURGE_SQL = {
   /** Is there anything to purge? Skips the purge and the journal's copy (beforePurge) when not. */
   purgeable: `SELECT 1 AS found FROM messages WHERE ${PURGEABLE_MESSAGES} LIMIT 1`,
