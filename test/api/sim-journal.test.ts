@@ -1,6 +1,7 @@
 /** Control API: the request journal — what a participant's system actually sent and was answered. */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/domain/cursor.js';
 import { certHeader, certificatePem, createHarness, useHarness, type Json } from '../helpers/harness.js';
 
 const h = useHarness({ adminKey: 'k3y' });
@@ -69,6 +70,15 @@ describe('request journal', () => {
     const second = await journal(`?operationId=listBpqd&itemCount=2&cursor=${first.meta.nextCursor}`);
     expect(second.meta).toEqual({ itemCount: 1, nextCursor: null });
     expect(second.data[0].id).toBeGreaterThan(first.data[1].id);
+    // The shared codec (src/domain/cursor.ts): a cursor of another paged API, or a row id that is no row id, is not a journal cursor.
+    for (const cursor of [encodeCursor('pqd~bpqd', [1]), encodeCursor('journal', [-1]), encodeCursor('journal', ['7']), encodeCursor('journal', [1, 2])]) {
+      const res = await h().app.inject({ method: 'GET', url: `/sim/v1/journal?cursor=${cursor}`, headers: h().admin() });
+      expect(res.statusCode, cursor).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'IDX_ERR_CURSOR_INVALID', errors: [{ in: 'query', name: 'cursor' }] });
+    }
+    // ...and a journal cursor is no queue cursor.
+    const crossed = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd?cursor=${first.meta.nextCursor}`, headers: await h().as('LNSPNORTH') });
+    expect(crossed.json()).toMatchObject({ code: 'IDX_ERR_CURSOR_INVALID' });
     for (const query of ['?cursor=bm9wZQ', '?status=99', '?itemCount=501', '?method=TRACE', '?code=nope', '?unknown=1']) {
       const res = await h().app.inject({ method: 'GET', url: `/sim/v1/journal${query}`, headers: h().admin() });
       expect(res.statusCode, query).toBe(400);
