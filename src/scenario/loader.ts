@@ -35,14 +35,21 @@ export function formatProblem(p: LoadProblem): string {
   return `${p.file}${p.line ? `:${p.line}` : ''}: ${p.pointer || '/'}: ${p.message}`;
 }
 
+/**
+ * Compiles the scenario schema (schemas/scenario.schema.json, or a copy of it in a test) to validate one
+ * scenario. Strict, as the OpenAPI documents are (src/contract/openapi.ts): a misspelt keyword, a type
+ * that is not one, or a `required` name with no property to match throws here instead of letting every
+ * scenario through unchecked. Union types (`"type": ["string", "number"]`) are allowed: the settings use them.
+ */
+export function compileScenarioSchema(schema: object): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv.addSchema(schema, 'scenario');
+  return ajv.getSchema('scenario#/definitions/scenario')!;
+}
+
 let validator: ValidateFunction | undefined;
 function scenarioValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')), 'scenario');
-    validator = ajv.getSchema('scenario#/definitions/scenario')!;
-  }
-  return validator;
+  return (validator ??= compileScenarioSchema(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))));
 }
 
 /** The `.yaml`/`.yml` files of the paths given (directories recursively, sorted), each once. */

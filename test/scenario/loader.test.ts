@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/scenario/format.js';
-import { loadScenarios, parseScenarios, ScenarioLoadError, SCHEMA_PATH } from '../../src/scenario/loader.js';
+import { compileScenarioSchema, loadScenarios, parseScenarios, ScenarioLoadError, SCHEMA_PATH } from '../../src/scenario/loader.js';
 import { TABLE7_ROWS } from '../../src/scenario/result-model.js';
 
 const problems = (text: string) => {
@@ -125,6 +125,21 @@ steps:
       expect(() => loadScenarios(['pack'], dir)).toThrow('pack/sub/d.yaml: /id: scenario id "a" is also used in pack/a.yml');
       expect(() => loadScenarios(['missing'], dir)).toThrow('missing: /: no such file or directory');
     });
+  });
+
+  it('compiles the JSON Schema strictly: a misspelt keyword, a bad type or a required name without its property fails the load', () => {
+    const text = readFileSync(SCHEMA_PATH, 'utf8');
+    expect(() => compileScenarioSchema(JSON.parse(text))).not.toThrow();
+    const broken = (from: string, to: string) => {
+      expect(text.split(from).length, `the schema contains ${from} once`).toBe(2);
+      return () => compileScenarioSchema(JSON.parse(text.replace(from, to)));
+    };
+    expect(broken('"additionalProperties": false,\n      "required": [\n        "id",', '"additionalPropertys": false,\n      "required": [\n        "id",'))
+      .toThrow(/strict mode: unknown keyword: "additionalPropertys"/);
+    expect(broken('"description": "The counterparty to change: the id its start step was given."', '"type": "strng"'))
+      .toThrow(/type must be JSON type|schema is invalid/);
+    expect(broken('"kind": {\n                  "type": "string",\n                  "description": "The fault kind', '"knid": {\n                  "type": "string",\n                  "description": "The fault kind'))
+      .toThrow(/strict mode: required property "kind" is not defined/);
   });
 
   it('the JSON Schema and the TypeScript format agree on actions and Table 7 rows', () => {
