@@ -6,7 +6,6 @@
  *   preHandler — after header validation: the certificate covers x-initiatingParticipantId, and the
  *                token grants the operation's URM entity and CRUD letter for that participant.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -14,6 +13,7 @@ import type { RouteAuth } from '../contract/openapi.js';
 import { headerProblem, IdxError } from '../domain/errors.js';
 import { hasPermission, isUrmEntity, type Crud } from '../domain/participants.js';
 import { checkRegistration, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
+import { sameSecret } from '../security/same-secret.js';
 import { bearerToken, type TokenClaims } from '../security/tokens.js';
 
 declare module 'fastify' {
@@ -79,8 +79,7 @@ export class Authenticator {
 
   private checkAdminKey(request: FastifyRequest): void {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    const expected = Buffer.from(this.ctx.config.adminKey);
-    if (!presented || presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), expected)) {
+    if (!presented || !sameSecret(presented, this.ctx.config.adminKey)) {
       request.log.warn({ controlAction: 'refused', url: request.url, method: request.method, remoteAddress: request.ip, reason: presented ? 'wrong key' : 'no key' }, 'control API: key refused');
       throw new IdxError('IDX_ERR_ADMIN_KEY', 'the simulator control API needs `Authorization: Bearer <IDX_SIM_ADMIN_KEY>`',
         { errors: [headerProblem('Authorization', 'ADMIN_KEY', presented ? 'wrong key' : 'missing')] });

@@ -14,6 +14,8 @@ describe('control API', () => {
   it.each([
     ['no key', {}],
     ['a wrong key', { authorization: 'Bearer idx-sim-admin' }],
+    // As many characters as the key, more bytes: a header byte over 0x7f arrives as one latin-1 character.
+    ['a wrong key of as many characters but not bytes', { authorization: 'Bearer k3y-for-t\u00e9sts' }],
     ['a participant token', null],
   ])('refuses %s with 401 IDX_ERR_ADMIN_KEY', async (_label, headers) => {
     const res = await h().app.inject({ method: 'GET', url: '/sim/v1/clock', headers: headers ?? { authorization: `Bearer ${await h().token('LNSPNORTH')}` } });

@@ -4,7 +4,7 @@
  * admin key; every page reads, and every form acts, through the control API (./control.ts), so the
  * console shows exactly what `idx-sim` commands and CI scripts see, and refuses what they are refused.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +12,7 @@ import type { AppContext } from '../../context.js';
 import { ERROR_CATALOGUE, IdxError } from '../../domain/errors.js';
 import { formatMarketDateTime } from '../../domain/market-time.js';
 import { bodyView } from '../../routes/sim-admin/journal.js';
+import { sameSecret } from '../../security/same-secret.js';
 import type { JournalFilter } from '../../store/journal-store.js';
 import { html, raw, type SafeHtml } from '../shared/html.js';
 import { addSecurityHeaders, checkCsrf, errorBody, field, readCookies, registerFormParser, sessionCookie, webErrorHandler } from '../shared/http.js';
@@ -140,7 +141,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     }
     checkCsrf(request, { csrfToken: pre });
     const next = safeNext(field(form, 'next'));
-    if (!sameKey(field(form, 'key'), ctx.config.adminKey)) {
+    if (!sameSecret(field(form, 'key'), ctx.config.adminKey)) {
       request.log.warn({ controlAction: 'refused', url: request.url, remoteAddress: request.ip, reason: field(form, 'key') ? 'wrong key' : 'no key' }, 'simulator console: sign-in refused');
       const err = new IdxError('IDX_ERR_ADMIN_KEY', 'that is not the admin key of this simulator (IDX_SIM_ADMIN_KEY)', { errors: [{ in: 'form', name: 'key', code: 'ADMIN_KEY', message: field(form, 'key') ? 'wrong key' : 'missing' }] });
       reply.code(401);
@@ -326,12 +327,6 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
 }
 
 const randomToken = () => randomBytes(32).toString('hex');
-
-function sameKey(presented: string, expected: string): boolean {
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Where to go after signing in: a console page only (never another site: no open redirect). */
 function safeNext(next: string | undefined): string {

@@ -4,7 +4,8 @@
  * cookie value of that shape (spec §3) — and expires on the simulated clock after a period without use.
  * Ids and CSRF tokens come from node:crypto: they are credentials, so never from the seedable source.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../../security/same-secret.js';
 
 export interface WebSession<T> {
   /** 64 lower-case hex characters. */
@@ -70,6 +71,5 @@ export class WebSessions<T> {
 
 /** Constant-time comparison of a presented CSRF token with the session's. */
 export function csrfMatches(session: { csrfToken: string }, presented: unknown): boolean {
-  if (typeof presented !== 'string' || presented.length !== session.csrfToken.length) return false;
-  return timingSafeEqual(Buffer.from(presented), Buffer.from(session.csrfToken));
+  return typeof presented === 'string' && sameSecret(presented, session.csrfToken);
 }
