@@ -111,6 +111,12 @@ function mutateValue(r: SeededRandom): string {
   ])();
 }
 
+/**
+ * A header value as HTTP may carry it (RFC 9110 §5.5): visible ASCII, space and tab, and the obs-text bytes
+ * 0x80–0xff, which arrive as one latin-1 character each. Anything else becomes `?`.
+ */
+const headerValue = (value: string): string => value.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
+
 export class Fuzzer {
   private readonly r: SeededRandom;
   private readonly operations: Operation[];
@@ -222,7 +228,9 @@ export class Fuzzer {
     // with a wrong key, so the run never resets the hub or moves its clock under the other requests.
     if (op.auth.admin) {
       const real = op.method.toUpperCase() === 'GET' && this.r.next() < 0.5;
-      headers.authorization = real ? `Bearer ${this.server.ctx.config.adminKey}` : this.r.next() < 0.5 ? 'Bearer wrong-key' : 'Basic abc';
+      const key = this.server.ctx.config.adminKey;
+      // A wrong key of the real one's length in characters but not in bytes (é: one latin-1 character on the wire, two in UTF-8).
+      headers.authorization = real ? `Bearer ${key}` : this.pick(['Bearer wrong-key', 'Basic abc', `Bearer ${key.slice(0, -1)}\u00e9`]);
     }
     let method = op.method.toUpperCase();
     let body: Buffer | string | undefined = this.body(op, participantId, headers, labels);
@@ -239,11 +247,11 @@ export class Fuzzer {
         }
         case 'header-garbage': {
           const names = Object.keys(headers);
-          if (names.length) headers[this.pick(names)] = mutateValue(this.r).replace(/[^\x20-\x7e]/g, '?');
+          if (names.length) headers[this.pick(names)] = headerValue(mutateValue(this.r));
           break;
         }
         case 'header-extra':
-          headers[`x-fuzz-${this.r.hex(2)}`] = mutateValue(this.r).replace(/[^\x20-\x7e]/g, '?');
+          headers[`x-fuzz-${this.r.hex(2)}`] = headerValue(mutateValue(this.r));
           break;
         case 'query-garbage': {
           const names = [...query.keys()];
