@@ -417,7 +417,10 @@ export class Fuzzer {
       const problem = checkProblem(res.headers as Record<string, unknown>, bytes);
       if (problem) report.notProblemJson.push(`${where} → ${res.statusCode}: ${problem}`);
     }
-    const violations = this.server.ctx.contract.checkResponse({ method: req.method, url: req.path, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: req.method === 'HEAD' ? Buffer.alloc(0) : bytes });
+    // Judged against the path the server was sent: undici resolves dot segments (`/sim/v1/participants/..` goes
+    // out as `/sim/v1/`, which has no route), and the 404 for it is not the named operation's answer.
+    const sent = new URL(`${this.server.url}${req.path}`);
+    const violations = this.server.ctx.contract.checkResponse({ method: req.method, url: `${sent.pathname}${sent.search}`, statusCode: res.statusCode, headers: res.headers as Record<string, unknown>, body: req.method === 'HEAD' ? Buffer.alloc(0) : bytes });
     if (req.method !== 'HEAD') for (const v of violations ?? []) report.contractViolations.push(`${v} [${req.label}]`);
   }
 
