@@ -14,7 +14,7 @@ import { headerProblem, IdxError } from '../domain/errors.js';
 import { hasPermission, isUrmEntity, type Crud } from '../domain/participants.js';
 import { checkRegistration, inspectCertificate, type ClientCertificate } from '../security/client-identity.js';
 import { sameSecret } from '../security/same-secret.js';
-import { bearerToken, type TokenClaims } from '../security/tokens.js';
+import { bearerCredential, bearerToken, type TokenClaims } from '../security/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,7 +78,7 @@ export class Authenticator {
   }
 
   private checkAdminKey(request: FastifyRequest): void {
-    const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    const presented = bearerCredential(request.headers.authorization);
     if (!presented || !sameSecret(presented, this.ctx.config.adminKey)) {
       request.log.warn({ controlAction: 'refused', url: request.url, method: request.method, remoteAddress: request.ip, reason: presented ? 'wrong key' : 'no key' }, 'control API: key refused');
       throw new IdxError('IDX_ERR_ADMIN_KEY', 'the simulator control API needs `Authorization: Bearer <IDX_SIM_ADMIN_KEY>`',

@@ -134,16 +134,21 @@ export class TokenService {
   }
 }
 
+/** The credential of `Authorization: Bearer <credential>` (RFC 6750 §2.1, scheme case-insensitive), if the header is one. */
+export function bearerCredential(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+}
+
 /** The token in `Authorization: Bearer <token>`, or a 401 saying what is missing. */
 export function bearerToken(authorization: string | undefined): string {
   if (!authorization) {
     throw new IdxError('IDX_ERR_TOKEN_MISSING', 'send `Authorization: Bearer <access_token>`; get a token from POST /oauth/v1/token',
       { errors: [headerProblem('Authorization', 'MISSING', 'header absent')] });
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match) {
+  const token = bearerCredential(authorization);
+  if (token === undefined) {
     throw new IdxError('IDX_ERR_TOKEN_MISSING', 'the Authorization header must use the Bearer scheme: `Authorization: Bearer <access_token>`',
       { errors: [headerProblem('Authorization', 'SCHEME', 'not a Bearer credential')] });
   }
-  return match[1]!;
+  return token;
 }
