@@ -1,8 +1,9 @@
 /**
  * The one cursor codec of every paged API (PQD queue, outbound archive, transaction log, participant
  * status history, the control API's request journal). Cursors are opaque to callers (spec §4.1 [D]):
- * base64url of `<kind>~<JSON array>`, the array being the keyset position the next page starts from. A cursor of another kind, another
- * query or no kind at all is refused the same way, naming the `cursor` query parameter.
+ * base64url of `<kind>~<JSON array>`, the array being the keyset position the next page starts from. A
+ * cursor of another kind, another query or no kind at all is refused the same way, naming the `cursor`
+ * query parameter.
  */
 import { IdxError } from './errors.js';
 
