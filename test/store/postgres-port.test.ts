@@ -38,22 +38,30 @@ describe('SQL as PostgreSQL runs it', () => {
 });
 
 describe.skipIf(testBackend() !== 'postgres')('the PostgreSQL database (npm run test:postgres only)', () => {
-  const h = useHarness();
+  // The hub's error lines of the current test, printed with an unexpected answer: a GET here was answered 500
+  // twice in many runs (at load ~10, and in CI on a fresh clone, 2026-12-01 09:43) and never reproduced since;
+  // the problem body names only IDX_ERR_INTERNAL and its trace id, the log line has the stack.
+  let errors: string[] = [];
+  const h = useHarness({ logLevel: 'error' }, () => {
+    errors = [];
+    return { logStream: { write: (line: string) => void errors.push(line) } };
+  });
+  const explained = (res: { body: string }) => `${res.body}\n${errors.join('')}`;
 
   it('keeps a message through submit, list, get and delete, as on SQLite', async () => {
     const payload = h().payload({ sender: 'MDPONE', recipients: ['LNSPNORTH'] });
     const sent = await h().submit('MDPONE', payload);
-    expect(sent.statusCode, sent.body).toBe(200);
+    expect(sent.statusCode, explained(sent)).toBe(200);
     const id = sent.json().data.messageContextId as string;
     const headers = await h().as('LNSPNORTH');
     const listed = await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers });
     expect(listed.json().data.map((m: { messageContextId: string }) => m.messageContextId)).toEqual([id]);
     expect(listed.json().meta.totalRecords).toBe(1);
     const got = await h().app.inject({ method: 'GET', url: `/pqd/v1/bpqd/${id}`, headers: { ...headers, 'accept-encoding': 'identity' } });
-    expect(got.statusCode, got.body).toBe(200);
+    expect(got.statusCode, explained(got)).toBe(200);
     expect(got.json()).toEqual(JSON.parse(JSON.stringify(payload)));
     const deleted = await h().app.inject({ method: 'DELETE', url: `/pqd/v1/bpqd/${id}`, headers });
-    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(deleted.statusCode, explained(deleted)).toBe(204);
     expect((await h().app.inject({ method: 'GET', url: '/pqd/v1/bpqd', headers })).json().meta.totalRecords).toBe(0);
     expect(h().ctx.transactionLog.forContext(id).map((r) => r.status)).toEqual(['delivery_pending', 'completed', 'removed']);
     expect((await h().submit('MDPONE', payload, { 'x-messageContextId': id })).statusCode).toBe(409);
