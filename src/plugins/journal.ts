@@ -40,6 +40,15 @@ export function maskSecrets(text: string): string {
   return text.replace(SECRET_FIELDS, '$1***');
 }
 
+/**
+ * A text body as the journal keeps it: secrets masked, and NUL shown as U+FFFD, as bytes that are not
+ * UTF-8 already are. PostgreSQL's text cannot hold NUL, and the row would not be written at all.
+ */
+const keptText = (text: string): string => {
+  const masked = maskSecrets(text);
+  return masked.includes('\u0000') ? masked.replaceAll('\u0000', '\ufffd') : masked;
+};
+
 /** The operationId of the route a request matched (undefined for unknown routes). */
 export function operationIdOf(ctx: AppContext, request: FastifyRequest): string | undefined {
   const url = request.routeOptions.url;
@@ -63,12 +72,12 @@ function captured(value: unknown, binary: boolean, limit: number, stored?: { mes
   if (binary && stored !== undefined && value === stored.payloadGzip) return { bytes: stored.payloadGzip.length, encoding: 'base64', messagePk: stored.messagePk, keptBytes: Math.min(stored.payloadGzip.length, limit) };
   if (Buffer.isBuffer(value)) {
     if (binary) return { bytes: value.length, encoding: 'base64', body: value.subarray(0, limit).toString('base64') };
-    return { bytes: value.length, encoding: 'utf8', body: maskSecrets(value.subarray(0, limit).toString('utf8')) };
+    return { bytes: value.length, encoding: 'utf8', body: keptText(value.subarray(0, limit).toString('utf8')) };
   }
-  if (typeof value === 'string') return { bytes: Buffer.byteLength(value), encoding: 'utf8', body: maskSecrets(value.slice(0, limit)) };
+  if (typeof value === 'string') return { bytes: Buffer.byteLength(value), encoding: 'utf8', body: keptText(value.slice(0, limit)) };
   if (typeof value === 'object' && typeof (value as { pipe?: unknown }).pipe === 'function') return null; // a stream: not buffered
   const text = JSON.stringify(value);
-  return { bytes: Buffer.byteLength(text), encoding: 'utf8', body: maskSecrets(text.slice(0, limit)) };
+  return { bytes: Buffer.byteLength(text), encoding: 'utf8', body: keptText(text.slice(0, limit)) };
 }
 
 const isBinary = (contentType: unknown, contentEncoding: unknown) =>

@@ -44,6 +44,15 @@ describe('request journal', () => {
     expect((await journal('?path=/sim')).data).toEqual([]);
   });
 
+  it('keeps a text body holding a NUL byte with the NUL shown as U+FFFD (PostgreSQL text cannot hold NUL: the row was lost there)', async () => {
+    const body = Buffer.from('{"a\u0000":1}');
+    const res = await h().app.inject({ method: 'POST', url: '/pqd/v1/bpqd',
+      headers: { ...(await h().as('MDPONE')), 'x-messageContextId': 'pqd~bpqd~l~mdpone~nul-body', 'content-type': 'application/json' }, payload: body });
+    expect(res.statusCode).toBe(415);
+    const row = (await journal('?messageContextId=pqd~bpqd~l~mdpone~nul-body')).data[0];
+    expect(row.request).toEqual({ bytes: body.length, encoding: 'utf8', body: '{"a\ufffd":1}', truncated: false });
+  });
+
   it('filters by path prefix, status, code, method, operation, messageContextId (any case), trace id and simulated time window', async () => {
     await h().submit('MDPONE', h().payload({ sender: 'MDPONE' }), { 'x-messageContextId': 'pqd~bpqd~l~mdpone~one' });
     h().clock.advance(3_600_000);

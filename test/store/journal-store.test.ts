@@ -58,6 +58,25 @@ describe('JournalStore', () => {
     expect(j.stored()).toEqual([{ traceId: 'c' }]);
   });
 
+  it('a row that fails inside an open transaction (a group-commit batch) fails alone: the transaction commits the rest', () => {
+    // On PostgreSQL a failed statement aborts the whole transaction, so a bad journal row failed every write of
+    // the batch it joined at COMMIT (a 500 for each of them). A NULL method breaks the NOT NULL constraint on
+    // both backends.
+    const j = journal();
+    db.exec('CREATE TABLE probe (n INTEGER NOT NULL)');
+    const probe = db.prepare<[number]>('INSERT INTO probe (n) VALUES (?)');
+    const failures: string[] = [];
+    db.exec('BEGIN');
+    probe.run(1);
+    j.store.append({ ...entry('bad'), method: null as unknown as string }, (err) => failures.push((err as Error).message));
+    j.store.append(entry('good'));
+    probe.run(2);
+    expect(() => db.exec('COMMIT')).not.toThrow();
+    expect(failures).toEqual([expect.stringMatching(/null|NOT NULL/i)]);
+    expect(db.prepare('SELECT n FROM probe ORDER BY n').all()).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(j.stored()).toEqual([{ traceId: 'good' }]);
+  });
+
   it('shows waiting rows to every read of the journal, and clears them with the rest', () => {
     const j = journal();
     j.store.append(entry('a'));
