@@ -14,10 +14,10 @@ import { useE2eServer } from '../helpers/e2e.js';
 const postgres = testBackend() === 'postgres';
 // A test database of this process, kept open (and so not handed to another hub) until the file ends.
 const db = postgres ? openTestDatabase() : undefined;
-afterAll(() => db?.close());
-const e2e = useE2eServer('fuzz-postgres', { profile: 'ci', ...(db ? { databaseUrl: testDatabaseUrl(db) } : {}) });
 
 describe.skipIf(!postgres)('the fuzz run on PostgreSQL (npm run test:postgres only)', () => {
+  const e2e = useE2eServer('fuzz-postgres', { profile: 'ci', ...(db ? { databaseUrl: testDatabaseUrl(db) } : {}) });
+  afterAll(() => db?.close());
   it('no 5xx, no hang, no crash, every refusal problem+json, all within the contract', async () => {
     expect(e2e.server.ctx.db.dialect).toBe('postgres');
     const report = await new Fuzzer(e2e.server, {
