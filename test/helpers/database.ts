@@ -43,7 +43,7 @@ function migratedImage(): Buffer {
 
 /** The public tables of a database as the template makes it, read from the first one this process creates. */
 let templateTables: string | undefined;
-const tablesOf = (db: Db): string => (db.prepare("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").pluck().all() as string[]).join(',');
+const tablesOf = (db: Db): string[] => db.prepare("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").pluck().all() as string[];
 
 /** A fresh, migrated, empty database; on PostgreSQL its `close()` hands it back for a later test. */
 export function openTestDatabase(): Db {
@@ -54,10 +54,11 @@ export function openTestDatabase(): Db {
   let name = taken ?? '';
   let reused = taken !== undefined;
   let db = reused ? openDatabase({ path: ':memory:', url: databaseUrl(url, name) }) : undefined;
+  const tables = db ? tablesOf(db) : [];
   // A test that dropped or added a table (test/store/journal-store drops sim_journal) leaves a database that is
   // no longer the template's: the next hub to take it failed at random, depending on which file ran before it
   // in the same worker (a 500 for every write that met the missing table). Such a database is dropped instead.
-  if (db && tablesOf(db) !== templateTables) {
+  if (db && tables.join() !== templateTables) {
     db.close();
     admin.exec(`DROP DATABASE ${name} WITH (FORCE)`);
     db = undefined;
@@ -67,11 +68,10 @@ export function openTestDatabase(): Db {
     name = `t_${process.pid}_${++created}`;
     admin.exec(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE} STRATEGY FILE_COPY`);
     db = openDatabase({ path: ':memory:', url: databaseUrl(url, name) });
-    templateTables ??= tablesOf(db);
+    templateTables ??= tablesOf(db).join();
   }
   if (reused) {
-    const tables = (db.prepare("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_version'").pluck().all() as string[]);
-    db.exec(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`);
+    db.exec(`TRUNCATE ${tables.filter((t) => t !== 'schema_version').map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`);
     for (const schema of db.prepare("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'idx_sim_snapshot:')").pluck().all() as string[]) {
       db.exec(`DROP SCHEMA "${schema}" CASCADE`);
     }
